@@ -1,0 +1,98 @@
+# authbind, rebuilt. `make` builds (release), `sudo make install` installs,
+# `make test` runs every test, `make bench` prints the figures.
+#
+# LIBDIR and CONFDIR are baked into the binaries when they are built: build
+# and install with the same values (`make PREFIX=/x && sudo make install PREFIX=/x`).
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+LIBDIR  ?= $(PREFIX)/lib/authbind
+MANDIR  ?= $(PREFIX)/share/man
+CONFDIR ?= /etc/authbind
+DESTDIR ?=
+
+CARGO ?= cargo
+CARGO_TARGET_DIR ?= target
+REL := $(CARGO_TARGET_DIR)/release
+
+# Where `make test` installs a private copy to run the end-to-end tests
+# against (root-owned setuid helper, so not below a user's home).
+E2E_PREFIX ?= /tmp/authbind-e2e
+
+export AUTHBIND_LIBDIR := $(LIBDIR)
+export AUTHBIND_CONFDIR := $(CONFDIR)
+export CARGO_TARGET_DIR
+
+# rustup installs cargo for the user who builds; root's PATH may lack it.
+export PATH := $(PATH):$(HOME)/.cargo/bin
+
+PATHS_STAMP := $(CARGO_TARGET_DIR)/paths.stamp
+BUILD_STAMP := $(CARGO_TARGET_DIR)/build.stamp
+SOURCES := $(shell find . -path ./target -prune -o \( -name '*.rs' -o -name Cargo.toml -o -name Cargo.lock \) -print 2>/dev/null)
+
+.PHONY: all build install uninstall test unit e2e bench clippy fmt clean FORCE
+
+all: build
+build: $(BUILD_STAMP)
+
+# Rewritten only when the baked paths change, so a later `sudo make install`
+# with the same paths does not rebuild (root may have no cargo).
+$(PATHS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@printf 'LIBDIR=%s\nCONFDIR=%s\n' '$(LIBDIR)' '$(CONFDIR)' > $@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+
+$(BUILD_STAMP): $(PATHS_STAMP) $(SOURCES)
+	@command -v $(CARGO) >/dev/null || { echo "cargo not found: run 'make' as the user who has Rust, then 'sudo make install' with the same settings" >&2; exit 1; }
+	$(CARGO) build --release --locked -p authbind-helper -p authbind-shim -p authbind-launcher
+	@touch $@
+
+install: $(BUILD_STAMP)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(REL)/authbind $(DESTDIR)$(BINDIR)/authbind
+	install -m 0644 $(REL)/libauthbind.so $(DESTDIR)$(LIBDIR)/libauthbind.so.1
+	@if [ "$$(id -u)" = 0 ]; then \
+	  echo "install -o root -g root -m 4755 $(REL)/helper $(DESTDIR)$(LIBDIR)/helper"; \
+	  install -o root -g root -m 4755 $(REL)/helper $(DESTDIR)$(LIBDIR)/helper; \
+	else \
+	  echo "warning: not root: $(DESTDIR)$(LIBDIR)/helper installed without setuid; privileged binds will be refused" >&2; \
+	  install -m 0755 $(REL)/helper $(DESTDIR)$(LIBDIR)/helper; \
+	fi
+	install -d -m 0755 $(DESTDIR)$(CONFDIR) $(DESTDIR)$(CONFDIR)/byport $(DESTDIR)$(CONFDIR)/byaddr $(DESTDIR)$(CONFDIR)/byuid
+	sed -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' man/authbind.1 > $(DESTDIR)$(MANDIR)/man1/authbind.1
+	sed -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' man/authbind-helper.8 > $(DESTDIR)$(MANDIR)/man8/authbind-helper.8
+	chmod 0644 $(DESTDIR)$(MANDIR)/man1/authbind.1 $(DESTDIR)$(MANDIR)/man8/authbind-helper.8
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/authbind $(DESTDIR)$(LIBDIR)/libauthbind.so.1 $(DESTDIR)$(LIBDIR)/helper
+	rm -f $(DESTDIR)$(MANDIR)/man1/authbind.1 $(DESTDIR)$(MANDIR)/man8/authbind-helper.8
+	-rmdir $(DESTDIR)$(LIBDIR)
+
+test: unit e2e
+
+unit:
+	$(CARGO) test --locked --workspace --exclude authbind-e2e --exclude authbind-bench
+
+# End-to-end: a private installation (own target dir, paths baked for it),
+# then tests that run real programs as an unprivileged user in fresh
+# network and mount namespaces. They skip loudly when not run as root.
+e2e:
+	rm -rf $(E2E_PREFIX)
+	$(MAKE) --no-print-directory install PREFIX=$(E2E_PREFIX) CONFDIR=/etc/authbind CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/e2e
+	chmod -R a+rX $(E2E_PREFIX)
+	AUTHBIND_E2E_PREFIX=$(E2E_PREFIX) $(CARGO) test --locked -p authbind-e2e -- --test-threads=2
+
+bench:
+	rm -rf $(E2E_PREFIX)-bench
+	$(MAKE) --no-print-directory install PREFIX=$(E2E_PREFIX)-bench CONFDIR=/etc/authbind CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/e2e
+	chmod -R a+rX $(E2E_PREFIX)-bench
+	AUTHBIND_E2E_PREFIX=$(E2E_PREFIX)-bench $(CARGO) run --locked --release -p authbind-bench
+
+clippy:
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+clean:
+	$(CARGO) clean
