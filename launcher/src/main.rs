@@ -1,1 +1,61 @@
-fn main() {}
+//! `authbind [--deep | --depth N] [--] program [args…]`: runs the program
+//! with libauthbind preloaded, with authbind 2.1's environment rules.
+
+mod options;
+
+use options::{parse, Depth, Parsed};
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::process::CommandExt;
+use std::process::{exit, Command};
+
+const USAGE: &str = "usage: authbind [--deep | --depth LEVELS] [--] PROGRAM [ARG...]\n\
+    \n  --deep           every program started from PROGRAM, at any depth, is affected\
+    \n  --depth LEVELS   programs up to LEVELS deep are affected (1..100; default 1)\
+    \n  --help, --version\n";
+
+fn main() {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    match parse(&args) {
+        Parsed::Help => print!("{USAGE}"),
+        Parsed::Version => println!("authbind (rebuilt) {}", buildcfg::VERSION),
+        Parsed::Usage(msg) => {
+            eprint!("authbind: usage error: {msg}\n{USAGE}");
+            exit(255);
+        }
+        Parsed::Run { depth, program } => run(depth, &program[0], &program[1..]),
+    }
+}
+
+fn run(depth: Depth, program: &OsStr, args: &[OsString]) -> ! {
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    // AUTHBIND_LIB, when set, names the library to preload; it is also how
+    // the library finds its own entry to remove from LD_PRELOAD.
+    let lib = std::env::var_os("AUTHBIND_LIB").unwrap_or_else(|| {
+        cmd.env("AUTHBIND_LIB", buildcfg::SHIM_PATH);
+        OsString::from(buildcfg::SHIM_PATH)
+    });
+    let preload = match std::env::var_os("LD_PRELOAD") {
+        Some(existing) => {
+            let mut v = existing.into_vec();
+            v.push(b':');
+            v.extend_from_slice(lib.as_bytes());
+            OsString::from_vec(v)
+        }
+        None => lib,
+    };
+    cmd.env("LD_PRELOAD", preload);
+    match depth {
+        Depth::Deep => {
+            cmd.env("AUTHBIND_LEVELS", "y");
+        }
+        Depth::Levels(n) if n > 1 => {
+            cmd.env("AUTHBIND_LEVELS", (n - 1).to_string());
+        }
+        Depth::Levels(_) => {}
+    }
+    let err = cmd.exec();
+    eprintln!("authbind: {}: {err}", program.to_string_lossy());
+    exit(255)
+}

@@ -1,1 +1,308 @@
-//! placeholder
+//! The native helper protocol, spoken over a `SOCK_SEQPACKET` socketpair.
+//!
+//! The client sends one [`Request`] with the socket to bind attached by
+//! `SCM_RIGHTS`; the helper answers with one [`Reply`] and the socket
+//! attached again. Messages are fixed-size, little-endian, start with a
+//! magic and a version, and are decoded strictly: anything else is refused.
+//! No allocation, so the shim's `bind()` hook can use it.
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+
+pub const VERSION: u16 = 1;
+const REQUEST_MAGIC: [u8; 4] = *b"ABrq";
+const REPLY_MAGIC: [u8; 4] = *b"ABrp";
+pub const REQUEST_LEN: usize = 36;
+pub const REPLY_LEN: usize = 12;
+
+/// The argument that selects the native protocol: `helper --native`.
+pub const NATIVE_ARG: &str = "--native";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    V4,
+    V6,
+}
+
+/// What the client asks the helper to bind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Request {
+    pub family: Family,
+    /// Host byte order.
+    pub port: u16,
+    /// `SO_TYPE` the client expects the socket to have (SOCK_STREAM, …).
+    pub socktype: u16,
+    /// Network byte order; the first 4 bytes for IPv4, the rest zero.
+    pub addr: [u8; 16],
+    pub flowinfo: u32,
+    pub scope_id: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecodeError {
+    Length,
+    Magic,
+    Version,
+    Field,
+}
+
+impl Request {
+    pub fn encode(&self) -> [u8; REQUEST_LEN] {
+        let mut m = [0u8; REQUEST_LEN];
+        m[0..4].copy_from_slice(&REQUEST_MAGIC);
+        m[4..6].copy_from_slice(&VERSION.to_le_bytes());
+        m[6..8].copy_from_slice(
+            &(if self.family == Family::V4 {
+                4u16
+            } else {
+                6u16
+            })
+            .to_le_bytes(),
+        );
+        m[8..10].copy_from_slice(&self.port.to_le_bytes());
+        m[10..12].copy_from_slice(&self.socktype.to_le_bytes());
+        m[12..16].copy_from_slice(&self.flowinfo.to_le_bytes());
+        m[16..20].copy_from_slice(&self.scope_id.to_le_bytes());
+        m[20..36].copy_from_slice(&self.addr);
+        m
+    }
+
+    pub fn decode(m: &[u8]) -> Result<Request, DecodeError> {
+        let m: &[u8; REQUEST_LEN] = m.try_into().map_err(|_| DecodeError::Length)?;
+        if m[0..4] != REQUEST_MAGIC {
+            return Err(DecodeError::Magic);
+        }
+        if u16le(m, 4) != VERSION {
+            return Err(DecodeError::Version);
+        }
+        let family = match u16le(m, 6) {
+            4 => Family::V4,
+            6 => Family::V6,
+            _ => return Err(DecodeError::Field),
+        };
+        let mut addr = [0u8; 16];
+        addr.copy_from_slice(&m[20..36]);
+        let flowinfo = u32le(m, 12);
+        let scope_id = u32le(m, 16);
+        // IPv4 carries no flow label or scope and only 4 address bytes.
+        if family == Family::V4
+            && (addr[4..].iter().any(|&b| b != 0) || flowinfo != 0 || scope_id != 0)
+        {
+            return Err(DecodeError::Field);
+        }
+        Ok(Request {
+            family,
+            port: u16le(m, 8),
+            socktype: u16le(m, 10),
+            addr,
+            flowinfo,
+            scope_id,
+        })
+    }
+}
+
+/// How the helper's attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The socket is bound.
+    Bound,
+    /// The policy refused; `errno` is what authbind's helper would exit with.
+    Refused,
+    /// The policy granted but `bind()` failed with `errno` (EADDRINUSE…).
+    BindFailed,
+    /// The request or the socket was not acceptable (`errno` says why).
+    BadRequest,
+    /// The configuration could not be read (`errno` says why).
+    ConfigError,
+}
+
+/// Which policy rule decided (for `AUTHBIND_DEBUG`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleCode {
+    None,
+    ByPort,
+    ByAddr,
+    ByUidMissing,
+    ByUid,
+}
+
+impl RuleCode {
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleCode::None => "none",
+            RuleCode::ByPort => "byport",
+            RuleCode::ByAddr => "byaddr",
+            RuleCode::ByUidMissing => "byuid (no file for this user)",
+            RuleCode::ByUid => "byuid",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub outcome: Outcome,
+    pub rule: RuleCode,
+    pub errno: i32,
+}
+
+impl Reply {
+    pub fn encode(&self) -> [u8; REPLY_LEN] {
+        let mut m = [0u8; REPLY_LEN];
+        m[0..4].copy_from_slice(&REPLY_MAGIC);
+        m[4..6].copy_from_slice(&VERSION.to_le_bytes());
+        m[6] = match self.outcome {
+            Outcome::Bound => 0,
+            Outcome::Refused => 1,
+            Outcome::BindFailed => 2,
+            Outcome::BadRequest => 3,
+            Outcome::ConfigError => 4,
+        };
+        m[7] = match self.rule {
+            RuleCode::None => 0,
+            RuleCode::ByPort => 1,
+            RuleCode::ByAddr => 2,
+            RuleCode::ByUidMissing => 3,
+            RuleCode::ByUid => 4,
+        };
+        m[8..12].copy_from_slice(&self.errno.to_le_bytes());
+        m
+    }
+
+    pub fn decode(m: &[u8]) -> Result<Reply, DecodeError> {
+        let m: &[u8; REPLY_LEN] = m.try_into().map_err(|_| DecodeError::Length)?;
+        if m[0..4] != REPLY_MAGIC {
+            return Err(DecodeError::Magic);
+        }
+        if u16le(m, 4) != VERSION {
+            return Err(DecodeError::Version);
+        }
+        let outcome = match m[6] {
+            0 => Outcome::Bound,
+            1 => Outcome::Refused,
+            2 => Outcome::BindFailed,
+            3 => Outcome::BadRequest,
+            4 => Outcome::ConfigError,
+            _ => return Err(DecodeError::Field),
+        };
+        let rule = match m[7] {
+            0 => RuleCode::None,
+            1 => RuleCode::ByPort,
+            2 => RuleCode::ByAddr,
+            3 => RuleCode::ByUidMissing,
+            4 => RuleCode::ByUid,
+            _ => return Err(DecodeError::Field),
+        };
+        let errno = i32::from_le_bytes([m[8], m[9], m[10], m[11]]);
+        // Bound means errno 0, and every failure carries a real errno.
+        if (outcome == Outcome::Bound) != (errno == 0) || !(0..4096).contains(&errno) {
+            return Err(DecodeError::Field);
+        }
+        Ok(Reply {
+            outcome,
+            rule,
+            errno,
+        })
+    }
+}
+
+fn u16le(m: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([m[at], m[at + 1]])
+}
+
+fn u32le(m: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([m[at], m[at + 1], m[at + 2], m[at + 3]])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Request {
+        let mut addr = [0u8; 16];
+        addr[15] = 1;
+        Request {
+            family: Family::V6,
+            port: 80,
+            socktype: 1,
+            addr,
+            flowinfo: 7,
+            scope_id: 3,
+        }
+    }
+
+    #[test]
+    fn request_round_trips() {
+        let r = sample();
+        assert_eq!(Request::decode(&r.encode()), Ok(r));
+        let v4 = Request {
+            family: Family::V4,
+            addr: [127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            flowinfo: 0,
+            scope_id: 0,
+            ..r
+        };
+        assert_eq!(Request::decode(&v4.encode()), Ok(v4));
+    }
+
+    #[test]
+    fn request_decoding_is_strict() {
+        let m = sample().encode();
+        assert_eq!(Request::decode(&m[..35]), Err(DecodeError::Length));
+        let mut long = [0u8; 37];
+        long[..36].copy_from_slice(&m);
+        assert_eq!(Request::decode(&long), Err(DecodeError::Length));
+        let mut bad = m;
+        bad[0] ^= 1;
+        assert_eq!(Request::decode(&bad), Err(DecodeError::Magic));
+        let mut bad = m;
+        bad[4] = 2;
+        assert_eq!(Request::decode(&bad), Err(DecodeError::Version));
+        let mut bad = m;
+        bad[6] = 5;
+        assert_eq!(Request::decode(&bad), Err(DecodeError::Field));
+        // IPv4 with junk past its four address bytes.
+        let v4 = Request {
+            family: Family::V4,
+            scope_id: 0,
+            flowinfo: 0,
+            ..sample()
+        };
+        assert_eq!(Request::decode(&v4.encode()), Err(DecodeError::Field));
+    }
+
+    #[test]
+    fn reply_round_trips_and_is_strict() {
+        let ok = Reply {
+            outcome: Outcome::Bound,
+            rule: RuleCode::ByPort,
+            errno: 0,
+        };
+        assert_eq!(Reply::decode(&ok.encode()), Ok(ok));
+        let no = Reply {
+            outcome: Outcome::Refused,
+            rule: RuleCode::ByUid,
+            errno: 2,
+        };
+        assert_eq!(Reply::decode(&no.encode()), Ok(no));
+        let inconsistent = Reply {
+            outcome: Outcome::Bound,
+            rule: RuleCode::None,
+            errno: 13,
+        };
+        assert_eq!(
+            Reply::decode(&inconsistent.encode()),
+            Err(DecodeError::Field)
+        );
+        let zero_failure = Reply {
+            outcome: Outcome::Refused,
+            rule: RuleCode::None,
+            errno: 0,
+        };
+        assert_eq!(
+            Reply::decode(&zero_failure.encode()),
+            Err(DecodeError::Field)
+        );
+        let mut bad = ok.encode();
+        bad[7] = 9;
+        assert_eq!(Reply::decode(&bad), Err(DecodeError::Field));
+    }
+}

@@ -1,0 +1,73 @@
+//! An in-memory configuration folder, for tests and fuzzing.
+
+use crate::decide::{errno, PolicyFs};
+use std::collections::HashMap;
+use std::io::Cursor;
+
+/// One entry of the tree.
+#[derive(Clone, Debug)]
+pub enum Entry {
+    /// A flag file: whether `access(X_OK)` succeeds for the user asking,
+    /// else the errno it fails with.
+    Flag(Result<(), i32>),
+    /// A byuid file's bytes.
+    Text(Vec<u8>),
+    /// Opening or checking fails with this errno.
+    Fails(i32),
+}
+
+#[derive(Default, Debug)]
+pub struct MemFs {
+    pub entries: HashMap<String, Entry>,
+    /// Every path asked about, in order.
+    pub asked: Vec<String>,
+}
+
+impl MemFs {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn flag(mut self, path: &str, executable: bool) -> Self {
+        let r = if executable { Ok(()) } else { Err(13) };
+        self.entries.insert(path.to_string(), Entry::Flag(r));
+        self
+    }
+    pub fn text(mut self, path: &str, text: &str) -> Self {
+        self.entries
+            .insert(path.to_string(), Entry::Text(text.as_bytes().to_vec()));
+        self
+    }
+    pub fn bytes(mut self, path: &str, bytes: Vec<u8>) -> Self {
+        self.entries.insert(path.to_string(), Entry::Text(bytes));
+        self
+    }
+    pub fn failing(mut self, path: &str, errno: i32) -> Self {
+        self.entries.insert(path.to_string(), Entry::Fails(errno));
+        self
+    }
+}
+
+impl PolicyFs for MemFs {
+    type File = Cursor<Vec<u8>>;
+
+    fn access_x(&mut self, path: &str) -> Result<(), i32> {
+        self.asked.push(path.to_string());
+        match self.entries.get(path) {
+            None => Err(errno::ENOENT),
+            Some(Entry::Flag(r)) => *r,
+            // A regular file the test did not mark: not executable.
+            Some(Entry::Text(_)) => Err(13),
+            Some(Entry::Fails(e)) => Err(*e),
+        }
+    }
+
+    fn open(&mut self, path: &str) -> Result<Self::File, i32> {
+        self.asked.push(path.to_string());
+        match self.entries.get(path) {
+            None => Err(errno::ENOENT),
+            Some(Entry::Text(t)) => Ok(Cursor::new(t.clone())),
+            Some(Entry::Flag(_)) => Ok(Cursor::new(Vec::new())),
+            Some(Entry::Fails(e)) => Err(*e),
+        }
+    }
+}
