@@ -18,6 +18,7 @@ REL := $(CARGO_TARGET_DIR)/release
 # Where `make test` installs a private copy to run the end-to-end tests
 # against (root-owned setuid helper, so not below a user's home).
 E2E_PREFIX ?= /tmp/authbind-e2e
+E2E_TARGET ?= $(CARGO_TARGET_DIR)/e2e
 
 export AUTHBIND_LIBDIR := $(LIBDIR)
 export AUTHBIND_CONFDIR := $(CONFDIR)
@@ -30,7 +31,7 @@ PATHS_STAMP := $(CARGO_TARGET_DIR)/paths.stamp
 BUILD_STAMP := $(CARGO_TARGET_DIR)/build.stamp
 SOURCES := $(shell find . -path ./target -prune -o \( -name '*.rs' -o -name Cargo.toml -o -name Cargo.lock \) -print 2>/dev/null)
 
-.PHONY: all build install uninstall test unit e2e bench clippy fmt clean FORCE
+.PHONY: all build install install-confdir uninstall test unit e2e-install e2e difftest bench clippy fmt clean FORCE
 
 all: build
 build: $(BUILD_STAMP)
@@ -62,34 +63,51 @@ install: $(BUILD_STAMP)
 	  echo "warning: not root: $(DESTDIR)$(LIBDIR)/helper installed without setuid; privileged binds will be refused" >&2; \
 	  install -m 0755 $(REL)/helper $(DESTDIR)$(LIBDIR)/helper; \
 	fi
-	install -d -m 0755 $(DESTDIR)$(CONFDIR) $(DESTDIR)$(CONFDIR)/byport $(DESTDIR)$(CONFDIR)/byaddr $(DESTDIR)$(CONFDIR)/byuid
+	@[ -n "$(NO_CONFDIR)" ] || $(MAKE) --no-print-directory install-confdir
 	sed -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' man/authbind.1 > $(DESTDIR)$(MANDIR)/man1/authbind.1
 	sed -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' man/authbind-helper.8 > $(DESTDIR)$(MANDIR)/man8/authbind-helper.8
 	chmod 0644 $(DESTDIR)$(MANDIR)/man1/authbind.1 $(DESTDIR)$(MANDIR)/man8/authbind-helper.8
+
+install-confdir:
+	install -d -m 0755 $(DESTDIR)$(CONFDIR) $(DESTDIR)$(CONFDIR)/byport $(DESTDIR)$(CONFDIR)/byaddr $(DESTDIR)$(CONFDIR)/byuid
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/authbind $(DESTDIR)$(LIBDIR)/libauthbind.so.1 $(DESTDIR)$(LIBDIR)/helper
 	rm -f $(DESTDIR)$(MANDIR)/man1/authbind.1 $(DESTDIR)$(MANDIR)/man8/authbind-helper.8
 	-rmdir $(DESTDIR)$(LIBDIR)
 
-test: unit e2e
+test: unit e2e difftest
 
 unit:
-	$(CARGO) test --locked --workspace --exclude authbind-e2e --exclude authbind-bench
+	$(CARGO) test --locked --workspace --exclude authbind-e2e --exclude authbind-bench --exclude authbind-difftest
 
-# End-to-end: a private installation (own target dir, paths baked for it),
-# then tests that run real programs as an unprivileged user in fresh
-# network and mount namespaces. They skip loudly when not run as root.
-e2e:
+# A private installation for the end-to-end tests, the differential test
+# and the benchmark: its own target dir, paths baked for it, the real
+# configuration folder left alone (the tests mount a scratch one over it).
+e2e-install:
 	rm -rf $(E2E_PREFIX)
-	$(MAKE) --no-print-directory install PREFIX=$(E2E_PREFIX) CONFDIR=/etc/authbind CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/e2e
+	$(MAKE) --no-print-directory install PREFIX=$(E2E_PREFIX) CONFDIR=/etc/authbind NO_CONFDIR=1 CARGO_TARGET_DIR=$(E2E_TARGET)
 	chmod -R a+rX $(E2E_PREFIX)
+
+# Real programs as an unprivileged user in fresh network and mount
+# namespaces. They skip loudly when not run as root.
+e2e: e2e-install
 	AUTHBIND_E2E_PREFIX=$(E2E_PREFIX) $(CARGO) test --locked -p authbind-e2e -- --test-threads=2
 
+# Debian's helper against ours on random trees (`make difftest CASES=200000 SEED=1`).
+CASES ?= 5000
+difftest: e2e-install
+	@if [ "$$(id -u)" != 0 ] || [ ! -x /usr/lib/authbind/helper ]; then \
+	  echo "!!!!! SKIPPED difftest: needs root and Debian's authbind (apt-get install authbind) !!!!!" >&2; \
+	else \
+	  $(CARGO) build --locked --release -p authbind-difftest && \
+	  unshare --mount --net --fork $(CARGO_TARGET_DIR)/release/authbind-difftest \
+	    --ours $(E2E_PREFIX)/lib/authbind/helper --theirs /usr/lib/authbind/helper \
+	    --cases $(CASES) $(if $(SEED),--seed $(SEED)); \
+	fi
+
 bench:
-	rm -rf $(E2E_PREFIX)-bench
-	$(MAKE) --no-print-directory install PREFIX=$(E2E_PREFIX)-bench CONFDIR=/etc/authbind CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/e2e
-	chmod -R a+rX $(E2E_PREFIX)-bench
+	$(MAKE) --no-print-directory e2e-install E2E_PREFIX=$(E2E_PREFIX)-bench E2E_TARGET=$(CARGO_TARGET_DIR)/bench
 	AUTHBIND_E2E_PREFIX=$(E2E_PREFIX)-bench $(CARGO) run --locked --release -p authbind-bench
 
 clippy:

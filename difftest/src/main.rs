@@ -1,0 +1,135 @@
+//! `authbind-difftest --ours HELPER [--theirs HELPER] [--cases N] [--seed S]`
+//!
+//! Must run as root inside its own mount and network namespaces
+//! (`unshare --mount --net --fork`): it mounts a scratch tmpfs over the
+//! configuration folder, allows non-local binds, then for each case writes
+//! a random tree, picks a request, and runs Debian's helper and ours on it
+//! as an unprivileged user. Their exit codes must be equal, every time.
+
+mod lines;
+mod names;
+mod request;
+mod rng;
+mod run;
+mod tree;
+
+use std::path::Path;
+use std::process::{exit, Command};
+
+const CONFDIR: &str = "/etc/authbind";
+
+struct Options {
+    ours: String,
+    theirs: String,
+    cases: u64,
+    seed: u64,
+}
+
+fn options() -> Result<Options, String> {
+    let mut o = Options {
+        ours: String::new(),
+        theirs: "/usr/lib/authbind/helper".into(),
+        cases: 5000,
+        seed: 0,
+    };
+    let mut seed = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut value = || args.next().ok_or(format!("{a} needs a value"));
+        match a.as_str() {
+            "--ours" => o.ours = value()?,
+            "--theirs" => o.theirs = value()?,
+            "--cases" => o.cases = value()?.parse().map_err(|e| format!("--cases: {e}"))?,
+            "--seed" => seed = Some(value()?.parse().map_err(|e| format!("--seed: {e}"))?),
+            _ => return Err(format!("unknown argument {a}")),
+        }
+    }
+    if o.ours.is_empty() {
+        return Err("--ours is required".into());
+    }
+    o.seed = seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1)
+    });
+    Ok(o)
+}
+
+fn sh(cmd: &str) -> Result<(), String> {
+    let ok = Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .status()
+        .map_err(|e| e.to_string())?
+        .success();
+    ok.then_some(()).ok_or_else(|| format!("failed: {cmd}"))
+}
+
+/// Private scratch configuration and a network namespace where any
+/// address may be bound.
+fn sandbox() -> Result<(), String> {
+    sh("ip link set lo up")?;
+    sh("sysctl -qw net.ipv4.ip_nonlocal_bind=1 net.ipv6.ip_nonlocal_bind=1")?;
+    sh("mount --make-rprivate /")?;
+    sh(&format!(
+        "mkdir -p {CONFDIR} && mount -t tmpfs -o mode=755 tmpfs {CONFDIR}"
+    ))
+}
+
+fn main() {
+    let o = match options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("authbind-difftest: {e}");
+            exit(2);
+        }
+    };
+    if let Err(e) = sandbox() {
+        eprintln!("authbind-difftest: sandbox: {e}");
+        exit(2);
+    }
+    println!(
+        "difftest: seed={} cases={} ours={} theirs={}",
+        o.seed, o.cases, o.ours, o.theirs
+    );
+    let mut rng = rng::Rng::new(o.seed);
+    let mut granted = 0u64;
+    let mut failed = 0u64;
+    let mut histogram = std::collections::BTreeMap::<i32, u64>::new();
+    for case in 0..o.cases {
+        let req = request::random(&mut rng);
+        let tree = tree::random(&mut rng, &req);
+        if let Err(e) = tree::write(Path::new(CONFDIR), &tree) {
+            eprintln!("authbind-difftest: writing case {case}: {e}");
+            exit(2);
+        }
+        let args = request::classic_args(&req);
+        let theirs = run::helper_status(&o.theirs, &args, req.uid, &req.addr);
+        let ours = run::helper_status(&o.ours, &args, req.uid, &req.addr);
+        match (theirs, ours) {
+            (Ok(t), Ok(u)) if t == u => {
+                *histogram.entry(t).or_default() += 1;
+                granted += u64::from(t == 0);
+            }
+            (t, u) => {
+                failed += 1;
+                println!(
+                    "MISMATCH case {case} (seed {}): uid={} addr={} port={} args={args:?}\n  debian: {t:?}\n  ours:   {u:?}\n{}",
+                    o.seed,
+                    req.uid,
+                    req.addr,
+                    req.port,
+                    tree::describe(&tree)
+                );
+                if failed >= 20 {
+                    println!("difftest: stopping after 20 mismatches");
+                    break;
+                }
+            }
+        }
+    }
+    println!("difftest: exit codes seen (code: count): {histogram:?}; granted {granted}");
+    println!("difftest: {} passed, {failed} failed", o.cases - failed);
+    exit(if failed == 0 { 0 } else { 1 });
+}

@@ -1,0 +1,40 @@
+//! Running a helper the way libauthbind does: as the user, classic
+//! arguments, a fresh socket of the request's family on fd 0.
+
+use std::net::IpAddr;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Command, Stdio};
+
+/// The exit status, or 1000 + signal number if it was killed.
+pub fn helper_status(
+    helper: &str,
+    args: &[String],
+    uid: u32,
+    addr: &IpAddr,
+) -> std::io::Result<i32> {
+    let family = if addr.is_ipv4() {
+        libc::AF_INET
+    } else {
+        libc::AF_INET6
+    };
+    // SAFETY: socket() has no memory-safety preconditions.
+    let fd = unsafe { libc::socket(family, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: fd is a new descriptor that nothing else owns.
+    let socket = unsafe { OwnedFd::from_raw_fd(fd) };
+    let status = Command::new(helper)
+        .args(args)
+        .env_clear()
+        .uid(uid)
+        .gid(uid)
+        .stdin(Stdio::from(socket))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()?;
+    Ok(status
+        .code()
+        .unwrap_or_else(|| 1000 + status.signal().unwrap_or(0)))
+}

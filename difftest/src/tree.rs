@@ -1,0 +1,213 @@
+//! Random configuration trees around a request, written into the scratch
+//! configuration folder.
+
+use crate::lines;
+use crate::names::byaddr_names;
+use crate::request::{Request, USERS};
+use crate::rng::Rng;
+use std::fmt::Write as _;
+use std::fs;
+use std::io;
+use std::os::unix::fs::{chown, symlink, PermissionsExt};
+use std::path::Path;
+
+#[derive(Clone, Debug)]
+pub enum Node {
+    File {
+        owner: u32,
+        group: u32,
+        mode: u32,
+        content: Vec<u8>,
+    },
+    Dir {
+        mode: u32,
+    },
+    Symlink {
+        target: String,
+    },
+}
+
+/// Paths relative to the configuration folder, in creation order.
+#[derive(Default, Debug)]
+pub struct Tree {
+    pub entries: Vec<(String, Node)>,
+}
+
+const MODES: &[u32] = &[
+    0o755, 0o700, 0o500, 0o100, 0o644, 0o600, 0o000, 0o010, 0o001, 0o111, 0o4755, 0o070, 0o007,
+];
+
+fn mode(rng: &mut Rng) -> u32 {
+    if rng.chance(60) {
+        *rng.pick(MODES)
+    } else {
+        rng.below(0o1000) as u32
+    }
+}
+
+fn owner(rng: &mut Rng) -> u32 {
+    *rng.pick(&[USERS[0], USERS[1], 0])
+}
+
+/// What stands where authbind expects a flag file.
+fn flag_node(rng: &mut Rng) -> Node {
+    match rng.below(10) {
+        0 => Node::Dir { mode: mode(rng) },
+        1 => Node::Symlink {
+            target: "/nonexistent/target".into(),
+        },
+        2 => Node::Symlink {
+            target: "../target".into(),
+        },
+        _ => Node::File {
+            owner: owner(rng),
+            group: owner(rng),
+            mode: mode(rng),
+            content: Vec::new(),
+        },
+    }
+}
+
+fn bang(req: &Request, rng: &mut Rng) -> &'static str {
+    // Mostly right for the port; sometimes the wrong way round.
+    let wanted = req.port >= 512;
+    if wanted != rng.chance(10) {
+        "!"
+    } else {
+        ""
+    }
+}
+
+pub fn random(rng: &mut Rng, req: &Request) -> Tree {
+    let mut t = Tree::default();
+    let dirs = ["byport", "byaddr", "byuid"];
+    for d in dirs {
+        if rng.chance(3) {
+            // A missing folder, or a file where the folder should be.
+            if rng.chance(50) {
+                t.entries.push((
+                    d.into(),
+                    Node::File {
+                        owner: 0,
+                        group: 0,
+                        mode: 0o644,
+                        content: Vec::new(),
+                    },
+                ));
+            }
+        } else {
+            t.entries.push((d.into(), Node::Dir { mode: 0o755 }));
+        }
+    }
+    // The target of the "../target" symlinks.
+    t.entries.push((
+        "target".into(),
+        Node::File {
+            owner: owner(rng),
+            group: owner(rng),
+            mode: mode(rng),
+            content: lines::file(rng, req),
+        },
+    ));
+
+    if rng.chance(35) {
+        let name = format!("byport/{}{}", bang(req, rng), req.port);
+        let node = flag_node(rng);
+        t.entries.push((name, node));
+    }
+    if rng.chance(10) {
+        let node = flag_node(rng);
+        t.entries.push((format!("byport/{}", req.port + 1), node));
+    }
+    if rng.chance(40) {
+        let b = bang(req, rng) == "!";
+        let names = byaddr_names(&req.addr, req.port, b);
+        for name in names {
+            if rng.chance(50) {
+                let node = flag_node(rng);
+                t.entries.push((format!("byaddr/{name}"), node));
+            }
+        }
+    }
+    for uid in USERS {
+        if !rng.chance(if uid == req.uid { 80 } else { 30 }) {
+            continue;
+        }
+        let name = format!("byuid/{}{uid}", bang(req, rng));
+        let node = match rng.below(20) {
+            0 => Node::Dir { mode: 0o755 },
+            1 => Node::Symlink {
+                target: "/nonexistent/byuid".into(),
+            },
+            2 => Node::Symlink {
+                target: "../target".into(),
+            },
+            _ => Node::File {
+                owner: owner(rng),
+                group: owner(rng),
+                mode: mode(rng),
+                content: lines::file(rng, req),
+            },
+        };
+        t.entries.push((name, node));
+    }
+    t
+}
+
+/// Empties `root` and writes `tree` into it.
+pub fn write(root: &Path, tree: &Tree) -> io::Result<()> {
+    for entry in fs::read_dir(root)? {
+        let path = entry?.path();
+        if path.is_dir() && !path.is_symlink() {
+            fs::remove_dir_all(&path)?;
+        } else {
+            fs::remove_file(&path)?;
+        }
+    }
+    for (rel, node) in &tree.entries {
+        let path = root.join(rel);
+        if path.parent().is_some_and(|p| !p.is_dir()) || path.symlink_metadata().is_ok() {
+            continue; // its folder is missing or a file, or a duplicate name
+        }
+        match node {
+            Node::File {
+                owner,
+                group,
+                mode,
+                content,
+            } => {
+                fs::write(&path, content)?;
+                chown(&path, Some(*owner), Some(*group))?;
+                fs::set_permissions(&path, fs::Permissions::from_mode(*mode))?;
+            }
+            Node::Dir { mode } => {
+                fs::create_dir(&path)?;
+                fs::set_permissions(&path, fs::Permissions::from_mode(*mode))?;
+            }
+            Node::Symlink { target } => symlink(target, &path)?,
+        }
+    }
+    Ok(())
+}
+
+/// The tree as text, for a failure report.
+pub fn describe(tree: &Tree) -> String {
+    let mut s = String::new();
+    for (rel, node) in &tree.entries {
+        let _ = match node {
+            Node::File {
+                owner,
+                group,
+                mode,
+                content,
+            } => writeln!(
+                s,
+                "  {rel}: file uid={owner} gid={group} mode={mode:o} content={:?}",
+                String::from_utf8_lossy(content)
+            ),
+            Node::Dir { mode } => writeln!(s, "  {rel}: dir mode={mode:o}"),
+            Node::Symlink { target } => writeln!(s, "  {rel}: symlink -> {target}"),
+        };
+    }
+    s
+}
