@@ -241,7 +241,7 @@ pub fn file(rng: &mut Rng, req: &Request) -> Vec<u8> {
             line = format!(" {line}");
         }
         if rng.chance(10) {
-            let tail: &str = *rng.pick::<&str>(&[" ", "\t", " junk", "x", "  "]);
+            let tail: &str = rng.pick::<&str>(&[" ", "\t", " junk", "x", "  "]);
             line.push_str(tail);
         }
         out.extend_from_slice(line.as_bytes());
