@@ -3,7 +3,51 @@
 
 use crate::errno::Errno;
 use crate::{fdpass, sock, spawn};
-use wire::{Reply, Request};
+use wire::{Outcome, Reply, Request, RuleCode};
+
+/// What became of a bind the kernel refused with EACCES, once the helper
+/// was asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HelperAnswer {
+    /// The socket is bound.
+    Bound,
+    /// The policy granted but bind() failed: the program gets this errno.
+    BindFailed(i32),
+    /// Refused by the policy, or the request or configuration was bad: the
+    /// program gets EACCES, what the kernel said.
+    Refused {
+        request: Request,
+        rule: RuleCode,
+        helper_errno: i32,
+    },
+    /// The helper could not be asked (errno): the program gets EACCES.
+    Unavailable(i32),
+}
+
+/// The shared path of the shim and the seccomp supervisor: `socket` was
+/// refused binding to `addr` (the caller's sockaddr bytes) with EACCES.
+/// `None`: not an AF_INET/AF_INET6 bind we help with.
+pub fn bind_with_helper(helper_path: &[u8], socket: i32, addr: &[u8]) -> Option<HelperAnswer> {
+    let socktype = match sock::domain_and_type(socket) {
+        Ok((_, t)) => t as u16,
+        Err(e) => return Some(HelperAnswer::Unavailable(e.0)),
+    };
+    let request = Request::from_sockaddr(addr, socktype)?;
+    Some(match ask_helper(helper_path, socket, &request) {
+        Ok(reply) => match reply.outcome {
+            Outcome::Bound => HelperAnswer::Bound,
+            Outcome::BindFailed => HelperAnswer::BindFailed(reply.errno),
+            Outcome::Refused | Outcome::BadRequest | Outcome::ConfigError => {
+                HelperAnswer::Refused {
+                    request,
+                    rule: reply.rule,
+                    helper_errno: reply.errno,
+                }
+            }
+        },
+        Err(e) => HelperAnswer::Unavailable(e.0),
+    })
+}
 
 /// Hands `socket` and `request` to the helper at `helper_path`
 /// (NUL-terminated) and returns its reply. The socket itself is bound by

@@ -45,7 +45,44 @@ pub enum DecodeError {
     Field,
 }
 
+/// `sizeof(struct sockaddr_in)` and `sizeof(struct sockaddr_in6)` on Linux.
+pub const SOCKADDR_IN_LEN: usize = 16;
+pub const SOCKADDR_IN6_LEN: usize = 28;
+const AF_INET: u16 = 2;
+const AF_INET6: u16 = 10;
+
 impl Request {
+    /// Reads the caller's `struct sockaddr_in` / `sockaddr_in6` (as raw
+    /// bytes in this machine's layout). Any length from the structure's
+    /// size up is accepted: JNI passes a whole `sockaddr_storage`. `None`
+    /// for other families, short lengths and port 0: not ours to help.
+    pub fn from_sockaddr(addr: &[u8], socktype: u16) -> Option<Request> {
+        let family = u16::from_ne_bytes([*addr.first()?, *addr.get(1)?]);
+        let port = u16::from_be_bytes([*addr.get(2)?, *addr.get(3)?]);
+        let mut bytes = [0u8; 16];
+        let (family, flowinfo, scope_id) = match family {
+            AF_INET if addr.len() >= SOCKADDR_IN_LEN => {
+                bytes[..4].copy_from_slice(&addr[4..8]);
+                (Family::V4, 0, 0)
+            }
+            AF_INET6 if addr.len() >= SOCKADDR_IN6_LEN => {
+                bytes.copy_from_slice(&addr[8..24]);
+                let flowinfo = u32::from_ne_bytes([addr[4], addr[5], addr[6], addr[7]]);
+                let scope_id = u32::from_ne_bytes([addr[24], addr[25], addr[26], addr[27]]);
+                (Family::V6, flowinfo, scope_id)
+            }
+            _ => return None,
+        };
+        (port != 0).then_some(Request {
+            family,
+            port,
+            socktype,
+            addr: bytes,
+            flowinfo,
+            scope_id,
+        })
+    }
+
     pub fn encode(&self) -> [u8; REQUEST_LEN] {
         let mut m = [0u8; REQUEST_LEN];
         m[0..4].copy_from_slice(&REQUEST_MAGIC);
@@ -267,6 +304,46 @@ mod tests {
             ..sample()
         };
         assert_eq!(Request::decode(&v4.encode()), Err(DecodeError::Field));
+    }
+
+    fn sin(port: u16, addr: [u8; 4]) -> [u8; 128] {
+        let mut v = [0u8; 128];
+        v[..2].copy_from_slice(&AF_INET.to_ne_bytes());
+        v[2..4].copy_from_slice(&port.to_be_bytes());
+        v[4..8].copy_from_slice(&addr);
+        v
+    }
+
+    #[test]
+    fn sockaddr_in_of_any_length_from_the_struct_size() {
+        let v = sin(80, [127, 0, 0, 1]);
+        let r = Request::from_sockaddr(&v[..16], 1).unwrap();
+        assert_eq!(
+            (r.family, r.port, &r.addr[..4]),
+            (Family::V4, 80, &[127, 0, 0, 1][..])
+        );
+        assert!(Request::from_sockaddr(&v[..128], 1).is_some());
+        assert!(Request::from_sockaddr(&v[..15], 1).is_none());
+        assert!(Request::from_sockaddr(&sin(0, [127, 0, 0, 1])[..16], 1).is_none());
+        let mut unix = v;
+        unix[..2].copy_from_slice(&1u16.to_ne_bytes());
+        assert!(Request::from_sockaddr(&unix[..110], 1).is_none());
+    }
+
+    #[test]
+    fn sockaddr_in6_keeps_scope_and_flow() {
+        let mut v = [0u8; 28];
+        v[..2].copy_from_slice(&AF_INET6.to_ne_bytes());
+        v[2..4].copy_from_slice(&443u16.to_be_bytes());
+        v[4..8].copy_from_slice(&5u32.to_ne_bytes());
+        v[23] = 1;
+        v[24..28].copy_from_slice(&2u32.to_ne_bytes());
+        let r = Request::from_sockaddr(&v, 2).unwrap();
+        assert_eq!(
+            (r.family, r.port, r.addr[15], r.flowinfo, r.scope_id, r.socktype),
+            (Family::V6, 443, 1, 5, 2, 2)
+        );
+        assert!(Request::from_sockaddr(&v[..27], 2).is_none());
     }
 
     #[test]
