@@ -1,17 +1,26 @@
-//! `authbind [--deep | --depth N] [--] program [args…]`: runs the program
-//! with libauthbind preloaded, with authbind 2.1's environment rules.
+//! `authbind [--deep | --depth N] [--seccomp | --preload] [--] program [args…]`
+//!
+//! Runs the program so that its privileged binds go through the policy:
+//! with libauthbind preloaded (authbind 2.1's environment rules), or, for
+//! programs LD_PRELOAD cannot reach (static, Go), under the seccomp
+//! supervisor.
 
+mod debug_line;
+mod detect;
 mod options;
+mod preload;
+mod supervisor;
 
-use options::{parse, Depth, Parsed};
-use std::ffi::{OsStr, OsString};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::os::unix::process::CommandExt;
-use std::process::{exit, Command};
+use detect::{choose, Mechanism};
+use options::{parse, Force, Parsed};
+use std::ffi::OsString;
+use std::process::exit;
 
-const USAGE: &str = "usage: authbind [--deep | --depth LEVELS] [--] PROGRAM [ARG...]\n\
+const USAGE: &str = "usage: authbind [OPTIONS] [--] PROGRAM [ARG...]\n\
     \n  --deep           every program started from PROGRAM, at any depth, is affected\
     \n  --depth LEVELS   programs up to LEVELS deep are affected (1..100; default 1)\
+    \n  --seccomp        use the seccomp supervisor (static and Go programs; whole process tree)\
+    \n  --preload        use the LD_PRELOAD library even for static or Go programs\
     \n  --help, --version\n";
 
 fn main() {
@@ -23,39 +32,27 @@ fn main() {
             eprint!("authbind: usage error: {msg}\n{USAGE}");
             exit(255);
         }
-        Parsed::Run { depth, program } => run(depth, &program[0], &program[1..]),
+        Parsed::Run { depth, force, program } => {
+            let debug = debug_line::enabled();
+            let (mechanism, why) = match force {
+                Force::Preload => (Mechanism::Preload, "--preload".to_string()),
+                Force::Seccomp => (Mechanism::Seccomp, "--seccomp".to_string()),
+                Force::Auto => choose(&program[0]),
+            };
+            match mechanism {
+                Mechanism::Preload => {
+                    if debug {
+                        eprintln!("authbind: using the LD_PRELOAD library: {why}");
+                    }
+                    preload::run(depth, &program[0], &program[1..])
+                }
+                Mechanism::Seccomp => {
+                    if debug {
+                        eprintln!("authbind: using the seccomp supervisor: {why}");
+                    }
+                    supervisor::run(&program[0], &program[1..], debug)
+                }
+            }
+        }
     }
-}
-
-fn run(depth: Depth, program: &OsStr, args: &[OsString]) -> ! {
-    let mut cmd = Command::new(program);
-    cmd.args(args);
-    // AUTHBIND_LIB, when set, names the library to preload; it is also how
-    // the library finds its own entry to remove from LD_PRELOAD.
-    let lib = std::env::var_os("AUTHBIND_LIB").unwrap_or_else(|| {
-        cmd.env("AUTHBIND_LIB", buildcfg::SHIM_PATH);
-        OsString::from(buildcfg::SHIM_PATH)
-    });
-    let preload = match std::env::var_os("LD_PRELOAD") {
-        Some(existing) => {
-            let mut v = existing.into_vec();
-            v.push(b':');
-            v.extend_from_slice(lib.as_bytes());
-            OsString::from_vec(v)
-        }
-        None => lib,
-    };
-    cmd.env("LD_PRELOAD", preload);
-    match depth {
-        Depth::Deep => {
-            cmd.env("AUTHBIND_LEVELS", "y");
-        }
-        Depth::Levels(n) if n > 1 => {
-            cmd.env("AUTHBIND_LEVELS", (n - 1).to_string());
-        }
-        Depth::Levels(_) => {}
-    }
-    let err = cmd.exec();
-    eprintln!("authbind: {}: {err}", program.to_string_lossy());
-    exit(255)
 }

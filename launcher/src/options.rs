@@ -8,10 +8,19 @@ pub enum Depth {
     Levels(u32),
 }
 
+/// Which mechanism the user asked for, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Force {
+    Auto,
+    Preload,
+    Seccomp,
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum Parsed {
     Run {
         depth: Depth,
+        force: Force,
         program: Vec<OsString>,
     },
     Help,
@@ -23,6 +32,7 @@ pub enum Parsed {
 /// `-` that way); the first other argument is the program.
 pub fn parse(args: &[OsString]) -> Parsed {
     let mut depth = Depth::Levels(1);
+    let mut force = Force::Auto;
     let mut i = 0;
     while let Some(arg) = args.get(i) {
         let Some(text) = arg.to_str() else { break };
@@ -33,15 +43,15 @@ pub fn parse(args: &[OsString]) -> Parsed {
         match text {
             "-" | "--" => break,
             "--deep" => depth = Depth::Deep,
+            "--preload" => force = Force::Preload,
+            "--seccomp" => force = Force::Seccomp,
             "--depth" => {
                 let Some(value) = args.get(i).and_then(|v| v.to_str()) else {
                     return Parsed::Usage("--depth requires a value");
                 };
                 i += 1;
                 match value.parse::<u32>() {
-                    Ok(n)
-                        if (1..=100).contains(&n) && value.bytes().all(|b| b.is_ascii_digit()) =>
-                    {
+                    Ok(n) if (1..=100).contains(&n) && value.bytes().all(|b| b.is_ascii_digit()) => {
                         depth = Depth::Levels(n)
                     }
                     _ => return Parsed::Usage("--depth value is not valid (1 to 100)"),
@@ -57,6 +67,7 @@ pub fn parse(args: &[OsString]) -> Parsed {
     }
     Parsed::Run {
         depth,
+        force,
         program: args[i..].to_vec(),
     }
 }
@@ -72,6 +83,7 @@ mod tests {
     fn run(depth: Depth, program: &[&str]) -> Parsed {
         Parsed::Run {
             depth,
+            force: Force::Auto,
             program: program.iter().map(OsString::from).collect(),
         }
     }
@@ -86,10 +98,7 @@ mod tests {
         );
         assert_eq!(p(&["--", "-prog"]), run(Depth::Levels(1), &["-prog"]));
         assert_eq!(p(&["-", "prog"]), run(Depth::Levels(1), &["prog"]));
-        assert_eq!(
-            p(&["--depth", "2", "--deep", "prog"]),
-            run(Depth::Deep, &["prog"])
-        );
+        assert_eq!(p(&["--depth", "2", "--deep", "prog"]), run(Depth::Deep, &["prog"]));
     }
 
     #[test]
@@ -98,10 +107,7 @@ mod tests {
         assert_eq!(p(&["--deep"]), Parsed::Usage("need program name"));
         assert_eq!(p(&["--depth"]), Parsed::Usage("--depth requires a value"));
         for bad in ["0", "101", "-1", "x", "+2", ""] {
-            assert!(
-                matches!(p(&["--depth", bad, "prog"]), Parsed::Usage(_)),
-                "{bad}"
-            );
+            assert!(matches!(p(&["--depth", bad, "prog"]), Parsed::Usage(_)), "{bad}");
         }
         assert_eq!(p(&["--bogus", "prog"]), Parsed::Usage("unknown option"));
         assert_eq!(p(&["--help"]), Parsed::Help);

@@ -37,13 +37,11 @@ pub fn bind_with_helper(helper_path: &[u8], socket: i32, addr: &[u8]) -> Option<
         Ok(reply) => match reply.outcome {
             Outcome::Bound => HelperAnswer::Bound,
             Outcome::BindFailed => HelperAnswer::BindFailed(reply.errno),
-            Outcome::Refused | Outcome::BadRequest | Outcome::ConfigError => {
-                HelperAnswer::Refused {
-                    request,
-                    rule: reply.rule,
-                    helper_errno: reply.errno,
-                }
-            }
+            Outcome::Refused | Outcome::BadRequest | Outcome::ConfigError => HelperAnswer::Refused {
+                request,
+                rule: reply.rule,
+                helper_errno: reply.errno,
+            },
         },
         Err(e) => HelperAnswer::Unavailable(e.0),
     })
@@ -59,13 +57,7 @@ pub fn ask_helper(helper_path: &[u8], socket: i32, request: &Request) -> Result<
     result
 }
 
-fn exchange(
-    helper_path: &[u8],
-    socket: i32,
-    request: &Request,
-    ours: i32,
-    theirs: i32,
-) -> Result<Reply, Errno> {
+fn exchange(helper_path: &[u8], socket: i32, request: &Request, ours: i32, theirs: i32) -> Result<Reply, Errno> {
     // Queued before the helper starts: it finds the request waiting.
     let sent = fdpass::send(ours, &request.encode(), Some(socket));
     if let Err(e) = sent {

@@ -35,8 +35,7 @@ pub fn send(channel: i32, bytes: &[u8], fd: Option<i32>) -> Result<(), Errno> {
         }
     }
     // SAFETY: msg points at live iovec and control buffers for the call.
-    let sent =
-        retry(|| unsafe { libc::sendmsg(channel, &msg, libc::MSG_NOSIGNAL) as libc::c_int })?;
+    let sent = retry(|| unsafe { libc::sendmsg(channel, &msg, libc::MSG_NOSIGNAL) as libc::c_int })?;
     if sent as usize != bytes.len() {
         return Err(Errno(libc::EMSGSIZE));
     }

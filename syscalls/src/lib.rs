@@ -9,6 +9,8 @@
 pub mod client;
 pub mod errno;
 pub mod fdpass;
+pub mod process;
+pub mod seccomp;
 pub mod signals;
 pub mod sock;
 pub mod spawn;

@@ -41,3 +41,47 @@ pub fn restore(mask: KernelSigset) {
 pub fn unblock_all() {
     let _ = rt_sigprocmask(libc::SIG_SETMASK, Some(&0));
 }
+
+/// Blocks `signals` for the calling thread (others stay as they were).
+pub fn block(signals: &[i32]) -> Result<(), Errno> {
+    let set = signals.iter().fold(0u64, |acc, &s| acc | (1u64 << (s - 1)));
+    rt_sigprocmask(libc::SIG_BLOCK, Some(&set)).map(|_| ())
+}
+
+/// A signalfd that reads the (blocked) `signals`. Close-on-exec.
+pub fn signalfd(signals: &[i32]) -> Result<i32, Errno> {
+    // SAFETY: sigset_t is plain data; sigemptyset/sigaddset initialise it.
+    let mut set: libc::sigset_t = unsafe { core::mem::zeroed() };
+    // SAFETY: set is a valid sigset_t.
+    unsafe { libc::sigemptyset(&mut set) };
+    for &s in signals {
+        // SAFETY: as above.
+        unsafe { libc::sigaddset(&mut set, s) };
+    }
+    // SAFETY: set is initialised; -1 asks for a new descriptor.
+    check(unsafe { libc::signalfd(-1, &set, libc::SFD_CLOEXEC) })
+}
+
+/// One signal read from a signalfd: (signal number, si_code, sender pid).
+pub fn read_signalfd(fd: i32) -> Result<(i32, i32, i32), Errno> {
+    // SAFETY: signalfd_siginfo is plain data.
+    let mut info: libc::signalfd_siginfo = unsafe { core::mem::zeroed() };
+    let size = core::mem::size_of::<libc::signalfd_siginfo>();
+    // SAFETY: info is writable for `size` bytes.
+    let n = unsafe { libc::read(fd, (&mut info as *mut libc::signalfd_siginfo).cast(), size) };
+    if n as usize != size {
+        return Err(Errno(if n < 0 { crate::errno::get() } else { libc::EIO }));
+    }
+    Ok((info.ssi_signo as i32, info.ssi_code, info.ssi_pid as i32))
+}
+
+/// Dies of `sig` as the program did: default action, unblocked, raised.
+pub fn die_of(sig: i32) {
+    // SAFETY: resetting a disposition to the default and raising a signal.
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+    }
+    let _ = rt_sigprocmask(libc::SIG_UNBLOCK, Some(&(1u64 << (sig - 1))));
+    // SAFETY: raise has no memory-safety preconditions.
+    unsafe { libc::raise(sig) };
+}

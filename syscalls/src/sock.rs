@@ -31,25 +31,14 @@ fn getsockopt_int(fd: i32, option: i32) -> Result<i32, Errno> {
     let mut len = size_of::<i32>() as libc::socklen_t;
     // SAFETY: value and len are valid for writing; the kernel writes at
     // most `len` bytes.
-    check(unsafe {
-        libc::getsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            option,
-            (&mut value as *mut i32).cast(),
-            &mut len,
-        )
-    })?;
+    check(unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, option, (&mut value as *mut i32).cast(), &mut len) })?;
     Ok(value)
 }
 
 /// The socket's address family and type (`SO_DOMAIN`, `SO_TYPE`).
 /// ENOTSOCK when `fd` is not a socket.
 pub fn domain_and_type(fd: i32) -> Result<(i32, i32), Errno> {
-    Ok((
-        getsockopt_int(fd, libc::SO_DOMAIN)?,
-        getsockopt_int(fd, libc::SO_TYPE)?,
-    ))
+    Ok((getsockopt_int(fd, libc::SO_DOMAIN)?, getsockopt_int(fd, libc::SO_TYPE)?))
 }
 
 /// Where to bind, in the helper's terms.
@@ -73,9 +62,7 @@ pub fn bind_inet(fd: i32, target: &InetAddr) -> Result<(), Errno> {
     let len = match *target {
         InetAddr::V4 { addr, port } => {
             // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in.
-            let sin = unsafe {
-                &mut *(&mut storage as *mut libc::sockaddr_storage).cast::<libc::sockaddr_in>()
-            };
+            let sin = unsafe { &mut *(&mut storage as *mut libc::sockaddr_storage).cast::<libc::sockaddr_in>() };
             sin.sin_family = libc::AF_INET as libc::sa_family_t;
             sin.sin_port = port.to_be();
             sin.sin_addr.s_addr = u32::from_ne_bytes(addr);
@@ -88,9 +75,7 @@ pub fn bind_inet(fd: i32, target: &InetAddr) -> Result<(), Errno> {
             scope_id,
         } => {
             // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in6.
-            let sin6 = unsafe {
-                &mut *(&mut storage as *mut libc::sockaddr_storage).cast::<libc::sockaddr_in6>()
-            };
+            let sin6 = unsafe { &mut *(&mut storage as *mut libc::sockaddr_storage).cast::<libc::sockaddr_in6>() };
             sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
             sin6.sin6_port = port.to_be();
             sin6.sin6_flowinfo = flowinfo;

@@ -87,14 +87,7 @@ fn wait_any_kind(pid: libc::pid_t) {
         // SAFETY: an all-zero siginfo_t is valid for waitid to fill.
         let mut info: libc::siginfo_t = unsafe { core::mem::zeroed() };
         // SAFETY: info is valid for writing.
-        let r = check(unsafe {
-            libc::waitid(
-                libc::P_PID,
-                pid as libc::id_t,
-                &mut info,
-                libc::WEXITED | libc::__WALL,
-            )
-        });
+        let r = check(unsafe { libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::__WALL) });
         if r != Err(Errno(libc::EINTR)) {
             return;
         }
@@ -106,10 +99,7 @@ fn wait_any_kind(pid: libc::pid_t) {
 /// finished.
 pub fn run(path: &[u8], argv: &[&[u8]], stdin_fd: i32) -> Result<(), Errno> {
     const MAX_ARGS: usize = 8;
-    if path.last() != Some(&0)
-        || argv.len() >= MAX_ARGS
-        || argv.iter().any(|a| a.last() != Some(&0))
-    {
+    if path.last() != Some(&0) || argv.len() >= MAX_ARGS || argv.iter().any(|a| a.last() != Some(&0)) {
         return Err(Errno(libc::EINVAL));
     }
     let mut argv_ptrs = [core::ptr::null::<libc::c_char>(); MAX_ARGS];

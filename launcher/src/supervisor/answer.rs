@@ -1,0 +1,124 @@
+//! Answering one trapped `bind`.
+//!
+//! Anything we do not help with is let through (CONTINUE) so the kernel
+//! gives its own answer: other families, odd lengths, bad pointers, bad
+//! descriptors, unprivileged ports, callers allowed privileged ports. For
+//! the rest we take our own copy of the socket and bind it ourselves —
+//! the kernel then checks everything in its usual order and, only if it
+//! says EACCES, the helper is asked. No decision rests on memory the
+//! program could change afterwards: we bind our copy of the address.
+
+use super::proc_status;
+use crate::debug_line;
+use syscalls::client::{bind_with_helper, HelperAnswer};
+use syscalls::process::{bind_raw, pidfd_getfd, pidfd_open, read_memory};
+use syscalls::seccomp::{self, Answer, Notif};
+use syscalls::sock::close;
+
+/// `sizeof(struct sockaddr_storage)`: the kernel refuses longer addresses.
+const MAX_ADDR: usize = 128;
+
+pub struct Context {
+    listener: i32,
+    /// Ports from here up need no privilege (this network namespace's
+    /// `net.ipv4.ip_unprivileged_port_start`).
+    unprivileged_from: u32,
+    debug: bool,
+}
+
+impl Context {
+    pub fn new(listener: i32, debug: bool) -> Context {
+        let unprivileged_from = std::fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start")
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(1024);
+        Context {
+            listener,
+            unprivileged_from,
+            debug,
+        }
+    }
+
+    /// Receives and answers one notification. Every error is answered to
+    /// the kernel (an unanswered bind would hang its caller).
+    pub fn answer_one(&self) {
+        let Ok(notif) = seccomp::recv(self.listener) else {
+            return; // the caller vanished meanwhile (ENOENT) or was interrupted
+        };
+        let answer = self.decide(&notif).unwrap_or(Answer::Continue);
+        // ENOENT: the caller died meanwhile; nothing to do.
+        let _ = seccomp::send(self.listener, notif.id, answer);
+    }
+
+    /// `None`: let it through.
+    fn decide(&self, n: &Notif) -> Option<Answer> {
+        if n.data.arch != seccomp::NATIVE_ARCH || i64::from(n.data.nr) != libc::SYS_bind {
+            return None;
+        }
+        let tid = n.pid as i32;
+        let fd = n.data.args[0] as i32;
+        // bind's addrlen is an int: the kernel rejects negative or oversized ones itself.
+        let len = n.data.args[2] as u32 as usize;
+        if !(2..=MAX_ADDR).contains(&len) {
+            return None;
+        }
+        let mut buf = [0u8; MAX_ADDR];
+        let addr = &mut buf[..len];
+        read_memory(tid, n.data.args[1], addr).ok()?;
+        if !seccomp::id_valid(self.listener, n.id) {
+            return None; // the tid may belong to someone else by now
+        }
+        let req = wire::Request::from_sockaddr(addr, 0)?;
+        if u32::from(req.port) >= self.unprivileged_from {
+            return None;
+        }
+        let status = proc_status::read(&tid.to_string())?;
+        if proc_status::may_bind_privileged(&status) {
+            return None;
+        }
+        let pidfd = pidfd_open(status.tgid, 0).ok()?;
+        let socket = pidfd_getfd(pidfd, fd);
+        close(pidfd);
+        let socket = socket.ok()?;
+        // Still the same caller, waiting: the descriptor we took is its.
+        let answer = if seccomp::id_valid(self.listener, n.id) {
+            Some(self.bind_for(socket, addr))
+        } else {
+            None
+        };
+        close(socket);
+        answer
+    }
+
+    /// Binds our copy of the program's socket: ourselves first, so the
+    /// kernel's own checks and errors come first; the helper on EACCES.
+    fn bind_for(&self, socket: i32, addr: &[u8]) -> Answer {
+        match bind_raw(socket, addr) {
+            Ok(()) => return Answer::Success,
+            Err(e) if e.0 != libc::EACCES => return Answer::Fail(e.0),
+            Err(_) => {}
+        }
+        match bind_with_helper(buildcfg::HELPER_PATH_C, socket, addr) {
+            None => Answer::Fail(libc::EACCES),
+            Some(HelperAnswer::Bound) => Answer::Success,
+            Some(HelperAnswer::BindFailed(e)) => Answer::Fail(e),
+            Some(HelperAnswer::Refused {
+                request,
+                rule,
+                helper_errno,
+            }) => {
+                if self.debug {
+                    debug_line::refused(&request, rule.name(), helper_errno);
+                }
+                Answer::Fail(libc::EACCES)
+            }
+            Some(HelperAnswer::Unavailable(e)) => {
+                eprintln!(
+                    "authbind: could not run {} (errno {e}); returning EACCES",
+                    buildcfg::HELPER_PATH
+                );
+                Answer::Fail(libc::EACCES)
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! The seccomp supervisor: runs the program with a filter that sends its
+//! `bind` system calls (only those) to us, and answers them. Reaches what
+//! LD_PRELOAD cannot: static executables, Go, raw `syscall(SYS_bind)`.
+//!
+//! The filter is inherited by every descendant, so the whole process tree
+//! is covered (as with `--deep`) for as long as the program itself runs.
+//! We stay the unprivileged user; privileged binds go to the setuid helper
+//! exactly as the shim sends them. io_uring's bind bypasses seccomp and is
+//! not helped.
+
+mod answer;
+mod proc_status;
+mod start;
+
+use std::ffi::{OsStr, OsString};
+use std::process::exit;
+use syscalls::process::{poll, try_wait, Ended};
+use syscalls::signals;
+
+/// Signals we pass on to the program when someone sends them to us.
+const FORWARDED: [i32; 7] = [
+    libc::SIGINT,
+    libc::SIGTERM,
+    libc::SIGHUP,
+    libc::SIGQUIT,
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+    libc::SIGWINCH,
+];
+
+fn fail(msg: &str) -> ! {
+    eprintln!("authbind: {msg}");
+    exit(255)
+}
+
+pub fn run(program: &OsStr, args: &[OsString], debug: bool) -> ! {
+    if proc_status::self_has_no_new_privs() {
+        fail(
+            "no_new_privs is set for this process (e.g. systemd NoNewPrivileges=yes, or a container), \
+             so the setuid helper could not gain root; the seccomp supervisor cannot work here",
+        );
+    }
+    // Blocked before the program starts, so none is lost; the program gets
+    // a clean mask (see start.rs).
+    let mut watched = FORWARDED.to_vec();
+    watched.push(libc::SIGCHLD);
+    if let Err(e) = signals::block(&watched) {
+        fail(&format!("cannot block signals: errno {}", e.0));
+    }
+    let sigfd = signals::signalfd(&watched).unwrap_or_else(|e| fail(&format!("signalfd: errno {}", e.0)));
+    let started = match start::start(program, args) {
+        Ok(s) => s,
+        Err(msg) => fail(&msg),
+    };
+    if debug && !started.killable_wait {
+        eprintln!("authbind: this kernel lacks SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: a signal during a bind may make it fail with EINTR");
+    }
+    let ctx = answer::Context::new(started.listener, debug);
+    let mut listener = started.listener;
+    loop {
+        let ready = match poll([(listener, libc::POLLIN), (sigfd, libc::POLLIN)], -1) {
+            Ok(r) => r,
+            Err(e) => fail(&format!("poll: errno {}", e.0)),
+        };
+        if ready[0] & libc::POLLIN != 0 {
+            ctx.answer_one();
+        } else if ready[0] & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+            // No process uses the filter any more: stop watching it.
+            listener = -1;
+        }
+        if ready[1] & libc::POLLIN != 0 {
+            on_signal(sigfd, started.pid);
+        }
+    }
+}
+
+fn on_signal(sigfd: i32, child: i32) {
+    let Ok((sig, code, sender)) = signals::read_signalfd(sigfd) else {
+        return;
+    };
+    if sig == libc::SIGCHLD {
+        match try_wait(child) {
+            Ok(Some(Ended::Exited(code))) => exit(code),
+            Ok(Some(Ended::Killed(sig))) => {
+                signals::die_of(sig);
+                exit(128 + sig)
+            }
+            _ => return,
+        }
+    }
+    // Sent by a process (kill, a service manager): pass it on. Sent by the
+    // kernel (the terminal's ^C, ^\, window size): the program, in the same
+    // process group, got its own copy.
+    let from_a_process = code <= 0; // SI_USER, SI_QUEUE, SI_TKILL…
+    if from_a_process && sender != child {
+        let _ = syscalls::process::kill(child, sig);
+    }
+}

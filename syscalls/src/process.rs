@@ -1,0 +1,90 @@
+//! Reaching into a supervised process: its memory and its descriptors.
+
+use crate::errno::{check, Errno};
+
+/// Reads `buf.len()` bytes at `addr` in thread `tid`'s address space.
+/// Errors (EFAULT, ESRCH, EPERM) are the caller's to handle; a short read
+/// is an EFAULT.
+pub fn read_memory(tid: i32, addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
+    let local = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    let remote = libc::iovec {
+        iov_base: addr as usize as *mut libc::c_void,
+        iov_len: buf.len(),
+    };
+    // SAFETY: `local` describes our writable buffer; the remote address is
+    // only read by the kernel, which checks it.
+    let n = unsafe { libc::process_vm_readv(tid, &local, 1, &remote, 1, 0) };
+    if n < 0 {
+        return Err(Errno(crate::errno::get()));
+    }
+    if n as usize != buf.len() {
+        return Err(Errno(libc::EFAULT));
+    }
+    Ok(())
+}
+
+/// `pidfd_open(pid, flags)`.
+pub fn pidfd_open(pid: i32, flags: u32) -> Result<i32, Errno> {
+    // SAFETY: integer arguments only.
+    check(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, flags) } as libc::c_int)
+}
+
+/// `PIDFD_THREAD` (= O_EXCL): a pidfd for a thread, not a process
+/// (Linux 6.9+).
+pub const PIDFD_THREAD: u32 = libc::O_EXCL as u32;
+
+/// `pidfd_getfd(pidfd, fd, 0)`: our own copy of the target's descriptor,
+/// close-on-exec.
+pub fn pidfd_getfd(pidfd: i32, fd: i32) -> Result<i32, Errno> {
+    // SAFETY: integer arguments only.
+    check(unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd, fd, 0u32) } as libc::c_int)
+}
+
+/// `kill(pid, sig)`.
+pub fn kill(pid: i32, sig: i32) -> Result<(), Errno> {
+    // SAFETY: integer arguments only.
+    check(unsafe { libc::kill(pid, sig) })?;
+    Ok(())
+}
+
+/// Binds `fd` to the raw sockaddr bytes `addr` (exactly as a program
+/// passed them), by system call number.
+pub fn bind_raw(fd: i32, addr: &[u8]) -> Result<(), Errno> {
+    // SAFETY: addr is a valid buffer of its length.
+    check(unsafe { libc::syscall(libc::SYS_bind, fd, addr.as_ptr(), addr.len() as libc::socklen_t) } as libc::c_int)?;
+    Ok(())
+}
+
+/// `poll` over `(fd, events)` pairs; returns each fd's revents. EINTR is
+/// retried. `timeout_ms` < 0 waits forever.
+pub fn poll<const N: usize>(fds: [(i32, i16); N], timeout_ms: i32) -> Result<[i16; N], Errno> {
+    let mut pfds = fds.map(|(fd, events)| libc::pollfd { fd, events, revents: 0 });
+    // SAFETY: pfds is a valid array of N pollfd structures.
+    crate::errno::retry(|| unsafe { libc::poll(pfds.as_mut_ptr(), N as libc::nfds_t, timeout_ms) })?;
+    Ok(pfds.map(|p| p.revents))
+}
+
+/// How a child ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    Exited(i32),
+    Killed(i32),
+}
+
+/// `waitpid(pid, WNOHANG)`: `None` while it still runs.
+pub fn try_wait(pid: i32) -> Result<Option<Ended>, Errno> {
+    let mut status = 0;
+    // SAFETY: status is writable.
+    let r = crate::errno::retry(|| unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) })?;
+    if r == 0 {
+        return Ok(None);
+    }
+    Ok(Some(if libc::WIFSIGNALED(status) {
+        Ended::Killed(libc::WTERMSIG(status))
+    } else {
+        Ended::Exited(libc::WEXITSTATUS(status))
+    }))
+}
