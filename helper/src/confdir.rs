@@ -32,13 +32,7 @@ impl PolicyFs for ConfDir {
     /// `access(X_OK)` with the real uid and gid, as authbind does: the flag
     /// files grant by their mode, owner and group.
     fn access_x(&mut self, path: &str) -> Result<(), i32> {
-        faccessat(
-            &self.dir,
-            path,
-            AccessFlags::X_OK,
-            nix::fcntl::AtFlags::empty(),
-        )
-        .map_err(|e| e as i32)
+        faccessat(&self.dir, path, AccessFlags::X_OK, nix::fcntl::AtFlags::empty()).map_err(|e| e as i32)
     }
 
     /// Opens a byuid file without blocking (a FIFO would hang authbind) and

@@ -26,10 +26,7 @@ pub fn run(extra_args: &[&[u8]]) -> i32 {
     let got = match fdpass::recv(CHANNEL, &mut buf, 0) {
         Ok(g) => g,
         Err(e) => {
-            say(format_args!(
-                "--native: no request: {}",
-                crate::exit::describe(e.0)
-            ));
+            say(format_args!("--native: no request: {}", crate::exit::describe(e.0)));
             return crate::exit::status_for(e.0);
         }
     };

@@ -55,10 +55,7 @@ pub fn settle(socket: i32, target: &InetAddr, socktype: Option<i32>) -> Verdict 
             fault,
         } => {
             match fault {
-                Some(Fault::ReadError) => say(format_args!(
-                    "{file}: read per-uid file: {}",
-                    describe(errno)
-                )),
+                Some(Fault::ReadError) => say(format_args!("{file}: read per-uid file: {}", describe(errno))),
                 Some(Fault::TooLarge) => say(format_args!(
                     "{file}: larger than {} bytes; not read further",
                     policy::MAX_FILE_BYTES
@@ -102,11 +99,7 @@ pub fn settle(socket: i32, target: &InetAddr, socktype: Option<i32>) -> Verdict 
 /// the type the client announced): we bind nothing else as root.
 fn check_socket(socket: i32, addr: &Address, socktype: Option<i32>) -> Result<(), i32> {
     let (domain, kind) = domain_and_type(socket).map_err(|e| e.0)?;
-    let want = if addr.is_v6() {
-        libc::AF_INET6
-    } else {
-        libc::AF_INET
-    };
+    let want = if addr.is_v6() { libc::AF_INET6 } else { libc::AF_INET };
     if domain != want {
         return Err(libc::EAFNOSUPPORT);
     }

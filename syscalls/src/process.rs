@@ -88,3 +88,14 @@ pub fn try_wait(pid: i32) -> Result<Option<Ended>, Errno> {
         Ended::Exited(libc::WEXITSTATUS(status))
     }))
 }
+
+/// Sets a resource limit (soft and hard) for this process.
+pub fn set_rlimit(resource: u32, soft: u64, hard: u64) -> Result<(), Errno> {
+    let lim = libc::rlimit {
+        rlim_cur: soft,
+        rlim_max: hard,
+    };
+    // SAFETY: lim is a valid rlimit; `resource` is checked by the kernel.
+    check(unsafe { libc::setrlimit(resource as _, &lim) })?;
+    Ok(())
+}

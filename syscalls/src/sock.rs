@@ -128,3 +128,10 @@ pub fn write_stderr(bytes: &[u8]) {
     unsafe { libc::write(2, bytes.as_ptr().cast(), bytes.len()) };
     crate::errno::set(saved);
 }
+
+/// Closes every descriptor from `first` up (close_range, Linux 5.9+).
+pub fn close_from(first: u32) {
+    // SAFETY: closing descriptors this process may own; none is in use
+    // by the caller at this point (start of the helper).
+    unsafe { libc::syscall(libc::SYS_close_range, first, !0u32, 0u32) };
+}
