@@ -28,10 +28,7 @@ impl Write for Line {
 }
 
 fn emit(args: core::fmt::Arguments) {
-    let mut line = Line {
-        buf: [0; 256],
-        len: 0,
-    };
+    let mut line = Line { buf: [0; 256], len: 0 };
     let _ = line.write_fmt(args);
     line.buf[line.len] = b'\n';
     syscalls::sock::write_stderr(&line.buf[..line.len + 1]);

@@ -9,11 +9,7 @@ use crate::{hook, real_bind};
 /// Called by C code with bind's contract: `addr` points at `len` readable
 /// bytes (or the kernel will say EFAULT, which we pass on).
 #[no_mangle]
-pub unsafe extern "C" fn bind(
-    fd: libc::c_int,
-    addr: *const libc::sockaddr,
-    len: libc::socklen_t,
-) -> libc::c_int {
+pub unsafe extern "C" fn bind(fd: libc::c_int, addr: *const libc::sockaddr, len: libc::socklen_t) -> libc::c_int {
     let errno_before = syscalls::errno::get();
     let ret = real_bind::call(fd, addr, len);
     if ret == 0 || syscalls::errno::get() != libc::EACCES {

@@ -43,9 +43,7 @@ fn atoi(s: &[u8]) -> i32 {
     // strtol: the magnitude saturates, then LONG_MIN / LONG_MAX by sign.
     let mut magnitude: u64 = 0;
     while let Some(d) = s.get(i).filter(|c| c.is_ascii_digit()) {
-        magnitude = magnitude
-            .saturating_mul(10)
-            .saturating_add(u64::from(d - b'0'));
+        magnitude = magnitude.saturating_mul(10).saturating_add(u64::from(d - b'0'));
         i += 1;
     }
     let v: i64 = match (negative, i64::try_from(magnitude)) {
@@ -78,9 +76,8 @@ pub fn without_entry(preload: &[u8], myself: &[u8]) -> Option<Option<Vec<u8>>> {
             return None;
         }
         // The first `:myself:` strictly inside.
-        let at = (1..=lp - lm - 1).find(|&i| {
-            preload[i - 1] == b':' && &preload[i..i + lm] == myself && preload[i + lm] == b':'
-        })?;
+        let at = (1..=lp - lm - 1)
+            .find(|&i| preload[i - 1] == b':' && &preload[i..i + lm] == myself && preload[i + lm] == b':')?;
         (at, lp - (at + lm + 1))
     };
     let mut v = preload[..before].to_vec();
@@ -106,14 +103,8 @@ mod tests {
         assert_eq!(plan(Some(b"junk")), (LevelsChange::Unset, true));
         assert_eq!(plan(Some(b" 2x")), (LevelsChange::Set(1), false));
         // (int) of strtol's saturated values: LONG_MAX is -1, LONG_MIN is 0.
-        assert_eq!(
-            plan(Some(b"99999999999999999999")),
-            (LevelsChange::Unset, true)
-        );
-        assert_eq!(
-            plan(Some(b"-99999999999999999999")),
-            (LevelsChange::Unset, true)
-        );
+        assert_eq!(plan(Some(b"99999999999999999999")), (LevelsChange::Unset, true));
+        assert_eq!(plan(Some(b"-99999999999999999999")), (LevelsChange::Unset, true));
         assert_eq!(plan(Some(b"4294967298")), (LevelsChange::Set(1), false));
     }
 
@@ -138,9 +129,6 @@ mod tests {
         assert_eq!(without_entry(b"", me), None);
         assert_eq!(without_entry(b"/l/libauthbind.so.1", b""), None);
         // authbind's launcher appends to an empty LD_PRELOAD as ":lib".
-        assert_eq!(
-            without_entry(b":/l/libauthbind.so.1", me),
-            Some(Some(b"".to_vec()))
-        );
+        assert_eq!(without_entry(b":/l/libauthbind.so.1", me), Some(Some(b"".to_vec())));
     }
 }

@@ -2,8 +2,7 @@
 
 use core::sync::atomic::{AtomicPtr, Ordering};
 
-pub type BindFn =
-    unsafe extern "C" fn(libc::c_int, *const libc::sockaddr, libc::socklen_t) -> libc::c_int;
+pub type BindFn = unsafe extern "C" fn(libc::c_int, *const libc::sockaddr, libc::socklen_t) -> libc::c_int;
 
 static REAL_BIND: AtomicPtr<libc::c_void> = AtomicPtr::new(core::ptr::null_mut());
 

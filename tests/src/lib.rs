@@ -1,1 +1,39 @@
-//! placeholder
+//! End-to-end harness for authbind, rebuilt.
+//!
+//! Every test runs a bash script as root inside fresh mount, network and PID
+//! namespaces (see [`Sandbox`]): loopback up, a tmpfs over `/etc/authbind`
+//! holding the test's own policy ([`Policy`]), and programs started as the
+//! unprivileged users [`USER`] and [`OTHER`] through the installation named by
+//! `AUTHBIND_E2E_PREFIX` ([`Install`]). Small C programs built here
+//! ([`programs`]) report what `bind()` returned. The script prints `key=value`
+//! lines; tests assert on them through [`Outcome`].
+//!
+//! Without root, or without `AUTHBIND_E2E_PREFIX`, [`ready`] says so loudly
+//! and each test returns early.
+
+mod gate;
+mod grants;
+mod install;
+mod outcome;
+mod programs;
+mod quote;
+mod sandbox;
+mod scratch;
+
+pub use gate::ready;
+pub use grants::Policy;
+pub use install::Install;
+pub use outcome::Outcome;
+pub use programs::{programs, Programs};
+pub use quote::sh_quote;
+pub use sandbox::Sandbox;
+pub use scratch::Scratch;
+
+/// The unprivileged user the grants are written for.
+pub const USER: u32 = 1500;
+/// A second unprivileged user with no grant at all.
+pub const OTHER: u32 = 1501;
+
+/// errno values the tests compare against, as the C programs print them.
+pub const EACCES: i32 = libc::EACCES;
+pub const EFAULT: i32 = libc::EFAULT;

@@ -1,0 +1,120 @@
+//! Runs one bash script as root in fresh mount, network and PID namespaces,
+//! after setting up loopback and a private `/etc/authbind`.
+
+use crate::grants::Policy;
+use crate::install::Install;
+use crate::outcome::Outcome;
+use crate::programs::programs;
+use crate::quote::sh_quote;
+use crate::scratch::Scratch;
+use crate::{OTHER, USER};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// One sandboxed run. The body script sees these variables and functions:
+/// - `$P` prefix, `$AB` launcher, `$LIB` shim (.so.1), `$HELPER` helper;
+/// - `$BT` bindtest, `$BS` bindstorm, `$RB` robust (see tests/c/);
+/// - `$W` a scratch folder (root's, 0755, removed afterwards);
+/// - `$U` = 1500 (gets the grants), `$O` = 1501 (gets none);
+/// - `as_user UID [VAR=VALUE…] PROGRAM ARGS…`: runs as that user with an
+///   empty environment but `PATH=/usr/bin:/bin`;
+/// - `bg_as_user UID [VAR=VALUE…] PROGRAM ARGS…`: the same in the
+///   background, its pid (the program's, through the execs) in `$BGPID`;
+/// - `r KEY CMD…`: runs CMD and prints `KEY=<its stdout on one line>` and
+///   `KEY.rc=<its exit status>` (its stderr goes to the script's stderr).
+pub struct Sandbox<'a> {
+    install: &'a Install,
+    name: String,
+    policy: Policy,
+    nonlocal_bind: bool,
+    timeout: Duration,
+}
+
+impl<'a> Sandbox<'a> {
+    pub fn new(install: &'a Install, name: &str) -> Sandbox<'a> {
+        Sandbox {
+            install,
+            name: name.to_string(),
+            policy: Policy::new(),
+            nonlocal_bind: false,
+            timeout: Duration::from_secs(60),
+        }
+    }
+
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Let any IPv4/IPv6 address be bound (`ip_nonlocal_bind`), for policy
+    /// tests over addresses the namespace does not have.
+    pub fn nonlocal_bind(mut self) -> Self {
+        self.nonlocal_bind = true;
+        self
+    }
+
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Runs `body` after the setup; never panics on the script's own failure
+    /// (the returned [`Outcome`] does, on a failed expectation).
+    pub fn run(&self, body: &str) -> Outcome {
+        let scratch = Scratch::new(&self.name);
+        let script = self.script(scratch.path(), body);
+        let started = Instant::now();
+        // SIGKILL: unshare ignores SIGTERM while it waits; --kill-child
+        // then takes the namespace's init, and so every process in it, down.
+        let output = Command::new("timeout")
+            .args(["-s", "KILL"])
+            .arg(format!("{}", self.timeout.as_secs().max(1)))
+            .args(["unshare", "--mount", "--net", "--pid", "--fork", "--kill-child"])
+            .args(["--mount-proc", "bash", "-c"])
+            .arg(&script)
+            .arg(format!("sandbox:{}", self.name))
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run timeout/unshare/bash: {e}"));
+        Outcome::new(&self.name, script, output, started.elapsed(), self.timeout)
+    }
+
+    fn script(&self, scratch: &Path, body: &str) -> String {
+        let progs = programs();
+        let q = |p: &Path| sh_quote(&p.to_string_lossy());
+        let nonlocal = if self.nonlocal_bind {
+            "sysctl -qw net.ipv4.ip_nonlocal_bind=1 net.ipv6.ip_nonlocal_bind=1 || fail sysctl\n"
+        } else {
+            ""
+        };
+        format!(
+            r#"set -u
+fail() {{ echo "SANDBOX SETUP FAILED: $*" >&2; exit 97; }}
+ip link set lo up || fail 'ip link set lo up'
+mount --make-rprivate / || fail 'mount --make-rprivate /'
+mkdir -p /etc/authbind || fail 'mkdir /etc/authbind'
+mount -t tmpfs -o mode=0755 authbind-e2e /etc/authbind || fail 'tmpfs on /etc/authbind'
+mkdir -m 0755 /etc/authbind/byport /etc/authbind/byaddr /etc/authbind/byuid || fail 'mkdir by*'
+{nonlocal}{policy}P={prefix}; AB={launcher}; LIB={shim}; HELPER={helper}
+BT={bt}; BS={bs}; RB={rb}; W={scratch}; U={user}; O={other}
+as_user() {{ local uid=$1; shift; setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "$@"; }}
+bg_as_user() {{ local uid=$1; shift; setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "$@" & BGPID=$!; }}
+r() {{ local key=$1 out rc; shift; out=$("$@"); rc=$?; printf '%s=%s\n%s.rc=%s\n' "$key" "${{out//$'\n'/ }}" "$key" "$rc"; }}
+echo __setup=done
+# ---------------- test body ----------------
+{body}
+"#,
+            policy = self.policy.script(),
+            prefix = q(self.install.prefix()),
+            launcher = q(&self.install.launcher()),
+            shim = q(&self.install.shim()),
+            helper = q(&self.install.helper()),
+            bt = q(&progs.bindtest()),
+            bs = q(&progs.bindstorm()),
+            rb = q(&progs.robust()),
+            scratch = q(scratch),
+            user = USER,
+            other = OTHER,
+        )
+    }
+}

@@ -1,0 +1,93 @@
+//! Edge cases of bind() through the shim: a NULL address, an oversized
+//! addrlen, errno preservation, no leaked file descriptors.
+
+use authbind_e2e::{ready, Policy, Sandbox, USER};
+
+#[test]
+fn bind_edge_cases() {
+    let Some(install) = ready("bind_edge_cases") else {
+        return;
+    };
+    let out = Sandbox::new(&install, "robust")
+        .policy(Policy::new().byport("80", USER))
+        .run(
+            r#"
+r null_native  as_user $U $RB null
+r null         as_user $U $AB $RB null
+r storage      as_user $U $AB $RB storage 80
+r storage_81   as_user $U $AB $RB storage 81
+r errno        as_user $U $AB $RB errno 80
+r fds          as_user $U $AB $RB fds 80
+r fds_refused  as_user $U $AB $RB fds 81
+"#,
+        );
+    out.expect(&[
+        // The kernel's answer, and the same through the shim (no crash).
+        ("null_native", "errno=14"),
+        ("null", "errno=14"),
+        ("null.rc", "0"),
+        // addrlen = sizeof(struct sockaddr_storage) is a valid IPv4 bind.
+        ("storage", "ok"),
+        ("storage_81", "errno=13"),
+        // A successful bind leaves errno alone.
+        ("errno", "ok errno_after=4242"),
+        // Nothing left open by the shim, granted or refused.
+        ("fds", "ok leaked=0"),
+        ("fds_refused", "errno=13 leaked=0"),
+    ]);
+}
+
+/// A FIFO (or a folder) where the byuid file should be: a refusal, at once.
+/// (authbind 2.1's helper blocks forever opening the FIFO.)
+#[test]
+fn byuid_fifo_or_folder_refuses_without_hanging() {
+    let Some(install) = ready("byuid_fifo_or_folder_refuses_without_hanging") else {
+        return;
+    };
+    let out = Sandbox::new(&install, "byuid-fifo")
+        .timeout(std::time::Duration::from_secs(20))
+        .run(
+            r#"
+mkfifo -m 0644 /etc/authbind/byuid/$U
+mkdir -m 0755 /etc/authbind/byuid/$O
+r fifo   as_user $U $AB $BT 4 127.0.0.1 80 tcp
+r folder as_user $O $AB $BT 4 127.0.0.1 80 tcp
+"#,
+        );
+    out.expect(&[("fifo", "errno=13"), ("folder", "errno=13")]);
+}
+
+/// authbind(1): a helper that cannot be started gives EACCES and one line on
+/// stderr; a helper running without privilege (nosuid) gives EACCES; a
+/// process already root binds on its own.
+#[test]
+fn unusable_helper_and_root_caller() {
+    let Some(install) = ready("unusable_helper_and_root_caller") else {
+        return;
+    };
+    let out = Sandbox::new(&install, "helper-unusable")
+        .policy(Policy::new().byport("80", USER))
+        .run(
+            r#"
+r root_no_grant $AB $BT 4 127.0.0.1 81 tcp
+# the helper on a nosuid mount: it runs, but as the user
+mount --bind "$HELPER" "$HELPER" && mount -o remount,bind,nosuid "$HELPER" || exit 96
+r nosuid as_user $U $AB $BT 4 127.0.0.1 80 tcp
+umount "$HELPER"
+# the helper replaced by a file that cannot be executed
+: > "$W/not-a-helper"; chmod 0644 "$W/not-a-helper"
+mount --bind "$W/not-a-helper" "$HELPER" || exit 96
+r noexec as_user $U $AB $BT 4 127.0.0.1 80 tcp 2>"$W/noexec.err"
+echo "noexec_lines=$(grep -c '' "$W/noexec.err")"
+umount "$HELPER"
+r restored as_user $U $AB $BT 4 127.0.0.1 80 tcp
+"#,
+        );
+    out.expect(&[
+        ("root_no_grant", "ok"),
+        ("nosuid", "errno=13"),
+        ("noexec", "errno=13"),
+        ("noexec_lines", "1"),
+        ("restored", "ok"),
+    ]);
+}

@@ -1,0 +1,41 @@
+//! 8 threads × 50 concurrent privileged binds, plain, with SIGCHLD ignored,
+//! and with a thread reaping every child with waitpid(-1): no bind may fail,
+//! and a refused port must still be refused (EACCES) in the same program.
+
+use authbind_e2e::{ready, Policy, Sandbox, USER};
+use std::time::Duration;
+
+fn storm(test: &str, mode: &str) {
+    let Some(install) = ready(test) else { return };
+    let mut policy = Policy::new();
+    for port in 100..108 {
+        policy = policy.byport(&port.to_string(), USER);
+    }
+    let out = Sandbox::new(&install, &format!("bindstorm-{mode}"))
+        .policy(policy)
+        .timeout(Duration::from_secs(90))
+        .run(&format!(
+            "as_user $U $AB $BS {mode} 100 200 > \"$W/out\"; echo \"rc=$?\"; cat \"$W/out\"\n"
+        ));
+    out.expect(&[
+        ("rc", "0"),
+        ("total", "400"),
+        ("failures", "0"),
+        ("refused", "errno=13"),
+    ]);
+}
+
+#[test]
+fn concurrent_binds_plain() {
+    storm("concurrent_binds_plain", "plain");
+}
+
+#[test]
+fn concurrent_binds_with_sigchld_ignored() {
+    storm("concurrent_binds_with_sigchld_ignored", "sigign");
+}
+
+#[test]
+fn concurrent_binds_with_a_waitpid_thread() {
+    storm("concurrent_binds_with_a_waitpid_thread", "waiter");
+}
