@@ -27,6 +27,19 @@ export CARGO_TARGET_DIR
 # rustup installs cargo for the user who builds; root's PATH may lack it.
 export PATH := $(PATH):$(HOME)/.cargo/bin
 
+# Under `sudo make install` the build runs as the user who typed it, with
+# that user's Rust, so the tree and target/ stay theirs (a later `make
+# test` must be able to write there) and root only copies files.
+ifneq ($(SUDO_USER),)
+ifneq ($(SUDO_USER),root)
+ifeq ($(shell id -u),0)
+BUILDER_HOME := $(shell getent passwd '$(SUDO_USER)' | cut -d: -f6)
+AS_BUILDER := sudo -u '$(SUDO_USER)' -H env PATH='$(BUILDER_HOME)/.cargo/bin:/usr/local/bin:/usr/bin:/bin' \
+	AUTHBIND_LIBDIR='$(LIBDIR)' AUTHBIND_CONFDIR='$(CONFDIR)' CARGO_TARGET_DIR='$(CARGO_TARGET_DIR)'
+endif
+endif
+endif
+
 PATHS_STAMP := $(CARGO_TARGET_DIR)/paths.stamp
 BUILD_STAMP := $(CARGO_TARGET_DIR)/build.stamp
 SOURCES := $(shell find . -path ./target -prune -o \( -name '*.rs' -o -name Cargo.toml -o -name Cargo.lock \) -print 2>/dev/null)
@@ -39,18 +52,17 @@ build: $(BUILD_STAMP)
 # Rewritten only when the baked paths change, so a later `sudo make install`
 # with the same paths does not rebuild (root may have no cargo).
 $(PATHS_STAMP): FORCE
-	@mkdir -p $(dir $@)
-	@printf 'LIBDIR=%s\nCONFDIR=%s\n' '$(LIBDIR)' '$(CONFDIR)' > $@.new
-	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+	@$(AS_BUILDER) sh -c "mkdir -p '$(dir $@)' && printf 'LIBDIR=%s\nCONFDIR=%s\n' '$(LIBDIR)' '$(CONFDIR)' > '$@.new' && \
+	  if cmp -s '$@.new' '$@'; then rm -f '$@.new'; else mv '$@.new' '$@'; fi"
 
 $(BUILD_STAMP): $(PATHS_STAMP) $(SOURCES)
-	@command -v $(CARGO) >/dev/null || { echo "cargo not found: run 'make' as the user who has Rust, then 'sudo make install' with the same settings" >&2; exit 1; }
-	$(CARGO) build --release --locked -p authbind-shim -p authbind-launcher
+	@$(AS_BUILDER) sh -c 'command -v $(CARGO)' >/dev/null || { echo "cargo not found: run 'make' as the user who has Rust, then 'sudo make install' with the same settings" >&2; exit 1; }
+	$(AS_BUILDER) $(CARGO) build --release --locked -p authbind-shim -p authbind-launcher
 	@# The helper is linked statically: exec'ing it skips the dynamic loader
 	@# (about 0.3 ms of every privileged bind) and no LD_* variable can
 	@# reach a setuid process that has no loader at all.
-	$(CARGO) rustc --release --locked -p authbind-helper --bin helper -- -C target-feature=+crt-static
-	@touch $@
+	$(AS_BUILDER) $(CARGO) rustc --release --locked -p authbind-helper --bin helper -- -C target-feature=+crt-static
+	@$(AS_BUILDER) touch $@
 
 install: $(BUILD_STAMP)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
