@@ -104,7 +104,7 @@ e2e-install:
 # Real programs as an unprivileged user in fresh network and mount
 # namespaces. They skip loudly when not run as root.
 e2e: e2e-install
-	AUTHBIND_E2E_PREFIX=$(E2E_PREFIX) $(CARGO) test --locked -p authbind-e2e -- --test-threads=2
+	AUTHBIND_E2E_PREFIX=$(E2E_PREFIX) $(CARGO) test --locked --no-fail-fast -p authbind-e2e -- --test-threads=2
 
 # Debian's helper against ours on random trees (`make difftest CASES=200000 SEED=1`).
 CASES ?= 5000

@@ -99,3 +99,31 @@ pub fn set_rlimit(resource: u32, soft: u64, hard: u64) -> Result<(), Errno> {
     check(unsafe { libc::setrlimit(resource as _, &lim) })?;
     Ok(())
 }
+
+/// `fork()`. Only for single-threaded callers (the launcher): the child
+/// may then use anything, allocation included.
+pub fn fork_single_threaded() -> Result<i32, Errno> {
+    // SAFETY: the caller is single-threaded, so the child's copy of every
+    // lock and allocator state is consistent.
+    check(unsafe { libc::fork() })
+}
+
+/// Starts a new session (no controlling terminal, own process group), and
+/// points fds 0 and 1 (and 2 unless `keep_stderr`) at /dev/null.
+pub fn detach(keep_stderr: bool) {
+    // SAFETY: setsid, open, dup2 and close with valid arguments.
+    unsafe {
+        libc::setsid();
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC);
+        if null >= 0 {
+            libc::dup2(null, 0);
+            libc::dup2(null, 1);
+            if !keep_stderr {
+                libc::dup2(null, 2);
+            }
+            if null > 2 {
+                libc::close(null);
+            }
+        }
+    }
+}

@@ -37,3 +37,6 @@ pub const OTHER: u32 = 1501;
 /// errno values the tests compare against, as the C programs print them.
 pub const EACCES: i32 = libc::EACCES;
 pub const EFAULT: i32 = libc::EFAULT;
+
+mod toolchains;
+pub use toolchains::{go_programs, java_classes, node_server, GoPrograms};

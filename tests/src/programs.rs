@@ -15,6 +15,18 @@ const SOURCES: &[(&str, &str, &[&str])] = &[
     ("bindtest", include_str!("../c/bindtest.c"), &[]),
     ("bindstorm", include_str!("../c/bindstorm.c"), &["-pthread"]),
     ("robust", include_str!("../c/robust.c"), &[]),
+    ("sysbind", include_str!("../c/sysbind.c"), &["-static", "-pthread"]),
+    ("envprobe", include_str!("../c/envprobe.c"), &[]),
+    (
+        "libmarker.so",
+        include_str!("../c/libmarker.so.c"),
+        &["-shared", "-fPIC"],
+    ),
+    (
+        "bindstorm-static",
+        include_str!("../c/bindstorm.c"),
+        &["-static", "-pthread"],
+    ),
 ];
 
 pub struct Programs {
@@ -39,6 +51,29 @@ impl Programs {
     /// `robust null | storage PORT | errno PORT | fds PORT`
     pub fn robust(&self) -> PathBuf {
         self.dir.join("robust")
+    }
+
+    /// Statically linked, binds with `syscall(SYS_bind)`:
+    /// `sysbind grid PORT | passthrough | errors PORT | granted PORT |
+    /// timer PORT N restart|norestart` → key=value lines
+    pub fn sysbind(&self) -> PathBuf {
+        self.dir.join("sysbind")
+    }
+
+    /// `envprobe PORT [PROGRAM ARGS…]` → one line: the bind's result and
+    /// the preload environment it sees, then execs the next level
+    pub fn envprobe(&self) -> PathBuf {
+        self.dir.join("envprobe")
+    }
+
+    /// A do-nothing shared library for LD_PRELOAD (envprobe reports it)
+    pub fn marker_lib(&self) -> PathBuf {
+        self.dir.join("libmarker.so")
+    }
+
+    /// bindstorm linked statically (its binds reach only the supervisor)
+    pub fn bindstorm_static(&self) -> PathBuf {
+        self.dir.join("bindstorm-static")
     }
 }
 

@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 /// One sandboxed run. The body script sees these variables and functions:
 /// - `$P` prefix, `$AB` launcher, `$LIB` shim (.so.1), `$HELPER` helper;
 /// - `$BT` bindtest, `$BS` bindstorm, `$RB` robust (see tests/c/);
+/// - `$SB` sysbind (static), `$EP` envprobe, `$MARK` libmarker.so;
+/// - the variables given with [`Sandbox::var`];
 /// - `$W` a scratch folder (root's, 0755, removed afterwards);
 /// - `$U` = 1500 (gets the grants), `$O` = 1501 (gets none);
 /// - `as_user UID [VAR=VALUE…] PROGRAM ARGS…`: runs as that user with an
@@ -29,6 +31,7 @@ pub struct Sandbox<'a> {
     policy: Policy,
     nonlocal_bind: bool,
     timeout: Duration,
+    vars: Vec<(String, String)>,
 }
 
 impl<'a> Sandbox<'a> {
@@ -39,6 +42,7 @@ impl<'a> Sandbox<'a> {
             policy: Policy::new(),
             nonlocal_bind: false,
             timeout: Duration::from_secs(60),
+            vars: Vec::new(),
         }
     }
 
@@ -56,6 +60,18 @@ impl<'a> Sandbox<'a> {
 
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Sets the shell variable `name` (e.g. `"GO"`) to `value` (quoted)
+    /// before the body runs.
+    pub fn var(mut self, name: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
+        assert!(
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+            "bad variable name `{name}`"
+        );
+        self.vars
+            .push((name.to_string(), value.as_ref().to_string_lossy().into_owned()));
         self
     }
 
@@ -97,7 +113,8 @@ mount -t tmpfs -o mode=0755 authbind-e2e /etc/authbind || fail 'tmpfs on /etc/au
 mkdir -m 0755 /etc/authbind/byport /etc/authbind/byaddr /etc/authbind/byuid || fail 'mkdir by*'
 {nonlocal}{policy}P={prefix}; AB={launcher}; LIB={shim}; HELPER={helper}
 BT={bt}; BS={bs}; RB={rb}; W={scratch}; U={user}; O={other}
-as_user() {{ local uid=$1; shift; setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "$@"; }}
+SB={sb}; EP={ep}; MARK={mark}
+{vars}as_user() {{ local uid=$1; shift; setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "$@"; }}
 bg_as_user() {{ local uid=$1; shift; setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "$@" & BGPID=$!; }}
 r() {{ local key=$1 out rc; shift; out=$("$@"); rc=$?; printf '%s=%s\n%s.rc=%s\n' "$key" "${{out//$'\n'/ }}" "$key" "$rc"; }}
 echo __setup=done
@@ -112,6 +129,14 @@ echo __setup=done
             bt = q(&progs.bindtest()),
             bs = q(&progs.bindstorm()),
             rb = q(&progs.robust()),
+            sb = q(&progs.sysbind()),
+            ep = q(&progs.envprobe()),
+            mark = q(&progs.marker_lib()),
+            vars = self
+                .vars
+                .iter()
+                .map(|(name, value)| format!("{name}={}\n", sh_quote(value)))
+                .collect::<String>(),
             scratch = q(scratch),
             user = USER,
             other = OTHER,

@@ -14,6 +14,21 @@ use syscalls::client::{bind_with_helper, HelperAnswer};
 use syscalls::process::{bind_raw, pidfd_getfd, pidfd_open, read_memory};
 use syscalls::seccomp::{self, Answer, Notif};
 use syscalls::sock::close;
+use syscalls::Errno;
+
+/// Say once (always, under AUTHBIND_DEBUG) that a program's socket was
+/// out of our reach: its binds then get the kernel's answer, and a
+/// silent EACCES after a grant would be a mystery.
+fn unreachable(debug: bool, tid: i32, what: &str, e: Errno) {
+    static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if debug || !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        eprintln!(
+            "authbind: cannot {what} of process {tid} (errno {}): it is not dumpable (PR_SET_DUMPABLE 0, or an \
+             executable it cannot read), so its privileged binds get the kernel's answer; run it with --preload",
+            e.0
+        );
+    }
+}
 
 /// `sizeof(struct sockaddr_storage)`: the kernel refuses longer addresses.
 const MAX_ADDR: usize = 128;
@@ -64,7 +79,12 @@ impl Context {
         }
         let mut buf = [0u8; MAX_ADDR];
         let addr = &mut buf[..len];
-        read_memory(tid, n.data.args[1], addr).ok()?;
+        if let Err(e) = read_memory(tid, n.data.args[1], addr) {
+            if e.0 == libc::EPERM {
+                unreachable(self.debug, tid, "read the bind address", e);
+            }
+            return None; // EFAULT and friends: the kernel will say so itself
+        }
         if !seccomp::id_valid(self.listener, n.id) {
             return None; // the tid may belong to someone else by now
         }
@@ -79,7 +99,15 @@ impl Context {
         let pidfd = pidfd_open(status.tgid, 0).ok()?;
         let socket = pidfd_getfd(pidfd, fd);
         close(pidfd);
-        let socket = socket.ok()?;
+        let socket = match socket {
+            Ok(s) => s,
+            Err(e) => {
+                if e.0 == libc::EPERM {
+                    unreachable(self.debug, tid, "take the socket", e);
+                }
+                return None; // EBADF: the kernel will say so itself
+            }
+        };
         // Still the same caller, waiting: the descriptor we took is its.
         let answer = if seccomp::id_valid(self.listener, n.id) {
             Some(self.bind_for(socket, addr))

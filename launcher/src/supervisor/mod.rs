@@ -33,8 +33,19 @@ fn fail(msg: &str) -> ! {
     exit(255)
 }
 
+/// Set in the program's environment: a launcher started inside a
+/// supervised tree can tell why it cannot supervise.
+pub const SUPERVISED_VAR: &str = "AUTHBIND_SUPERVISED";
+
 pub fn run(program: &OsStr, args: &[OsString], debug: bool) -> ! {
-    if proc_status::self_has_no_new_privs() {
+    let no_new_privs = proc_status::self_has_no_new_privs();
+    if no_new_privs && std::env::var_os(SUPERVISED_VAR).is_some() {
+        fail(
+            "already running under authbind's seccomp supervisor: only one seccomp listener can exist \
+             in a process tree, so --seccomp cannot nest; the outer authbind already handles this program's binds",
+        );
+    }
+    if no_new_privs {
         fail(
             "no_new_privs is set for this process (e.g. systemd NoNewPrivileges=yes, or a container), \
              so the setuid helper could not gain root; the seccomp supervisor cannot work here",
@@ -69,24 +80,43 @@ pub fn run(program: &OsStr, args: &[OsString], debug: bool) -> ! {
             listener = -1;
         }
         if ready[1] & libc::POLLIN != 0 {
-            on_signal(sigfd, started.pid);
+            if let Some(ended) = on_signal(sigfd, started.pid) {
+                finish(ended, &ctx, listener, debug);
+            }
         }
     }
 }
 
-fn on_signal(sigfd: i32, child: i32) {
-    let Ok((sig, code, sender)) = signals::read_signalfd(sigfd) else {
-        return;
-    };
-    if sig == libc::SIGCHLD {
-        match try_wait(child) {
-            Ok(Some(Ended::Exited(code))) => exit(code),
-            Ok(Some(Ended::Killed(sig))) => {
-                signals::die_of(sig);
-                exit(128 + sig)
+/// The program has ended: end the same way. Processes it left behind
+/// still have the filter, and a filter without a listener fails their
+/// every bind with ENOSYS: if any remain, a detached copy of us keeps
+/// answering until the last of them is gone.
+fn finish(ended: Ended, ctx: &answer::Context, listener: i32, debug: bool) -> ! {
+    let still_used = listener >= 0
+        && poll([(listener, 0)], 0).is_ok_and(|r| r[0] & (libc::POLLHUP | libc::POLLNVAL | libc::POLLERR) == 0);
+    if still_used && syscalls::process::fork_single_threaded() == Ok(0) {
+        syscalls::process::detach(debug);
+        signals::unblock_all();
+        loop {
+            match poll([(listener, libc::POLLIN)], -1) {
+                Ok(r) if r[0] & libc::POLLIN != 0 => ctx.answer_one(),
+                _ => exit(0),
             }
-            _ => return,
         }
+    }
+    match ended {
+        Ended::Exited(code) => exit(code),
+        Ended::Killed(sig) => {
+            signals::die_of(sig);
+            exit(128 + sig)
+        }
+    }
+}
+
+fn on_signal(sigfd: i32, child: i32) -> Option<Ended> {
+    let (sig, code, sender) = signals::read_signalfd(sigfd).ok()?;
+    if sig == libc::SIGCHLD {
+        return try_wait(child).ok().flatten();
     }
     // Sent by a process (kill, a service manager): pass it on. Sent by the
     // kernel (the terminal's ^C, ^\, window size): the program, in the same
@@ -95,4 +125,5 @@ fn on_signal(sigfd: i32, child: i32) {
     if from_a_process && sender != child {
         let _ = syscalls::process::kill(child, sig);
     }
+    None
 }

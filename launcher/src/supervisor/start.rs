@@ -32,7 +32,7 @@ fn in_child(channel: i32) -> std::io::Result<()> {
 pub fn start(program: &OsStr, args: &[OsString]) -> Result<Started, String> {
     let (ours, theirs) = sock::seqpacket_pair().map_err(|e| format!("socketpair: errno {}", e.0))?;
     let mut cmd = Command::new(program);
-    cmd.args(args);
+    cmd.args(args).env(super::SUPERVISED_VAR, "1");
     // SAFETY: `in_child` makes only async-signal-safe system calls through
     // the syscalls crate's wrappers and allocates nothing, as a pre_exec
     // hook must (the child of a possibly multithreaded fork).
