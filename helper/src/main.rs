@@ -35,6 +35,10 @@ fn reset_limits() {
 }
 
 fn main() {
+    // With RLIMIT_FSIZE small and stderr a file, a message would kill us
+    // with SIGXFSZ if the limit could not be raised (no CAP_SYS_RESOURCE
+    // in the bounding set): make such writes fail with EFBIG instead.
+    syscalls::signals::ignore(libc::SIGXFSZ);
     reset_limits();
     // Whatever the caller left open is none of our business (fd 0 is the
     // socket or the channel; 1 and 2 carry messages).

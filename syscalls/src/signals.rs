@@ -85,3 +85,9 @@ pub fn die_of(sig: i32) {
     // SAFETY: raise has no memory-safety preconditions.
     unsafe { libc::raise(sig) };
 }
+
+/// Sets `sig` to SIG_IGN.
+pub fn ignore(sig: i32) {
+    // SAFETY: installing SIG_IGN has no memory-safety preconditions.
+    unsafe { libc::signal(sig, libc::SIG_IGN) };
+}

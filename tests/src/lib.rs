@@ -40,3 +40,6 @@ pub const EFAULT: i32 = libc::EFAULT;
 
 mod toolchains;
 pub use toolchains::{go_programs, java_classes, node_server, GoPrograms};
+
+mod adversary;
+pub use adversary::{adversaries, debian_helper, note_no_debian, seed, Adversaries, Ended, Report, DEBIAN_HELPER};

@@ -45,17 +45,23 @@ pub enum DecodeError {
     Field,
 }
 
-/// `sizeof(struct sockaddr_in)` and `sizeof(struct sockaddr_in6)` on Linux.
+/// `sizeof(struct sockaddr_in)` and `sizeof(struct sockaddr_in6)` on Linux,
+/// and the shorter sockaddr_in6 of RFC 2133 (no scope id) that Linux
+/// still accepts.
 pub const SOCKADDR_IN_LEN: usize = 16;
 pub const SOCKADDR_IN6_LEN: usize = 28;
+pub const SOCKADDR_IN6_RFC2133_LEN: usize = 24;
+const AF_UNSPEC: u16 = 0;
 const AF_INET: u16 = 2;
 const AF_INET6: u16 = 10;
 
 impl Request {
     /// Reads the caller's `struct sockaddr_in` / `sockaddr_in6` (as raw
-    /// bytes in this machine's layout). Any length from the structure's
-    /// size up is accepted: JNI passes a whole `sockaddr_storage`. `None`
-    /// for other families, short lengths and port 0: not ours to help.
+    /// bytes in this machine's layout), accepting every length and form
+    /// the kernel's bind accepts: any length from the structure's size up
+    /// (JNI passes a whole `sockaddr_storage`), a 24-byte sockaddr_in6, and
+    /// AF_UNSPEC with INADDR_ANY (which Linux binds as AF_INET). `None` for
+    /// other families, short lengths and port 0: not ours to help.
     pub fn from_sockaddr(addr: &[u8], socktype: u16) -> Option<Request> {
         let family = u16::from_ne_bytes([*addr.first()?, *addr.get(1)?]);
         let port = u16::from_be_bytes([*addr.get(2)?, *addr.get(3)?]);
@@ -65,10 +71,14 @@ impl Request {
                 bytes[..4].copy_from_slice(&addr[4..8]);
                 (Family::V4, 0, 0)
             }
-            AF_INET6 if addr.len() >= SOCKADDR_IN6_LEN => {
+            AF_UNSPEC if addr.len() >= SOCKADDR_IN_LEN && addr[4..8] == [0; 4] => (Family::V4, 0, 0),
+            AF_INET6 if addr.len() >= SOCKADDR_IN6_RFC2133_LEN => {
                 bytes.copy_from_slice(&addr[8..24]);
                 let flowinfo = u32::from_ne_bytes([addr[4], addr[5], addr[6], addr[7]]);
-                let scope_id = u32::from_ne_bytes([addr[24], addr[25], addr[26], addr[27]]);
+                let scope_id = match addr.get(24..28) {
+                    Some(s) => u32::from_ne_bytes([s[0], s[1], s[2], s[3]]),
+                    None => 0,
+                };
                 (Family::V6, flowinfo, scope_id)
             }
             _ => return None,
@@ -87,14 +97,7 @@ impl Request {
         let mut m = [0u8; REQUEST_LEN];
         m[0..4].copy_from_slice(&REQUEST_MAGIC);
         m[4..6].copy_from_slice(&VERSION.to_le_bytes());
-        m[6..8].copy_from_slice(
-            &(if self.family == Family::V4 {
-                4u16
-            } else {
-                6u16
-            })
-            .to_le_bytes(),
-        );
+        m[6..8].copy_from_slice(&(if self.family == Family::V4 { 4u16 } else { 6u16 }).to_le_bytes());
         m[8..10].copy_from_slice(&self.port.to_le_bytes());
         m[10..12].copy_from_slice(&self.socktype.to_le_bytes());
         m[12..16].copy_from_slice(&self.flowinfo.to_le_bytes());
@@ -121,9 +124,7 @@ impl Request {
         let flowinfo = u32le(m, 12);
         let scope_id = u32le(m, 16);
         // IPv4 carries no flow label or scope and only 4 address bytes.
-        if family == Family::V4
-            && (addr[4..].iter().any(|&b| b != 0) || flowinfo != 0 || scope_id != 0)
-        {
+        if family == Family::V4 && (addr[4..].iter().any(|&b| b != 0) || flowinfo != 0 || scope_id != 0) {
             return Err(DecodeError::Field);
         }
         Ok(Request {
@@ -233,11 +234,7 @@ impl Reply {
         if (outcome == Outcome::Bound) != (errno == 0) || !(0..4096).contains(&errno) {
             return Err(DecodeError::Field);
         }
-        Ok(Reply {
-            outcome,
-            rule,
-            errno,
-        })
+        Ok(Reply { outcome, rule, errno })
     }
 }
 
@@ -318,16 +315,20 @@ mod tests {
     fn sockaddr_in_of_any_length_from_the_struct_size() {
         let v = sin(80, [127, 0, 0, 1]);
         let r = Request::from_sockaddr(&v[..16], 1).unwrap();
-        assert_eq!(
-            (r.family, r.port, &r.addr[..4]),
-            (Family::V4, 80, &[127, 0, 0, 1][..])
-        );
+        assert_eq!((r.family, r.port, &r.addr[..4]), (Family::V4, 80, &[127, 0, 0, 1][..]));
         assert!(Request::from_sockaddr(&v[..128], 1).is_some());
         assert!(Request::from_sockaddr(&v[..15], 1).is_none());
         assert!(Request::from_sockaddr(&sin(0, [127, 0, 0, 1])[..16], 1).is_none());
         let mut unix = v;
         unix[..2].copy_from_slice(&1u16.to_ne_bytes());
         assert!(Request::from_sockaddr(&unix[..110], 1).is_none());
+        // AF_UNSPEC is bound as AF_INET, but only with INADDR_ANY.
+        let mut unspec = sin(80, [0, 0, 0, 0]);
+        unspec[..2].copy_from_slice(&AF_UNSPEC.to_ne_bytes());
+        let r = Request::from_sockaddr(&unspec[..16], 1).unwrap();
+        assert_eq!((r.family, r.port, r.addr), (Family::V4, 80, [0; 16]));
+        unspec[4] = 127;
+        assert!(Request::from_sockaddr(&unspec[..16], 1).is_none());
     }
 
     #[test]
@@ -343,7 +344,10 @@ mod tests {
             (r.family, r.port, r.addr[15], r.flowinfo, r.scope_id, r.socktype),
             (Family::V6, 443, 1, 5, 2, 2)
         );
-        assert!(Request::from_sockaddr(&v[..27], 2).is_none());
+        // RFC 2133's 24-byte form: no scope id.
+        let short = Request::from_sockaddr(&v[..24], 2).unwrap();
+        assert_eq!((short.port, short.addr[15], short.scope_id), (443, 1, 0));
+        assert!(Request::from_sockaddr(&v[..23], 2).is_none());
     }
 
     #[test]
@@ -365,19 +369,13 @@ mod tests {
             rule: RuleCode::None,
             errno: 13,
         };
-        assert_eq!(
-            Reply::decode(&inconsistent.encode()),
-            Err(DecodeError::Field)
-        );
+        assert_eq!(Reply::decode(&inconsistent.encode()), Err(DecodeError::Field));
         let zero_failure = Reply {
             outcome: Outcome::Refused,
             rule: RuleCode::None,
             errno: 0,
         };
-        assert_eq!(
-            Reply::decode(&zero_failure.encode()),
-            Err(DecodeError::Field)
-        );
+        assert_eq!(Reply::decode(&zero_failure.encode()), Err(DecodeError::Field));
         let mut bad = ok.encode();
         bad[7] = 9;
         assert_eq!(Reply::decode(&bad), Err(DecodeError::Field));
