@@ -1,6 +1,6 @@
 //! The adversarial test programs (tests/c/adv_*.c), built like
-//! [`crate::programs`] (gcc, once, into a root-owned folder under /tmp named
-//! after a hash of their sources), and what the tests need around them: the
+//! [`crate::programs`] by [`crate::cbuild`] (gcc, once, into a root-owned
+//! folder under /tmp named after a hash of their sources), and what the tests need around them: the
 //! bash lines that name them, a parser for their `key=value` reports,
 //! Debian's helper to compare with, and a reproducible seed.
 //!
@@ -12,25 +12,20 @@
 //! - `libadvmark.so`: a library whose constructor leaves a marker file
 //!   (`mark.EUID.PID`) when an `LD_*` variable gets it loaded.
 
+use crate::cbuild::{self, CSource};
 use crate::quote::sh_quote;
-use std::collections::hash_map::DefaultHasher;
 use std::collections::BTreeMap;
-use std::hash::{Hash, Hasher};
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
-/// (output name, source, extra gcc flags)
-const SOURCES: &[(&str, &str, &[&str])] = &[
+const SOURCES: &[CSource] = &[
     ("adv_run", include_str!("../c/adv_run.c"), &[]),
     ("adv_native", include_str!("../c/adv_native.c"), &[]),
     ("adv_shim", include_str!("../c/adv_shim.c"), &[]),
     ("adv_fuzz", include_str!("../c/adv_fuzz.c"), &[]),
     ("libadvmark.so", include_str!("../c/adv_mark.c"), &["-shared", "-fPIC"]),
 ];
-
-const DIR_PREFIX: &str = "authbind-e2e-advprogs-";
 
 /// Where Debian's authbind keeps its helper.
 pub const DEBIAN_HELPER: &str = "/usr/lib/authbind/helper";
@@ -206,80 +201,8 @@ impl Report {
 }
 
 fn build() -> Adversaries {
-    let mut hasher = DefaultHasher::new();
-    SOURCES.hash(&mut hasher);
-    let dir = std::env::temp_dir().join(format!("{DIR_PREFIX}{:016x}", hasher.finish()));
-    if trustworthy(&dir) {
-        return Adversaries { dir };
-    }
-    remove_stale_builds(&dir);
-    let _ = std::fs::remove_dir_all(&dir);
-
-    let tmp = dir.with_extension(format!("tmp{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir(&tmp).unwrap_or_else(|e| panic!("mkdir {}: {e}", tmp.display()));
-    for (name, source, flags) in SOURCES {
-        let stem = name.trim_end_matches(".so");
-        let src = tmp.join(format!("{stem}.c"));
-        std::fs::write(&src, source).unwrap_or_else(|e| panic!("write {}: {e}", src.display()));
-        let out = Command::new("gcc")
-            .args(["-O2", "-Wall", "-Wextra"])
-            .args(*flags)
-            .arg("-o")
-            .arg(tmp.join(name))
-            .arg(&src)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run gcc (install gcc and libc6-dev): {e}"));
-        assert!(
-            out.status.success(),
-            "gcc failed on {stem}.c:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    chmod_tree(&tmp);
-    // Another test binary may have won the race: then use its (equal) build.
-    if std::fs::rename(&tmp, &dir).is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-        assert!(trustworthy(&dir), "{} is not usable", dir.display());
-    }
-    Adversaries { dir }
-}
-
-/// Builds of older sources (other hashes) left by earlier runs.
-fn remove_stale_builds(current: &Path) {
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let owned_by_root = entry.metadata().map(|m| m.uid() == 0).unwrap_or(false);
-        let hash_len = name.len().checked_sub(DIR_PREFIX.len());
-        if name.starts_with(DIR_PREFIX) && hash_len == Some(16) && owned_by_root && entry.path() != current {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
-}
-
-/// Root's, not writable by others, every output present.
-fn trustworthy(dir: &Path) -> bool {
-    let safe = |p: &Path| {
-        std::fs::symlink_metadata(p)
-            .map(|m| m.uid() == 0 && m.mode() & 0o022 == 0 && !m.file_type().is_symlink())
-            .unwrap_or(false)
-    };
-    safe(dir) && SOURCES.iter().all(|(name, _, _)| safe(&dir.join(name)))
-}
-
-fn chmod_tree(dir: &Path) {
-    let set = |p: &Path, mode| {
-        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
-            .unwrap_or_else(|e| panic!("chmod {}: {e}", p.display()))
-    };
-    set(dir, 0o755);
-    for (name, _, _) in SOURCES {
-        set(&dir.join(name), 0o755);
-        set(&dir.join(format!("{}.c", name.trim_end_matches(".so"))), 0o644);
+    Adversaries {
+        dir: cbuild::build("authbind-e2e-advprogs-", SOURCES),
     }
 }
 

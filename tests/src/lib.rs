@@ -11,6 +11,7 @@
 //! Without root, or without `AUTHBIND_E2E_PREFIX`, [`ready`] says so loudly
 //! and each test returns early.
 
+mod cbuild;
 mod gate;
 mod grants;
 mod install;

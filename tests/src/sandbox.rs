@@ -24,7 +24,10 @@ use std::time::{Duration, Instant};
 /// - `bg_as_user UID [VAR=VALUE…] PROGRAM ARGS…`: the same in the
 ///   background, its pid (the program's, through the execs) in `$BGPID`;
 /// - `r KEY CMD…`: runs CMD and prints `KEY=<its stdout on one line>` and
-///   `KEY.rc=<its exit status>` (its stderr goes to the script's stderr).
+///   `KEY.rc=<its exit status>` (its stderr goes to the script's stderr);
+/// - `fetch PID URL [TRIES]`: prints what curl gets from URL, trying up to
+///   TRIES (100) times 0.1 s apart while the server PID starts, and giving
+///   up once PID is gone (exit status 1); curl's errors go to `$W/curl.err`.
 pub struct Sandbox<'a> {
     install: &'a Install,
     name: String,
@@ -117,6 +120,15 @@ SB={sb}; EP={ep}; MARK={mark}
 {vars}as_user() {{ local uid=$1; shift; setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "$@"; }}
 bg_as_user() {{ local uid=$1; shift; setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "$@" & BGPID=$!; }}
 r() {{ local key=$1 out rc; shift; out=$("$@"); rc=$?; printf '%s=%s\n%s.rc=%s\n' "$key" "${{out//$'\n'/ }}" "$key" "$rc"; }}
+fetch() {{
+    local pid=$1 url=$2 tries=${{3:-100}} got i
+    for i in $(seq 1 "$tries"); do
+        got=$(curl -gsS --max-time 3 "$url" 2>>"$W/curl.err") && {{ echo "$got"; return 0; }}
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    return 1
+}}
 echo __setup=done
 # ---------------- test body ----------------
 {body}

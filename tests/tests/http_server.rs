@@ -14,19 +14,10 @@ mkdir "$W/www" && echo "hello from authbind e2e" > "$W/www/hello.txt" && chmod -
 bg_as_user $U $AB python3 -m http.server 80 --bind {bind} --directory "$W/www" \
     >"$W/server.out" 2>"$W/server.err"
 srv=$BGPID
-fetch() {{
-    local url=$1 got i
-    for i in $(seq 1 100); do
-        got=$(curl -gsS --max-time 3 "$url" 2>>"$W/curl.err") && {{ echo "$got"; return 0; }}
-        kill -0 $srv 2>/dev/null || break
-        sleep 0.1
-    done
-    return 1
-}}
 "#
     );
     for (n, url) in urls.iter().enumerate() {
-        body += &format!("r fetch{n} fetch '{url}'\n");
+        body += &format!("r fetch{n} fetch $srv '{url}'\n");
     }
     body += r#"
 kill -0 $srv 2>/dev/null && echo alive=yes || echo alive=no

@@ -38,20 +38,11 @@ fn serve(s: &Server) {
 mkdir "$W/www" && echo "hello from a file" > "$W/www/hello.txt" && chmod -R a+rX "$W/www"
 bg_as_user $U AUTHBIND_DEBUG=1 $AB {command} >"$W/server.out" 2>"$W/server.err"
 srv=$BGPID
-fetch() {{
-    local url=$1 got i
-    for i in $(seq 1 150); do
-        got=$(curl -gsS --max-time 3 "$url" 2>>"$W/curl.err") && {{ echo "$got"; return 0; }}
-        kill -0 $srv 2>/dev/null || break
-        sleep 0.1
-    done
-    return 1
-}}
 "#,
         command = s.command
     );
     for (n, url) in s.urls.iter().enumerate() {
-        body += &format!("r fetch{n} fetch {}\n", sh_quote(url));
+        body += &format!("r fetch{n} fetch $srv {} 150\n", sh_quote(url));
     }
     body += &format!(
         r#"

@@ -210,17 +210,8 @@ fn go_server(test: &str, go: &std::path::Path, kind: &str) {
             r#"{PRE}
 bg_as_user $U AUTHBIND_DEBUG=1 $AB $GO serve :80 42 >"$W/go.out" 2>"$W/go.err"
 srv=$BGPID
-fetch() {{
-    local url=$1 got i
-    for i in $(seq 1 100); do
-        got=$(curl -gsS --max-time 3 "$url" 2>>"$W/curl.err") && {{ echo "$got"; return 0; }}
-        kill -0 $srv 2>/dev/null || break
-        sleep 0.1
-    done
-    return 1
-}}
-r fetch4 fetch http://127.0.0.1:80/
-r fetch6 fetch 'http://[::1]:80/'
+r fetch4 fetch $srv http://127.0.0.1:80/
+r fetch6 fetch $srv 'http://[::1]:80/'
 echo "launcher_alive=$(kill -0 $srv 2>/dev/null && cat /proc/$srv/comm)"
 kill -TERM $srv; wait $srv; echo "server_rc=$?"
 curl -gs --max-time 3 -o /dev/null http://127.0.0.1:80/; echo "after_stop_curl_rc=$?"
