@@ -77,7 +77,7 @@ pub fn recv(channel: i32, buf: &mut [u8], flags: i32) -> Result<Received, Errno>
         while !cmsg.is_null() {
             if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SCM_RIGHTS {
                 let data = libc::CMSG_DATA(cmsg);
-                let n = ((*cmsg).cmsg_len - libc::CMSG_LEN(0) as usize) / size_of::<i32>();
+                let n = ((*cmsg).cmsg_len.saturating_sub(libc::CMSG_LEN(0) as usize)) / size_of::<i32>();
                 for i in 0..n {
                     let fd = core::ptr::read_unaligned(data.cast::<i32>().add(i));
                     if count < fds.len() {
