@@ -42,9 +42,9 @@ endif
 
 PATHS_STAMP := $(CARGO_TARGET_DIR)/paths.stamp
 BUILD_STAMP := $(CARGO_TARGET_DIR)/build.stamp
-SOURCES := $(shell find . -path ./target -prune -o \( -name '*.rs' -o -name Cargo.toml -o -name Cargo.lock \) -print 2>/dev/null)
+SOURCES := $(shell find . \( -path ./target -o -path ./fuzz \) -prune -o \( -name '*.rs' -o -name Cargo.toml -o -name Cargo.lock \) -print 2>/dev/null)
 
-.PHONY: all build install install-confdir uninstall test unit e2e-install e2e difftest bench clippy fmt clean FORCE
+.PHONY: all build install install-confdir uninstall test unit e2e-install e2e difftest bench fuzz clippy fmt clean FORCE
 
 all: build
 build: $(BUILD_STAMP)
@@ -121,6 +121,12 @@ difftest: e2e-install
 bench:
 	$(MAKE) --no-print-directory e2e-install E2E_PREFIX=$(E2E_PREFIX)-bench E2E_TARGET=$(CARGO_TARGET_DIR)/bench
 	AUTHBIND_E2E_PREFIX=$(E2E_PREFIX)-bench $(CARGO) run --locked --release -p authbind-bench
+
+# Every fuzz target for FUZZ_SECONDS each (`make fuzz FUZZ_SECONDS=600`);
+# cargo-fuzz on the stable toolchain (see fuzz/README.md). Not part of `make test`.
+FUZZ_SECONDS ?= 60
+fuzz:
+	fuzz/run.sh $(FUZZ_SECONDS)
 
 clippy:
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
