@@ -16,10 +16,7 @@ mod tests {
     #[test]
     fn helper_path_is_nul_terminated_and_under_libdir() {
         assert_eq!(HELPER_PATH_C.last(), Some(&0));
-        assert_eq!(
-            &HELPER_PATH_C[..HELPER_PATH_C.len() - 1],
-            HELPER_PATH.as_bytes()
-        );
+        assert_eq!(&HELPER_PATH_C[..HELPER_PATH_C.len() - 1], HELPER_PATH.as_bytes());
         assert!(HELPER_PATH.starts_with(LIBDIR));
         assert!(SHIM_PATH.ends_with("/libauthbind.so.1"));
     }

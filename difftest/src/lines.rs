@@ -29,10 +29,7 @@ fn v6_text(rng: &mut Rng, a: Ipv6Addr) -> String {
             .collect::<Vec<_>>()
             .join(":"),
         2 => a.to_string().to_uppercase(),
-        3 if a.to_ipv4_mapped().is_some() => format!(
-            "::ffff:{}",
-            a.to_ipv4_mapped().unwrap_or(Ipv4Addr::UNSPECIFIED)
-        ),
+        3 if a.to_ipv4_mapped().is_some() => format!("::ffff:{}", a.to_ipv4_mapped().unwrap_or(Ipv4Addr::UNSPECIFIED)),
         _ => a.to_string(),
     }
 }
@@ -139,11 +136,7 @@ fn network(rng: &mut Rng, addr: &IpAddr, len: u64) -> IpAddr {
             IpAddr::V4(Ipv4Addr::from(u32::from(a) & mask))
         }
         IpAddr::V6(a) if !keep_host_bits && len <= 128 => {
-            let mask = if len == 0 {
-                0
-            } else {
-                u128::MAX << (128 - len)
-            };
+            let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
             IpAddr::V6(Ipv6Addr::from(u128::from(a) & mask))
         }
         other => other,
@@ -174,12 +167,7 @@ fn one_line(rng: &mut Rng, req: &Request) -> String {
         3..=5 => {
             let len = prefix_len(rng, bits);
             let net = network(rng, &req.addr, len);
-            format!(
-                "{}/{},{}",
-                text_of(rng, net),
-                number(rng, len),
-                ports(rng, req.port)
-            )
+            format!("{}/{},{}", text_of(rng, net), number(rng, len), ports(rng, req.port))
         }
         // addr4/len:pmin,pmax (IPv4 only, but try it on IPv6 requests too)
         6..=8 => {

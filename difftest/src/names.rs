@@ -18,9 +18,7 @@ pub fn ntop(addr: &IpAddr) -> String {
     let p = unsafe { inet_ntop(af, bytes.as_ptr().cast(), buf.as_mut_ptr(), 64) };
     assert!(!p.is_null(), "inet_ntop failed");
     // SAFETY: inet_ntop wrote a NUL-terminated string into buf.
-    unsafe { CStr::from_ptr(buf.as_ptr()) }
-        .to_string_lossy()
-        .into_owned()
+    unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned()
 }
 
 /// Eight groups, leading zeros removed, no `::`.

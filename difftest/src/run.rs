@@ -7,17 +7,8 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Stdio};
 
 /// The exit status, or 1000 + signal number if it was killed.
-pub fn helper_status(
-    helper: &str,
-    args: &[String],
-    uid: u32,
-    addr: &IpAddr,
-) -> std::io::Result<i32> {
-    let family = if addr.is_ipv4() {
-        libc::AF_INET
-    } else {
-        libc::AF_INET6
-    };
+pub fn helper_status(helper: &str, args: &[String], uid: u32, addr: &IpAddr) -> std::io::Result<i32> {
+    let family = if addr.is_ipv4() { libc::AF_INET } else { libc::AF_INET6 };
     // SAFETY: socket() has no memory-safety preconditions.
     let fd = unsafe { libc::socket(family, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
     if fd < 0 {
@@ -34,7 +25,5 @@ pub fn helper_status(
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()?;
-    Ok(status
-        .code()
-        .unwrap_or_else(|| 1000 + status.signal().unwrap_or(0)))
+    Ok(status.code().unwrap_or_else(|| 1000 + status.signal().unwrap_or(0)))
 }

@@ -283,10 +283,7 @@ mod tests {
             "2620:106:e002:f00f:0:0:0:21"
         );
         assert_eq!(uncompressed6(&v6("::")), "0:0:0:0:0:0:0:0");
-        assert_eq!(
-            uncompressed6(&v6("::ffff:1.2.3.4")),
-            "0:0:0:0:0:ffff:102:304"
-        );
+        assert_eq!(uncompressed6(&v6("::ffff:1.2.3.4")), "0:0:0:0:0:ffff:102:304");
     }
 
     #[test]

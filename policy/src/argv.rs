@@ -35,10 +35,7 @@ fn strtoul16(text: &[u8]) -> (u64, bool) {
     let mut overflow = false;
     while let Some(d) = text.get(i).and_then(|&c| (c as char).to_digit(16)) {
         i += 1;
-        match value
-            .checked_mul(16)
-            .and_then(|v| v.checked_add(u64::from(d)))
-        {
+        match value.checked_mul(16).and_then(|v| v.checked_add(u64::from(d))) {
             Some(v) => value = v,
             None => overflow = true,
         }

@@ -26,19 +26,11 @@ pub fn line_grants(chunk: &[u8], addr: &Address, port: u16) -> bool {
         if let Some(f) = ipv4_colon_form(line) {
             // The `addr4/len:portmin,portmax` form: values out of range or
             // an address that does not match end this line's chances.
-            if f.len > 32
-                || f.pmin > 0xffff
-                || f.pmax > 0xffff
-                || f.octets.iter().any(|&o| o > 0xff)
-            {
+            if f.len > 32 || f.pmin > 0xffff || f.pmax > 0xffff || f.octets.iter().any(|&o| o > 0xff) {
                 return false;
             }
             let want = f.octets.iter().fold(0u32, |acc, &o| (acc << 8) | o);
-            let mask = if f.len == 0 {
-                0
-            } else {
-                u32::MAX << (32 - f.len)
-            };
+            let mask = if f.len == 0 { 0 } else { u32::MAX << (32 - f.len) };
             if u32::from_be_bytes(*a) & mask != want {
                 return false;
             }
@@ -121,10 +113,7 @@ fn prefix_matches(addr_text: &[u8], len_text: &[u8], addr: &Address) -> bool {
 
 /// `min-max` (or a single address): inclusive, compared as byte strings.
 fn range_contains(min_text: &[u8], max_text: &[u8], addr: &Address) -> bool {
-    match (
-        addr.pton_same_family(min_text),
-        addr.pton_same_family(max_text),
-    ) {
+    match (addr.pton_same_family(min_text), addr.pton_same_family(max_text)) {
         (Some(min), Some(max)) => min.bytes() <= addr.bytes() && addr.bytes() <= max.bytes(),
         _ => false,
     }

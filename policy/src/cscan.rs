@@ -60,10 +60,7 @@ impl<'a> Scan<'a> {
         let mut overflow = false;
         while let Some(d) = self.peek().filter(u8::is_ascii_digit) {
             self.pos += 1;
-            match value
-                .checked_mul(10)
-                .and_then(|v| v.checked_add(u64::from(d - b'0')))
-            {
+            match value.checked_mul(10).and_then(|v| v.checked_add(u64::from(d - b'0'))) {
                 Some(v) => value = v,
                 None => overflow = true,
             }
@@ -141,10 +138,7 @@ mod tests {
         assert_eq!(whole_uint_range(b" 80-\t90 "), Some((80, 90)));
         assert_eq!(whole_uint_range(b"80 -90"), None);
         assert_eq!(whole_uint_range(b"80-"), None);
-        assert_eq!(
-            whole_uint_range(b"80--90"),
-            Some((80, 90u32.wrapping_neg()))
-        );
+        assert_eq!(whole_uint_range(b"80--90"), Some((80, 90u32.wrapping_neg())));
         assert_eq!(whole_uint_range(b"80"), None);
     }
 }

@@ -88,10 +88,7 @@ pub fn flag_files(req: &Request) -> Vec<(Rule, String)> {
         }
         Address::V6(b) => {
             names.push((Rule::ByAddr, format!("byaddr/{bang}{text},{port}")));
-            names.push((
-                Rule::ByAddr,
-                format!("byaddr/{bang}{},{port}", uncompressed6(&b)),
-            ));
+            names.push((Rule::ByAddr, format!("byaddr/{bang}{},{port}", uncompressed6(&b))));
         }
     }
     names

@@ -15,10 +15,7 @@ fn glibc_ntop6(b: &[u8; 16]) -> String {
     let p = unsafe { inet_ntop(libc::AF_INET6, b.as_ptr().cast(), buf.as_mut_ptr(), 64) };
     assert!(!p.is_null());
     // SAFETY: inet_ntop wrote a NUL-terminated string into buf.
-    unsafe { CStr::from_ptr(buf.as_ptr()) }
-        .to_str()
-        .unwrap()
-        .to_string()
+    unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap().to_string()
 }
 
 fn glibc_pton(af: i32, text: &[u8]) -> Option<Vec<u8>> {
@@ -31,16 +28,15 @@ fn glibc_pton(af: i32, text: &[u8]) -> Option<Vec<u8>> {
 
 /// Addresses with many zero words, where the `::` choice is subtle.
 fn sparse_v6() -> impl Strategy<Value = [u8; 16]> {
-    prop::array::uniform8(
-        prop_oneof![3 => Just(0u16), 1 => Just(1u16), 1 => Just(0xffff), 1 => any::<u16>()],
+    prop::array::uniform8(prop_oneof![3 => Just(0u16), 1 => Just(1u16), 1 => Just(0xffff), 1 => any::<u16>()]).prop_map(
+        |w| {
+            let mut b = [0u8; 16];
+            for i in 0..8 {
+                b[2 * i..2 * i + 2].copy_from_slice(&w[i].to_be_bytes());
+            }
+            b
+        },
     )
-    .prop_map(|w| {
-        let mut b = [0u8; 16];
-        for i in 0..8 {
-            b[2 * i..2 * i + 2].copy_from_slice(&w[i].to_be_bytes());
-        }
-        b
-    })
 }
 
 fn address_text() -> impl Strategy<Value = String> {

@@ -41,10 +41,7 @@ fn refused_errno(fs: &mut MemFs, req: &Request) -> i32 {
 #[test]
 fn byport_executable_grants() {
     let mut fs = MemFs::new().flag("byport/80", true);
-    assert_eq!(
-        granted(&mut fs, &v4([127, 0, 0, 1], 80)),
-        Some(Rule::ByPort)
-    );
+    assert_eq!(granted(&mut fs, &v4([127, 0, 0, 1], 80)), Some(Rule::ByPort));
     assert_eq!(fs.asked, ["byport/80"]);
 }
 
@@ -70,22 +67,13 @@ fn ports_512_to_1023_need_a_bang() {
     assert_eq!(refused_errno(&mut plain, &v4([127, 0, 0, 1], 600)), EPERM);
     assert_eq!(plain.asked[0], "byport/!600");
     let mut bang = MemFs::new().flag("byport/!600", true);
-    assert_eq!(
-        granted(&mut bang, &v4([127, 0, 0, 1], 600)),
-        Some(Rule::ByPort)
-    );
+    assert_eq!(granted(&mut bang, &v4([127, 0, 0, 1], 600)), Some(Rule::ByPort));
     // 511 is below the line.
     let mut low = MemFs::new().flag("byport/511", true);
-    assert_eq!(
-        granted(&mut low, &v4([127, 0, 0, 1], 511)),
-        Some(Rule::ByPort)
-    );
+    assert_eq!(granted(&mut low, &v4([127, 0, 0, 1], 511)), Some(Rule::ByPort));
     // The byuid file gets the bang too.
     let mut uid = MemFs::new().text("byuid/!1500", "127.0.0.1,600\n");
-    assert_eq!(
-        granted(&mut uid, &v4([127, 0, 0, 1], 600)),
-        Some(Rule::ByUid)
-    );
+    assert_eq!(granted(&mut uid, &v4([127, 0, 0, 1], 600)), Some(Rule::ByUid));
 }
 
 #[test]
@@ -95,12 +83,7 @@ fn byaddr_ipv4_tries_colon_then_comma() {
     decide(&mut fs, &req);
     assert_eq!(
         fs.asked,
-        [
-            "byport/443",
-            "byaddr/10.1.2.3:443",
-            "byaddr/10.1.2.3,443",
-            "byuid/1500"
-        ]
+        ["byport/443", "byaddr/10.1.2.3:443", "byaddr/10.1.2.3,443", "byuid/1500"]
     );
     for name in ["byaddr/10.1.2.3:443", "byaddr/10.1.2.3,443"] {
         let mut fs = MemFs::new().flag(name, true);
@@ -139,10 +122,7 @@ fn byaddr_ipv6_tries_ntop_then_uncompressed() {
 
 #[test]
 fn byuid_missing_is_eperm_and_no_match_is_enoent() {
-    assert_eq!(
-        refused_errno(&mut MemFs::new(), &v4([127, 0, 0, 1], 80)),
-        EPERM
-    );
+    assert_eq!(refused_errno(&mut MemFs::new(), &v4([127, 0, 0, 1], 80)), EPERM);
     let mut fs = MemFs::new().text("byuid/1500", "127.0.0.1,81\n");
     assert_eq!(refused_errno(&mut fs, &v4([127, 0, 0, 1], 80)), ENOENT);
     let mut fs = MemFs::new().failing("byuid/1500", 21 /* EISDIR */);
