@@ -4,6 +4,15 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 use wire::{Family, Request};
 
+/// One line on stderr, `authbind: ` first. Write errors are ignored: a
+/// closed or broken stderr must never bring the supervisor down (its
+/// program's binds would then fail with ENOSYS), and eprintln! panics on
+/// them.
+pub fn say(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "authbind: {args}");
+}
+
 pub fn enabled() -> bool {
     std::env::var_os("AUTHBIND_DEBUG").is_some_and(|v| !v.is_empty() && v != "0")
 }
@@ -20,8 +29,8 @@ pub fn target(r: &Request) -> String {
 }
 
 pub fn refused(r: &Request, rule: &str, helper_errno: i32) {
-    eprintln!(
-        "authbind: bind to {} refused by {rule} (helper errno {helper_errno}); returning EACCES",
+    say(format_args!(
+        "bind to {} refused by {rule} (helper errno {helper_errno}); returning EACCES",
         target(r)
-    );
+    ));
 }

@@ -14,6 +14,7 @@ mod supervisor;
 use detect::{choose, Mechanism};
 use options::{parse, Force, Parsed};
 use std::ffi::OsString;
+use std::io::Write;
 use std::process::exit;
 
 const USAGE: &str = "usage: authbind [OPTIONS] [--] PROGRAM [ARG...]\n\
@@ -26,10 +27,15 @@ const USAGE: &str = "usage: authbind [OPTIONS] [--] PROGRAM [ARG...]\n\
 fn main() {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     match parse(&args) {
-        Parsed::Help => print!("{USAGE}"),
-        Parsed::Version => println!("authbind (rebuilt) {}", buildcfg::VERSION),
+        // Output errors (a closed pipe) are ignored rather than panicked on.
+        Parsed::Help => {
+            let _ = write!(std::io::stdout(), "{USAGE}");
+        }
+        Parsed::Version => {
+            let _ = writeln!(std::io::stdout(), "authbind (rebuilt) {}", buildcfg::VERSION);
+        }
         Parsed::Usage(msg) => {
-            eprint!("authbind: usage error: {msg}\n{USAGE}");
+            let _ = write!(std::io::stderr(), "authbind: usage error: {msg}\n{USAGE}");
             exit(255);
         }
         Parsed::Run { depth, force, program } => {
@@ -42,13 +48,13 @@ fn main() {
             match mechanism {
                 Mechanism::Preload => {
                     if debug {
-                        eprintln!("authbind: using the LD_PRELOAD library: {why}");
+                        crate::debug_line::say(format_args!("using the LD_PRELOAD library: {why}"));
                     }
                     preload::run(depth, &program[0], &program[1..])
                 }
                 Mechanism::Seccomp => {
                     if debug {
-                        eprintln!("authbind: using the seccomp supervisor: {why}");
+                        crate::debug_line::say(format_args!("using the seccomp supervisor: {why}"));
                     }
                     supervisor::run(&program[0], &program[1..], debug)
                 }

@@ -22,11 +22,11 @@ use syscalls::Errno;
 fn unreachable(debug: bool, tid: i32, what: &str, e: Errno) {
     static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if debug || !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
-        eprintln!(
-            "authbind: cannot {what} of process {tid} (errno {}): it is not dumpable (PR_SET_DUMPABLE 0, or an \
+        crate::debug_line::say(format_args!(
+            "cannot {what} of process {tid} (errno {}): it is not dumpable (PR_SET_DUMPABLE 0, or an \
              executable it cannot read), so its privileged binds get the kernel's answer; run it with --preload",
             e.0
-        );
+        ));
     }
 }
 
@@ -141,10 +141,10 @@ impl Context {
                 Answer::Fail(libc::EACCES)
             }
             Some(HelperAnswer::Unavailable(e)) => {
-                eprintln!(
-                    "authbind: could not run {} (errno {e}); returning EACCES",
+                crate::debug_line::say(format_args!(
+                    "could not run {} (errno {e}); returning EACCES",
                     buildcfg::HELPER_PATH
-                );
+                ));
                 Answer::Fail(libc::EACCES)
             }
         }

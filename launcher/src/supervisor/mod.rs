@@ -29,7 +29,7 @@ const FORWARDED: [i32; 7] = [
 ];
 
 fn fail(msg: &str) -> ! {
-    eprintln!("authbind: {msg}");
+    crate::debug_line::say(format_args!("{msg}"));
     exit(255)
 }
 
@@ -64,7 +64,7 @@ pub fn run(program: &OsStr, args: &[OsString], debug: bool) -> ! {
         Err(msg) => fail(&msg),
     };
     if debug && !started.killable_wait {
-        eprintln!("authbind: this kernel lacks SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: a signal during a bind may make it fail with EINTR");
+        crate::debug_line::say(format_args!("this kernel lacks SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: a signal during a bind may make it fail with EINTR"));
     }
     let ctx = answer::Context::new(started.listener, debug);
     let mut listener = started.listener;
