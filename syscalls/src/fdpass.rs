@@ -34,8 +34,17 @@ pub fn send(channel: i32, bytes: &[u8], fd: Option<i32>) -> Result<(), Errno> {
             core::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<i32>(), fd);
         }
     }
+    // By system call number, not libc's sendmsg: that one is a thread
+    // cancellation point, and the shim must never be cancelled halfway.
     // SAFETY: msg points at live iovec and control buffers for the call.
-    let sent = retry(|| unsafe { libc::sendmsg(channel, &msg, libc::MSG_NOSIGNAL) as libc::c_int })?;
+    let sent = retry(|| unsafe {
+        libc::syscall(
+            libc::SYS_sendmsg,
+            channel,
+            &msg as *const libc::msghdr,
+            libc::MSG_NOSIGNAL,
+        ) as libc::c_int
+    })?;
     if sent as usize != bytes.len() {
         return Err(Errno(libc::EMSGSIZE));
     }
@@ -65,8 +74,11 @@ pub fn recv(channel: i32, buf: &mut [u8], flags: i32) -> Result<Received, Errno>
     msg.msg_control = cbuf.0.as_mut_ptr().cast();
     msg.msg_controllen = cbuf.0.len();
     let flags = flags | libc::MSG_CMSG_CLOEXEC;
+    // By number: libc's recvmsg is a cancellation point (see `send`).
     // SAFETY: msg points at live, writable buffers of the sizes it states.
-    let len = retry(|| unsafe { libc::recvmsg(channel, &mut msg, flags) as libc::c_int })? as usize;
+    let len = retry(|| unsafe {
+        libc::syscall(libc::SYS_recvmsg, channel, &mut msg as *mut libc::msghdr, flags) as libc::c_int
+    })? as usize;
 
     let mut fds = [-1i32; 8];
     let mut count = 0;

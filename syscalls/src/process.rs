@@ -127,3 +127,12 @@ pub fn detach(keep_stderr: bool) {
         }
     }
 }
+
+/// Do processes/threads `a` and `b` share one descriptor table
+/// (`kcmp(KCMP_FILES)`)?
+pub fn kcmp_files(a: i32, b: i32) -> Result<bool, Errno> {
+    const KCMP_FILES: i32 = 2;
+    // SAFETY: integer arguments only.
+    let r = check(unsafe { libc::syscall(libc::SYS_kcmp, a, b, KCMP_FILES, 0usize, 0usize) } as libc::c_int)?;
+    Ok(r == 0)
+}

@@ -4,10 +4,11 @@ use crate::errno::{check, retry, Errno};
 use core::mem::{size_of, zeroed};
 
 /// Closes `fd`, keeping the caller's errno (close is best effort here).
+/// By system call number: libc's close is a thread cancellation point.
 pub fn close(fd: i32) {
     let saved = crate::errno::get();
     // SAFETY: closing a descriptor we own; EINTR still closes it on Linux.
-    unsafe { libc::close(fd) };
+    unsafe { libc::syscall(libc::SYS_close, fd) };
     crate::errno::set(saved);
 }
 
@@ -122,10 +123,45 @@ pub fn effective_uid() -> u32 {
 }
 
 /// Writes `bytes` to fd 2 in one call, ignoring failure, keeping errno.
+/// A stderr pipe nobody reads must not kill the program with SIGPIPE:
+/// SIGPIPE is blocked for this thread around the write, and the one the
+/// write raised (if it was not pending already) is taken back.
 pub fn write_stderr(bytes: &[u8]) {
     let saved = crate::errno::get();
-    // SAFETY: bytes is a valid buffer of its length.
-    unsafe { libc::write(2, bytes.as_ptr().cast(), bytes.len()) };
+    let pipe_bit: u64 = 1 << (libc::SIGPIPE - 1);
+    let mut old: u64 = 0;
+    let mut pending: u64 = 0;
+    // SAFETY: rt_sigpending / rt_sigprocmask / rt_sigtimedwait / write by
+    // number (no cancellation points) with 8-byte kernel sigsets and a
+    // valid buffer; a zero timeout never blocks.
+    unsafe {
+        libc::syscall(libc::SYS_rt_sigpending, &mut pending as *mut u64, 8usize);
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_BLOCK,
+            &pipe_bit as *const u64,
+            &mut old as *mut u64,
+            8usize,
+        );
+        let n = libc::syscall(libc::SYS_write, 2, bytes.as_ptr(), bytes.len());
+        if n < 0 && crate::errno::get() == libc::EPIPE && pending & pipe_bit == 0 {
+            let zero = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+            libc::syscall(
+                libc::SYS_rt_sigtimedwait,
+                &pipe_bit as *const u64,
+                core::ptr::null_mut::<libc::siginfo_t>(),
+                &zero as *const libc::timespec,
+                8usize,
+            );
+        }
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            &old as *const u64,
+            core::ptr::null_mut::<u64>(),
+            8usize,
+        );
+    }
     crate::errno::set(saved);
 }
 

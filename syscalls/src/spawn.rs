@@ -35,22 +35,27 @@ struct ChildArgs {
 }
 
 /// The intermediate: starts the helper, waits for it, exits (never execs).
+///
+/// The three parties share one ChildArgs through a raw pointer only (no
+/// `&mut` to it exists while a clone runs); the field the clones write is
+/// written volatile.
 extern "C" fn intermediate(arg: *mut libc::c_void) -> libc::c_int {
-    // SAFETY: `arg` is the ChildArgs the program's thread passed; it stays
-    // alive, that thread being suspended until we exit (CLONE_VFORK).
-    let args = unsafe { &mut *arg.cast::<ChildArgs>() };
-    // SAFETY: as in `spawn`: a stack of our own (the lower half of the
-    // mapping), and `arg` outlives the helper's use of it (CLONE_VFORK).
+    let args = arg.cast::<ChildArgs>();
+    // SAFETY: `args` is the ChildArgs the program's thread passed; it stays
+    // alive, that thread being suspended until we exit (CLONE_VFORK). The
+    // helper gets a stack of its own (the lower half of the mapping), and
+    // `arg` outlives its use (CLONE_VFORK suspends us in turn).
     let pid = unsafe {
         libc::clone(
             helper_child,
-            args.helper_stack_top,
+            (*args).helper_stack_top,
             libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
             arg,
         )
     };
     if pid == -1 {
-        args.exec_errno = crate::errno::get();
+        // SAFETY: as above.
+        unsafe { core::ptr::write_volatile(core::ptr::addr_of_mut!((*args).exec_errno), crate::errno::get()) };
     } else {
         wait_any_kind(pid);
     }
@@ -60,23 +65,42 @@ extern "C" fn intermediate(arg: *mut libc::c_void) -> libc::c_int {
 
 /// The helper's side until exec: fd 0 in place, nothing else inherited.
 extern "C" fn helper_child(arg: *mut libc::c_void) -> libc::c_int {
-    // SAFETY: as in `intermediate`.
-    let args = unsafe { &mut *arg.cast::<ChildArgs>() };
-    // SAFETY: plain system calls on descriptors of our own table (cloned
-    // without CLONE_FILES, so the program's table is untouched), then exec.
+    let args = arg.cast::<ChildArgs>();
+    // SAFETY: `args` as in `intermediate`; plain system calls on descriptors
+    // of our own table (cloned without CLONE_FILES, so the program's table
+    // is untouched), then exec.
     unsafe {
-        if args.stdin_fd == 0 {
+        let stdin_fd = (*args).stdin_fd;
+        let failed = if stdin_fd == 0 {
             // dup2 would leave close-on-exec set.
-            libc::fcntl(0, libc::F_SETFD, 0);
-        } else if libc::dup2(args.stdin_fd, 0) == -1 {
-            args.exec_errno = *libc::__errno_location();
-            libc::_exit(127);
+            libc::fcntl(0, libc::F_SETFD, 0) == -1
+        } else {
+            libc::dup2(stdin_fd, 0) == -1
+        };
+        if !failed {
+            // The helper must not inherit the program's other descriptors.
+            libc::syscall(libc::SYS_close_range, 3u32, !0u32, 0u32);
+            libc::execve((*args).path, (*args).argv, (*args).envp);
         }
-        // The helper must not inherit the program's other descriptors.
-        libc::syscall(libc::SYS_close_range, 3u32, !0u32, 0u32);
-        libc::execve(args.path, args.argv, args.envp);
-        args.exec_errno = *libc::__errno_location();
+        core::ptr::write_volatile(core::ptr::addr_of_mut!((*args).exec_errno), *libc::__errno_location());
         libc::_exit(127)
+    }
+}
+
+/// waitid by system call number: libc's waitid is a thread cancellation
+/// point, and a cancel seen through the caller's shared memory would
+/// strand the intermediate (its signals are all blocked).
+fn raw_waitid(pid: libc::pid_t, info: &mut libc::siginfo_t, options: libc::c_int) -> libc::c_int {
+    // SAFETY: info is valid for writing; the rusage pointer may be null.
+    unsafe {
+        libc::syscall(
+            libc::SYS_waitid,
+            libc::P_PID,
+            pid as libc::id_t,
+            info as *mut libc::siginfo_t,
+            options,
+            core::ptr::null_mut::<libc::rusage>(),
+        ) as libc::c_int
     }
 }
 
@@ -87,7 +111,7 @@ fn wait_any_kind(pid: libc::pid_t) {
         // SAFETY: an all-zero siginfo_t is valid for waitid to fill.
         let mut info: libc::siginfo_t = unsafe { core::mem::zeroed() };
         // SAFETY: info is valid for writing.
-        let r = check(unsafe { libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::__WALL) });
+        let r = check(raw_waitid(pid, &mut info, libc::WEXITED | libc::__WALL));
         if r != Err(Errno(libc::EINTR)) {
             return;
         }
@@ -140,6 +164,8 @@ pub fn run(path: &[u8], argv: &[&[u8]], stdin_fd: i32) -> Result<(), Errno> {
     };
     // SAFETY: the lower half of the mapping; 16-byte aligned.
     args.helper_stack_top = unsafe { stack.cast::<u8>().add(STACK_SIZE / 2).cast() };
+    // From here on the clones reach `args` only through this pointer.
+    let args_ptr: *mut ChildArgs = &mut args;
     // SAFETY: the intermediate runs on its own stack (the top of the
     // mapping, page-aligned); flags carry no exit signal; `args` outlives
     // its use because CLONE_VFORK suspends us until the intermediate exits.
@@ -148,7 +174,7 @@ pub fn run(path: &[u8], argv: &[&[u8]], stdin_fd: i32) -> Result<(), Errno> {
             intermediate,
             stack.cast::<u8>().add(STACK_SIZE).cast(),
             libc::CLONE_VM | libc::CLONE_VFORK,
-            (&mut args as *mut ChildArgs).cast(),
+            args_ptr.cast(),
         )
     };
     let clone_errno = crate::errno::get();
@@ -161,7 +187,7 @@ pub fn run(path: &[u8], argv: &[&[u8]], stdin_fd: i32) -> Result<(), Errno> {
     reap(pid);
     // Written through shared memory by the clones.
     // SAFETY: a volatile read keeps the compiler from assuming it unchanged.
-    let exec_errno = unsafe { core::ptr::read_volatile(&args.exec_errno) };
+    let exec_errno = unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*args_ptr).exec_errno)) };
     if exec_errno != 0 {
         return Err(Errno(exec_errno));
     }
@@ -174,15 +200,7 @@ fn reap(pid: libc::pid_t) -> Option<i32> {
     loop {
         // SAFETY: an all-zero siginfo_t is valid for waitid to fill.
         let mut info: libc::siginfo_t = unsafe { core::mem::zeroed() };
-        // SAFETY: info is valid for writing.
-        let r = check(unsafe {
-            libc::waitid(
-                libc::P_PID,
-                pid as libc::id_t,
-                &mut info,
-                libc::WEXITED | libc::__WCLONE,
-            )
-        });
+        let r = check(raw_waitid(pid, &mut info, libc::WEXITED | libc::__WCLONE));
         match r {
             // SAFETY: waitid filled a CLD_* siginfo for this child.
             Ok(_) => return Some(unsafe { info.si_status() }),

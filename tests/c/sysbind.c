@@ -18,6 +18,13 @@
  *                    as for root: storage= (addrlen 128) inuse= (a second
  *                    socket on a listening PORT) rebind= (bound socket bound
  *                    again) straddle= (16 valid bytes before an unmapped page)
+ *   ownfiles PORT    a second thread unshares its descriptor table
+ *                    (CLONE_FILES), replaces the main thread's unbound
+ *                    socket's number with a socket of its own, and binds
+ *                    that to 127.0.0.1:PORT: ownfiles=ok only if the
+ *                    thread's own socket is bound ("wrong" if bind said 0
+ *                    but it is not), and leader_untouched=ok if the main
+ *                    thread's socket of the same number stayed unbound
  *   timer PORT N restart|norestart
  *                    N binds of fresh TCP sockets to 127.0.0.1:PORT while
  *                    ITIMER_REAL fires every 100 us (SIGALRM handler with or
@@ -38,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -285,6 +293,47 @@ static int timer(int port, int n, int restart) {
     return 0;
 }
 
+static int ownfiles_port;
+static int ownfiles_fd;
+
+static int bound_to(int fd) {
+    struct sockaddr_in got;
+    socklen_t len = sizeof got;
+    return getsockname(fd, (struct sockaddr *)&got, &len) == 0 ? ntohs(got.sin_port) : -1;
+}
+
+static void *ownfiles_thread(void *arg) {
+    (void)arg;
+    if (unshare(CLONE_FILES) != 0) {
+        printf("ownfiles=unshare-errno=%d\n", errno);
+        return NULL;
+    }
+    /* In this thread's table only: the same number, another socket. */
+    close(ownfiles_fd);
+    int mine = socket(AF_INET, SOCK_STREAM, 0);
+    if (mine != ownfiles_fd && dup2(mine, ownfiles_fd) == ownfiles_fd) close(mine);
+    struct sockaddr_in a = v4("127.0.0.1", ownfiles_port);
+    long r = sys_bind(ownfiles_fd, &a, sizeof a);
+    int e = errno;
+    if (r != 0)
+        printf("ownfiles=errno=%d\n", e);
+    else
+        printf("ownfiles=%s\n", bound_to(ownfiles_fd) == ownfiles_port ? "ok" : "wrong");
+    return NULL;
+}
+
+/* See the header: a thread with its own descriptor table. */
+static int ownfiles(int port) {
+    ownfiles_port = port;
+    ownfiles_fd = socket(AF_INET, SOCK_STREAM, 0);
+    pthread_t t;
+    pthread_create(&t, NULL, ownfiles_thread, NULL);
+    pthread_join(t, NULL);
+    printf("leader_untouched=%s\n", bound_to(ownfiles_fd) == 0 ? "ok" : "bound");
+    fflush(stdout);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "";
     int port = argc > 2 ? atoi(argv[2]) : 0;
@@ -297,6 +346,7 @@ int main(int argc, char **argv) {
         return grid(port);
     }
     if (!strcmp(mode, "passthrough") && argc == 2) return passthrough();
+    if (!strcmp(mode, "ownfiles") && argc == 3) return ownfiles(port);
     if (!strcmp(mode, "errors") && argc == 3) return errors(port);
     if (!strcmp(mode, "granted") && argc == 3) return granted(port);
     if (!strcmp(mode, "timer") && argc == 5) return timer(port, atoi(argv[3]), !strcmp(argv[4], "restart"));

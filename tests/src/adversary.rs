@@ -25,6 +25,7 @@ const SOURCES: &[CSource] = &[
     ("adv_shim", include_str!("../c/adv_shim.c"), &[]),
     ("adv_fuzz", include_str!("../c/adv_fuzz.c"), &[]),
     ("libadvmark.so", include_str!("../c/adv_mark.c"), &["-shared", "-fPIC"]),
+    ("adv_cancel", include_str!("../c/adv_cancel.c"), &["-pthread"]),
 ];
 
 /// Where Debian's authbind keeps its helper.
@@ -41,7 +42,7 @@ impl Adversaries {
 
     /// Bash lines for the start of a sandbox body: `$ADV_DIR`, `$ADV_RUN`,
     /// `$ADV_NATIVE`, `$ADV_SHIM`, `$ADV_FUZZ`, `$ADV_MARK` (the marker
-    /// library), `$DEB` (Debian's helper, empty when absent), and
+    /// library), `$ADV_CANCEL`, `$DEB` (Debian's helper, empty when absent), and
     /// `as_user_nores UID CMD…`: `as_user` with `CAP_SYS_RESOURCE` dropped
     /// from the bounding set, so that the setuid helper cannot raise a
     /// hard resource limit whatever machine the test runs on.
@@ -51,7 +52,7 @@ impl Adversaries {
             .map(|p| sh_quote(&p.to_string_lossy()))
             .unwrap_or_else(|| "''".to_string());
         format!(
-            "ADV_DIR={dir}; ADV_RUN={run}; ADV_NATIVE={native}; ADV_SHIM={shim}; ADV_FUZZ={fuzz}; ADV_MARK={mark}; DEB={deb}\n\
+            "ADV_DIR={dir}; ADV_RUN={run}; ADV_NATIVE={native}; ADV_SHIM={shim}; ADV_FUZZ={fuzz}; ADV_MARK={mark}; ADV_CANCEL={cancel}; DEB={deb}\n\
              as_user_nores() {{ local uid=$1; shift; setpriv --reuid=\"$uid\" --regid=\"$uid\" --clear-groups \
              --bounding-set=-sys_resource env -i PATH=/usr/bin:/bin \"$@\"; }}\n",
             dir = sh_quote(&self.dir.to_string_lossy()),
@@ -60,6 +61,7 @@ impl Adversaries {
             shim = q("adv_shim"),
             fuzz = q("adv_fuzz"),
             mark = q("libadvmark.so"),
+            cancel = q("adv_cancel"),
         )
     }
 }

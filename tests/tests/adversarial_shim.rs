@@ -175,3 +175,27 @@ fn shim_grants_every_address_form_the_kernel_accepts() {
     }
     settle(&out, problems);
 }
+
+/// bind(2) is not a thread cancellation point, and neither may the shim's
+/// bind be: a thread with a cancel pending binds a granted port, and must
+/// come out bound, with nothing leaked, and be cancelled only afterwards
+/// (a shim built on cancellable libc calls was cancelled halfway, leaking
+/// its socket pair, or could strand its helper's intermediate for good).
+#[test]
+fn shim_bind_is_not_a_cancellation_point() {
+    let Some(install) = ready("shim_bind_is_not_a_cancellation_point") else {
+        return;
+    };
+    let body = format!(
+        "{prelude}r cancel as_user $U $AB $ADV_CANCEL 80\nr cancel_refused as_user $O $AB $ADV_CANCEL 80\n",
+        prelude = adversaries().prelude()
+    );
+    let out = Sandbox::new(&install, "adv-cancel")
+        .policy(Policy::new().byport("80", USER))
+        .timeout(std::time::Duration::from_secs(30))
+        .run(&body);
+    out.expect(&[
+        ("cancel", "bind=ok port=80 fds=0 cancelled=1"),
+        ("cancel_refused", "bind=errno=13 fds=0 cancelled=1"),
+    ]);
+}

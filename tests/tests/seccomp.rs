@@ -496,3 +496,52 @@ pre refused as_user $O $AB $SB nodump 80
         &format!("the explanation should come once: `{err}`"),
     );
 }
+
+/// The socket is taken from the calling thread's own descriptor table: a
+/// thread that unshared its table (CLONE_FILES) and reuses a number gets
+/// its own socket bound, not the main thread's socket of that number.
+#[test]
+fn a_thread_with_its_own_descriptor_table_binds_its_own_socket() {
+    let Some(install) = ready("a_thread_with_its_own_descriptor_table_binds_its_own_socket") else {
+        return;
+    };
+    let out = Sandbox::new(&install, "seccomp-ownfiles")
+        .policy(Policy::new().byport("80", USER))
+        .run(&format!(
+            r#"{PRE}
+pre granted as_user $U $AB $SB ownfiles 80
+pre refused as_user $O $AB $SB ownfiles 80
+"#
+        ));
+    out.expect(&[
+        ("granted.ownfiles", "ok"),
+        ("granted.leader_untouched", "ok"),
+        ("refused.ownfiles", "errno=13"),
+        ("refused.leader_untouched", "ok"),
+    ]);
+}
+
+/// The supervisor acts only for callers with its own credentials: a
+/// program that switches to another user (here root's authbind running
+/// `setpriv` to uid 1501) gets the kernel's answer, not a bind made with
+/// the supervisor's rights or the policy of the supervisor's uid.
+#[test]
+fn callers_with_other_credentials_get_the_kernels_answer() {
+    let Some(install) = ready("callers_with_other_credentials_get_the_kernels_answer") else {
+        return;
+    };
+    let out = Sandbox::new(&install, "seccomp-othercreds")
+        .policy(Policy::new().byport("80", USER))
+        .run(&format!(
+            r#"{PRE}
+pre switched $AB --seccomp setpriv --reuid=$O --regid=$O --clear-groups $SB grid 81
+pre granted_switched $AB --seccomp setpriv --reuid=$U --regid=$U --clear-groups $SB grid 80
+pre same as_user $U $AB --seccomp $SB grid 80
+"#
+        ));
+    expect_all(&out, "switched", GRID, "errno=13");
+    // Even a grant is not applied across a change of user: the supervisor
+    // (root here) cannot know whose policy would apply.
+    expect_all(&out, "granted_switched", GRID, "errno=13");
+    expect_all(&out, "same", GRID, "ok");
+}

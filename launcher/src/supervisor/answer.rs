@@ -11,7 +11,7 @@
 use super::proc_status;
 use crate::debug_line;
 use syscalls::client::{bind_with_helper, HelperAnswer};
-use syscalls::process::{bind_raw, pidfd_getfd, pidfd_open, read_memory};
+use syscalls::process::{bind_raw, kcmp_files, pidfd_getfd, pidfd_open, read_memory, PIDFD_THREAD};
 use syscalls::seccomp::{self, Answer, Notif};
 use syscalls::sock::close;
 use syscalls::Errno;
@@ -30,11 +30,36 @@ fn unreachable(debug: bool, tid: i32, what: &str, e: Errno) {
     }
 }
 
+/// A pidfd through which `pidfd_getfd` reaches the calling thread's own
+/// descriptor table: the thread itself (PIDFD_THREAD, Linux 6.9+), else
+/// its process, if the thread shares the process's table (a thread that
+/// called unshare(CLONE_FILES) would get someone else's socket).
+fn thread_pidfd(tid: i32, tgid: i32) -> Option<i32> {
+    match pidfd_open(tid, PIDFD_THREAD) {
+        Ok(fd) => Some(fd),
+        Err(e) if e.0 == libc::EINVAL => {
+            let shares_table = tid == tgid || kcmp_files(tgid, tid) == Ok(true);
+            if shares_table {
+                pidfd_open(tgid, 0).ok()
+            } else {
+                None
+            }
+        }
+        Err(_) => None,
+    }
+}
+
 /// `sizeof(struct sockaddr_storage)`: the kernel refuses longer addresses.
 const MAX_ADDR: usize = 128;
 
 pub struct Context {
     listener: i32,
+    /// Our own credentials and security label: we act only for callers
+    /// with the very same, or our bind (and the helper's view of the real
+    /// uid) would not be theirs (a program that switched users, or took on
+    /// another LSM label, under the supervisor).
+    own_credentials: String,
+    own_label: String,
     /// Ports from here up need no privilege (this network namespace's
     /// `net.ipv4.ip_unprivileged_port_start`).
     unprivileged_from: u32,
@@ -49,6 +74,8 @@ impl Context {
             .unwrap_or(1024);
         Context {
             listener,
+            own_credentials: proc_status::read("self").map(|s| s.credentials).unwrap_or_default(),
+            own_label: proc_status::label("self"),
             unprivileged_from,
             debug,
         }
@@ -96,7 +123,15 @@ impl Context {
         if proc_status::may_bind_privileged(&status) {
             return None;
         }
-        let pidfd = pidfd_open(status.tgid, 0).ok()?;
+        if status.credentials != self.own_credentials || proc_status::label(&tid.to_string()) != self.own_label {
+            if self.debug {
+                debug_line::say(format_args!(
+                    "process {tid} runs with other credentials than authbind's; its bind gets the kernel's answer"
+                ));
+            }
+            return None;
+        }
+        let pidfd = thread_pidfd(tid, status.tgid)?;
         let socket = pidfd_getfd(pidfd, fd);
         close(pidfd);
         let socket = match socket {

@@ -9,6 +9,9 @@ pub struct Status {
     pub euid: u32,
     pub cap_eff: u64,
     pub no_new_privs: bool,
+    /// The Uid, Gid, Groups and CapEff lines as they stand: two processes
+    /// with the same text here have the same credentials for bind.
+    pub credentials: String,
 }
 
 pub fn parse(text: &str) -> Option<Status> {
@@ -16,6 +19,10 @@ pub fn parse(text: &str) -> Option<Status> {
     let mut seen = 0;
     for line in text.lines() {
         let (key, value) = line.split_once(':')?;
+        if matches!(key, "Uid" | "Gid" | "Groups" | "CapEff") {
+            s.credentials.push_str(line);
+            s.credentials.push('\n');
+        }
         let value = value.trim();
         match key {
             "Tgid" => {
@@ -47,6 +54,16 @@ pub fn read(pid: &str) -> Option<Status> {
     parse(&text)
 }
 
+/// The process's security label (AppArmor, SELinux…), "" if none can be
+/// read.
+pub fn label(pid: &str) -> String {
+    let mut text = String::new();
+    if let Ok(f) = std::fs::File::open(format!("/proc/{pid}/attr/current")) {
+        let _ = f.take(4096).read_to_string(&mut text);
+    }
+    text
+}
+
 pub fn self_has_no_new_privs() -> bool {
     read("self").is_some_and(|s| s.no_new_privs)
 }
@@ -72,7 +89,8 @@ mod tests {
                 tgid: 42,
                 euid: 1500,
                 cap_eff: 0x400,
-                no_new_privs: true
+                no_new_privs: true,
+                credentials: "Uid:\t1500\t1500\t1500\t1500\nCapEff:\t0000000000000400\n".to_string(),
             }
         );
         assert!(may_bind_privileged(&s));
