@@ -41,10 +41,10 @@ struct ChildArgs {
 /// written volatile.
 extern "C" fn intermediate(arg: *mut libc::c_void) -> libc::c_int {
     let args = arg.cast::<ChildArgs>();
-    // SAFETY: `args` is the ChildArgs the program's thread passed; it stays
-    // alive, that thread being suspended until we exit (CLONE_VFORK). The
-    // helper gets a stack of its own (the lower half of the mapping), and
-    // `arg` outlives its use (CLONE_VFORK suspends us in turn).
+    // `args` is the ChildArgs the program's thread passed; it stays alive,
+    // that thread being suspended until we exit (CLONE_VFORK).
+    // SAFETY: that; the helper gets a stack of its own (the lower half of
+    // the mapping); `arg` outlives its use (CLONE_VFORK suspends us too).
     let pid = unsafe {
         libc::clone(
             helper_child,
