@@ -1,8 +1,7 @@
 //! AUTHBIND_DEBUG lines of the launcher and the supervisor (the shim has
 //! its own, allocation-free).
 
-use std::net::{Ipv4Addr, Ipv6Addr};
-use wire::{Family, Request};
+use wire::{Request, Target};
 
 /// One line on stderr, `authbind: ` first. Write errors are ignored: a
 /// closed or broken stderr must never bring the supervisor down (its
@@ -17,20 +16,9 @@ pub fn enabled() -> bool {
     std::env::var_os("AUTHBIND_DEBUG").is_some_and(|v| !v.is_empty() && v != "0")
 }
 
-pub fn target(r: &Request) -> String {
-    match r.family {
-        Family::V4 => format!(
-            "{}:{}",
-            Ipv4Addr::new(r.addr[0], r.addr[1], r.addr[2], r.addr[3]),
-            r.port
-        ),
-        Family::V6 => format!("[{}]:{}", Ipv6Addr::from(r.addr), r.port),
-    }
-}
-
 pub fn refused(r: &Request, rule: &str, helper_errno: i32) {
     say(format_args!(
         "bind to {} refused by {rule} (helper errno {helper_errno}); returning EACCES",
-        target(r)
+        Target(r)
     ));
 }

@@ -31,17 +31,6 @@ pub enum Rule {
     ByUid,
 }
 
-impl Rule {
-    pub fn name(self) -> &'static str {
-        match self {
-            Rule::ByPort => "byport",
-            Rule::ByAddr => "byaddr",
-            Rule::ByUidMissing => "byuid (no file for this user)",
-            Rule::ByUid => "byuid",
-        }
-    }
-}
-
 /// The answer, with the errno authbind's helper would exit with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {

@@ -3,7 +3,7 @@
 
 use core::fmt::Write;
 use core::sync::atomic::{AtomicBool, Ordering};
-use wire::{Family, Request};
+use wire::{Request, Target};
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
 
@@ -32,21 +32,6 @@ fn emit(args: core::fmt::Arguments) {
     let _ = line.write_fmt(args);
     line.buf[line.len] = b'\n';
     syscalls::sock::write_stderr(&line.buf[..line.len + 1]);
-}
-
-struct Target<'a>(&'a Request);
-
-impl core::fmt::Display for Target<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let r = self.0;
-        match r.family {
-            Family::V4 => {
-                let a = core::net::Ipv4Addr::new(r.addr[0], r.addr[1], r.addr[2], r.addr[3]);
-                write!(f, "{a}:{}", r.port)
-            }
-            Family::V6 => write!(f, "[{}]:{}", core::net::Ipv6Addr::from(r.addr), r.port),
-        }
-    }
 }
 
 /// The policy (or the helper's checks) refused.

@@ -7,7 +7,7 @@ use crate::errno::{check, Errno};
 /// The kernel's signal set: 64 bits on Linux.
 pub type KernelSigset = u64;
 
-fn rt_sigprocmask(how: libc::c_int, set: Option<&KernelSigset>) -> Result<KernelSigset, Errno> {
+pub(crate) fn rt_sigprocmask(how: libc::c_int, set: Option<&KernelSigset>) -> Result<KernelSigset, Errno> {
     let mut old: KernelSigset = 0;
     let set_ptr = set.map_or(core::ptr::null(), |s| s as *const KernelSigset);
     // SAFETY: both pointers are valid for 8 bytes (or null for `set`), the

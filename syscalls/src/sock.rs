@@ -127,40 +127,31 @@ pub fn effective_uid() -> u32 {
 /// SIGPIPE is blocked for this thread around the write, and the one the
 /// write raised (if it was not pending already) is taken back.
 pub fn write_stderr(bytes: &[u8]) {
+    use crate::signals::rt_sigprocmask;
     let saved = crate::errno::get();
     let pipe_bit: u64 = 1 << (libc::SIGPIPE - 1);
-    let mut old: u64 = 0;
     let mut pending: u64 = 0;
-    // SAFETY: rt_sigpending / rt_sigprocmask / rt_sigtimedwait / write by
-    // number (no cancellation points) with 8-byte kernel sigsets and a
-    // valid buffer; a zero timeout never blocks.
-    unsafe {
-        libc::syscall(libc::SYS_rt_sigpending, &mut pending as *mut u64, 8usize);
-        libc::syscall(
-            libc::SYS_rt_sigprocmask,
-            libc::SIG_BLOCK,
-            &pipe_bit as *const u64,
-            &mut old as *mut u64,
-            8usize,
-        );
-        let n = libc::syscall(libc::SYS_write, 2, bytes.as_ptr(), bytes.len());
-        if n < 0 && crate::errno::get() == libc::EPIPE && pending & pipe_bit == 0 {
-            let zero = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: rt_sigpending by number into an 8-byte kernel sigset.
+    unsafe { libc::syscall(libc::SYS_rt_sigpending, &mut pending as *mut u64, 8usize) };
+    let old = rt_sigprocmask(libc::SIG_BLOCK, Some(&pipe_bit));
+    // SAFETY: write by number (not a cancellation point), valid buffer.
+    let n = unsafe { libc::syscall(libc::SYS_write, 2, bytes.as_ptr(), bytes.len()) };
+    if n < 0 && crate::errno::get() == libc::EPIPE && pending & pipe_bit == 0 {
+        let zero = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: takes back the SIGPIPE our write raised; 8-byte set, a
+        // zero timeout never blocks, siginfo may be null.
+        unsafe {
             libc::syscall(
                 libc::SYS_rt_sigtimedwait,
                 &pipe_bit as *const u64,
                 core::ptr::null_mut::<libc::siginfo_t>(),
                 &zero as *const libc::timespec,
                 8usize,
-            );
-        }
-        libc::syscall(
-            libc::SYS_rt_sigprocmask,
-            libc::SIG_SETMASK,
-            &old as *const u64,
-            core::ptr::null_mut::<u64>(),
-            8usize,
-        );
+            )
+        };
+    }
+    if let Ok(old) = old {
+        let _ = rt_sigprocmask(libc::SIG_SETMASK, Some(&old));
     }
     crate::errno::set(saved);
 }

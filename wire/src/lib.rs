@@ -138,6 +138,23 @@ impl Request {
     }
 }
 
+/// `addr:port` / `[addr]:port` of a request, for messages (no allocation,
+/// so the shim can use it).
+pub struct Target<'a>(pub &'a Request);
+
+impl core::fmt::Display for Target<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let r = self.0;
+        match r.family {
+            Family::V4 => {
+                let a = core::net::Ipv4Addr::new(r.addr[0], r.addr[1], r.addr[2], r.addr[3]);
+                write!(f, "{a}:{}", r.port)
+            }
+            Family::V6 => write!(f, "[{}]:{}", core::net::Ipv6Addr::from(r.addr), r.port),
+        }
+    }
+}
+
 /// How the helper's attempt ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
