@@ -6,7 +6,7 @@
 #
 # Works on the stable toolchain: RUSTC_BOOTSTRAP=1 lets cargo-fuzz pass its
 # -Z flags, and `-s none` skips AddressSanitizer (the code under test is
-# safe Rust; only the glibc oracles in fuzz/src call C). Installs
+# safe Rust; only the glibc oracles in ../oracles call C). Installs
 # cargo-fuzz if it is missing.
 #
 # The seed corpus is fuzz/corpus/TARGET (kept in git); what the fuzzer

@@ -1,24 +1,13 @@
 //! File names authbind looks for, computed with the C library's
-//! inet_ntop (not with the code under test).
+//! inet_ntop (the oracles', not the code under test).
 
-use std::ffi::{c_char, c_int, c_void, CStr};
 use std::net::IpAddr;
 
-extern "C" {
-    fn inet_ntop(af: c_int, src: *const c_void, dst: *mut c_char, size: u32) -> *const c_char;
-}
-
 pub fn ntop(addr: &IpAddr) -> String {
-    let (af, bytes): (c_int, Vec<u8>) = match addr {
-        IpAddr::V4(a) => (libc::AF_INET, a.octets().to_vec()),
-        IpAddr::V6(a) => (libc::AF_INET6, a.octets().to_vec()),
-    };
-    let mut buf = [0 as c_char; 64];
-    // SAFETY: bytes holds a whole address of the family; buf is 64 bytes.
-    let p = unsafe { inet_ntop(af, bytes.as_ptr().cast(), buf.as_mut_ptr(), 64) };
-    assert!(!p.is_null(), "inet_ntop failed");
-    // SAFETY: inet_ntop wrote a NUL-terminated string into buf.
-    unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned()
+    oracles::c_ntop(&match addr {
+        IpAddr::V4(a) => model::Address::V4(a.octets()),
+        IpAddr::V6(a) => model::Address::V6(a.octets()),
+    })
 }
 
 /// Eight groups, leading zeros removed, no `::`.

@@ -9,10 +9,23 @@
 //! number after the line's first `,`), so that lines match far more often.
 #![no_main]
 
-use authbind_fuzz::{c_line_grants, c_string};
 use libfuzzer_sys::fuzz_target;
-use policy::{line_grants, pton4, pton6, scan_file, Address, CHUNK};
-use std::io::Cursor;
+use model::{pton4, pton6, Address};
+use oracles::{c_line_grants, c_string};
+use policy::memfs::MemFs;
+use policy::{analyze, decide, line_grants, LineMeaning, LineVerdict, CHUNK};
+
+/// The whole procedure with only a byuid file holding `text` (uid 1).
+fn file_grants(text: &[u8], addr: &Address, port: u16) -> bool {
+    let name = model::PolicyFile {
+        name: model::FileName::ByUid,
+        addr: *addr,
+        port,
+        uid: 1,
+    };
+    let mut fs = MemFs::new().bytes(&name.to_string(), text.to_vec());
+    decide(&mut fs, 1, addr, port).granted()
+}
 
 fn request(data: &[u8]) -> Option<(Address, u16, &[u8])> {
     let (&flags, rest) = data.split_first()?;
@@ -70,6 +83,19 @@ fuzz_target!(|data: &[u8]| {
     };
     let grants = line_grants(line, &addr, port);
 
+    // One reading of the line: the verdict the explanation gives, and the
+    // rule the kernel-mode compiler would take, say the same.
+    let meaning = LineMeaning::of(line);
+    assert_eq!(grants, meaning.verdict(&addr, port) == LineVerdict::Grants);
+    if let Ok(rule) = analyze(line, addr.family()) {
+        assert_eq!(grants, rule.check(&addr, port).is_ok());
+    } else {
+        assert!(!grants);
+    }
+    if meaning.ignored().is_some() {
+        assert!(!grants);
+    }
+
     // The same steps with glibc's sscanf and inet_pton.
     assert_eq!(
         grants,
@@ -99,12 +125,12 @@ fuzz_target!(|data: &[u8]| {
     // fgets chunk on its own.
     if !seen.contains(&b'\n') && seen.len() < CHUNK {
         let file = with(seen, b"\n");
-        assert_eq!(grants, scan_file(Cursor::new(&file), &addr, port).is_ok());
+        assert_eq!(grants, file_grants(&file, &addr, port));
         // A later line never takes a grant away, and a non-granting line
         // before it never gives one.
         let mut two = b"# comment\n".to_vec();
         two.extend_from_slice(&file);
         two.extend_from_slice(b"junk\n");
-        assert_eq!(grants, scan_file(Cursor::new(&two), &addr, port).is_ok());
+        assert_eq!(grants, file_grants(&two, &addr, port));
     }
 });

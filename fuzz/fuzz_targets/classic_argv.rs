@@ -6,7 +6,7 @@
 //! kernel lays out a command line.
 #![no_main]
 
-use authbind_fuzz::c_parse_classic;
+use oracles::c_parse_classic;
 use libfuzzer_sys::fuzz_target;
 use policy::{format_classic, parse_classic};
 

@@ -6,12 +6,15 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use authbind_fuzz::c_file_grants;
 use libfuzzer_sys::fuzz_target;
+use model::{flag_files, Address, Decision, Errno, FileName, PolicyFile, Reason};
+use oracles::c_file_grants;
 use policy::memfs::{Entry, MemFs};
-use policy::{byuid_file, decide, errno, flag_files, Address, Decision, Fault, Request, Rule};
+use policy::{decide, LineMeaning};
 
 const EACCES: i32 = 13;
+const ENOENT: i32 = 2;
+const EPERM: i32 = 1;
 
 #[derive(Arbitrary, Debug)]
 struct Input {
@@ -37,6 +40,8 @@ enum Kind {
     /// Checking or opening fails with this errno (ENOENT among them).
     Fails(u8),
     Text(Vec<Line>),
+    Dir,
+    Special,
 }
 
 #[derive(Arbitrary, Debug)]
@@ -52,6 +57,13 @@ enum Line {
     },
     /// Padding with no newline: shifts the next line across an fgets chunk.
     Pad(u16),
+}
+
+#[derive(Clone, Copy)]
+struct Request {
+    uid: u32,
+    addr: Address,
+    port: u16,
 }
 
 fn request(input: &Input) -> Request {
@@ -95,7 +107,7 @@ fn render(line: &Line, req: &Request, out: &mut Vec<u8>) {
                 Address::V4(b) => b[3] = b[3].wrapping_add(*tweak % 3).wrapping_sub(1),
                 Address::V6(b) => b[15] = b[15].wrapping_add(*tweak % 3).wrapping_sub(1),
             }
-            let text = a.ntop();
+            let text = oracles::c_ntop(&a);
             let pmin = i32::from(req.port) + i32::from(*lo);
             let pmax = i32::from(req.port) + i32::from(*hi);
             let bits = if req.addr.is_v6() { 129 } else { 33 };
@@ -116,10 +128,26 @@ fn render(line: &Line, req: &Request, out: &mut Vec<u8>) {
     }
 }
 
+fn path(req: &Request, name: FileName) -> String {
+    PolicyFile {
+        name,
+        addr: req.addr,
+        port: req.port,
+        uid: req.uid,
+    }
+    .to_string()
+}
+
+/// authbind's order: the flag files, then the byuid file.
+fn order(req: &Request) -> Vec<String> {
+    let mut names: Vec<String> = flag_files(req.addr.family()).iter().map(|&n| path(req, n)).collect();
+    names.push(path(req, FileName::ByUid));
+    names
+}
+
 /// Every name the procedure may ask about, and near misses it must not.
 fn candidates(req: &Request) -> Vec<String> {
-    let mut names: Vec<String> = flag_files(req).into_iter().map(|(_, n)| n).collect();
-    names.push(byuid_file(req));
+    let mut names = order(req);
     let toggled: Vec<String> = names
         .iter()
         .map(|n| match n.split_once("/!") {
@@ -133,58 +161,38 @@ fn candidates(req: &Request) -> Vec<String> {
     names
 }
 
-/// authbind 2.1's helper, step by step, over the same entries.
-fn model(fs: &MemFs, req: &Request) -> Decision {
-    for (rule, file) in flag_files(req) {
-        let err = match fs.entries.get(&file) {
-            None => errno::ENOENT,
-            Some(Entry::Flag(Ok(()))) => return Decision::Grant { rule, file },
+/// authbind 2.1's helper, step by step, over the same entries: whether it
+/// grants, the file that decided, the errno it exits with.
+fn model(fs: &MemFs, req: &Request) -> (bool, String, i32) {
+    for file in &order(req)[..3] {
+        let err = match fs.entries.get(file) {
+            None => ENOENT,
+            Some(Entry::Flag(Ok(()))) | Some(Entry::Dir) => return (true, file.clone(), 0),
             Some(Entry::Flag(Err(e))) | Some(Entry::Fails(e)) => *e,
-            Some(Entry::Text(_)) => EACCES,
+            Some(Entry::Text(_)) | Some(Entry::Special) => EACCES,
         };
-        if err != errno::ENOENT {
-            return Decision::Refuse {
-                rule,
-                errno: err,
-                file,
-                fault: None,
-            };
+        if err != ENOENT {
+            return (false, file.clone(), err);
         }
     }
-    let file = byuid_file(req);
+    let file = order(req)[3].clone();
     let text: &[u8] = match fs.entries.get(&file) {
-        None | Some(Entry::Fails(errno::ENOENT)) => {
-            return Decision::Refuse {
-                rule: Rule::ByUidMissing,
-                errno: errno::EPERM,
-                file,
-                fault: None,
-            }
-        }
-        Some(Entry::Fails(e)) => {
-            return Decision::Refuse {
-                rule: Rule::ByUid,
-                errno: *e,
-                file,
-                fault: None,
-            }
-        }
+        None | Some(Entry::Fails(ENOENT)) => return (false, file, EPERM),
+        Some(Entry::Fails(e)) => return (false, file, *e),
+        Some(Entry::Dir) => return (false, file, 21),
+        Some(Entry::Special) => return (false, file, 22),
         Some(Entry::Flag(_)) => b"",
         Some(Entry::Text(t)) => t,
     };
     if c_file_grants(text, &req.addr, req.port) {
-        Decision::Grant {
-            rule: Rule::ByUid,
-            file,
-        }
+        (true, file, 0)
     } else {
-        Decision::Refuse {
-            rule: Rule::ByUid,
-            errno: errno::ENOENT,
-            file,
-            fault: None,
-        }
+        (false, file, ENOENT)
     }
+}
+
+fn summary(d: &Decision, req: &Request) -> (bool, String, i32) {
+    (d.granted(), path(req, d.file), d.errno.0)
 }
 
 fuzz_target!(|input: Input| {
@@ -197,6 +205,8 @@ fuzz_target!(|input: Input| {
             Kind::Executable => fs.flag(path, true),
             Kind::NotExecutable => fs.flag(path, false),
             Kind::Fails(e) => fs.failing(path, 1 + i32::from(*e % 133)),
+            Kind::Dir => fs.entry(path, Entry::Dir),
+            Kind::Special => fs.entry(path, Entry::Special),
             Kind::Text(lines) => {
                 let mut text = Vec::new();
                 for line in lines {
@@ -207,41 +217,50 @@ fuzz_target!(|input: Input| {
         };
     }
 
-    let decision = decide(&mut fs, &req);
+    let decision = decide(&mut fs, req.uid, &req.addr, req.port);
 
     // Files are asked about in authbind's order, each once, and the last
     // one asked about is the one that settled it.
-    let mut order: Vec<String> = flag_files(&req).into_iter().map(|(_, n)| n).collect();
-    order.push(byuid_file(&req));
+    let order = order(&req);
     assert!(!fs.asked.is_empty());
     assert!(
         order.starts_with(&fs.asked),
         "asked {:?}, authbind's order is {order:?}",
         fs.asked
     );
-    let (file, grant_errno) = match &decision {
-        Decision::Grant { file, .. } => (file, 0),
-        Decision::Refuse { file, errno, .. } => (file, *errno),
-    };
-    assert_eq!(Some(file), fs.asked.last());
+    assert_eq!(Some(&path(&req, decision.file)), fs.asked.last());
 
     // A grant comes with no errno; a refusal always with one, never
     // ENOENT from a flag file (that means "go on"), and a fault only from
-    // reading a byuid file.
-    match &decision {
-        Decision::Grant { .. } => assert_eq!(grant_errno, 0),
-        Decision::Refuse { rule, errno, fault, .. } => {
-            assert_ne!(*errno, 0);
-            if matches!(rule, Rule::ByPort | Rule::ByAddr) {
-                assert_ne!(*errno, errno::ENOENT);
-            }
-            if let Some(f) = fault {
-                assert_eq!(*rule, Rule::ByUid);
-                assert!(matches!(f, Fault::ReadError | Fault::TooLarge));
-            }
+    // reading a byuid file. A line number only for a granting line.
+    if decision.granted() {
+        assert_eq!(decision.errno, Errno(0));
+        assert!(decision.ignored.is_none());
+    } else {
+        assert_ne!(decision.errno.0, 0);
+        if decision.file != FileName::ByUid {
+            assert_ne!(decision.errno.0, ENOENT);
         }
+        if decision.reason.is_fault() {
+            assert_eq!(decision.file, FileName::ByUid);
+        }
+    }
+    assert_eq!(decision.line != 0, decision.reason == Reason::LineMatched);
+    if let (Some(i), Some(Entry::Text(t))) = (decision.ignored, fs.entries.get(&order[3])) {
+        // The line named as ignored is one authbind ignores.
+        let line = oracles::fgets_chunks(t)
+            .into_iter()
+            .find(|c| line_number_of(t, c) == i.line)
+            .expect("the ignored line exists");
+        assert_eq!(LineMeaning::of(line).mistake().map(|v| v.why), Some(i.why));
     }
 
     // Exactly what the helper would decide.
-    assert_eq!(decision, model(&fs, &req), "entries {:?}", fs.entries);
+    assert_eq!(summary(&decision, &req), model(&fs, &req), "entries {:?}", fs.entries);
 });
+
+/// The line (from 1) on which `chunk`, a slice of `text`, starts.
+fn line_number_of(text: &[u8], chunk: &[u8]) -> u32 {
+    let at = chunk.as_ptr() as usize - text.as_ptr() as usize;
+    1 + text[..at].iter().filter(|&&b| b == b'\n').count() as u32
+}

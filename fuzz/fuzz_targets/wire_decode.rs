@@ -1,48 +1,33 @@
 //! The native protocol's decoders: no panic on any bytes; whatever decodes
-//! encodes back to the very same bytes and decodes again to the same value;
-//! and every value encodes to something that decodes to it unless the
-//! decoder's stated strictness rules it out.
+//! encodes back to the very same bytes and decodes again to the same
+//! value; and every request, and every verdict the helper could give,
+//! round-trips.
 #![no_main]
 
 use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use wire::{DecodeError, Family, Outcome, Reply, Request, RuleCode};
-
-#[derive(Arbitrary, Debug)]
-enum FamilyA {
-    V4,
-    V6,
-}
-
-#[derive(Arbitrary, Debug)]
-enum OutcomeA {
-    Bound,
-    Refused,
-    BindFailed,
-    BadRequest,
-    ConfigError,
-}
-
-#[derive(Arbitrary, Debug)]
-enum RuleA {
-    None,
-    ByPort,
-    ByAddr,
-    ByUidMissing,
-    ByUid,
-}
+use model::{Address, Decision, Errno, FileName, Ignored, IgnoredLine, Outcome, Reason, Target, Verdict};
+use wire::{decode_reply, encode_reply, DecodeError, Request};
 
 #[derive(Arbitrary, Debug)]
 struct Values {
-    family: FamilyA,
+    v6: bool,
     port: u16,
     socktype: u16,
     addr: [u8; 16],
     flowinfo: u32,
     scope_id: u32,
-    outcome: OutcomeA,
-    rule: RuleA,
-    errno: i32,
+    /// Indexes into the model's lists of codes.
+    file: u8,
+    reason: u8,
+    ignored: Option<(u32, u8)>,
+    line: u32,
+    errno: u16,
+    bind_failed: bool,
+}
+
+fn pick<T: Copy>(all: &[T], i: u8) -> T {
+    all[usize::from(i) % all.len()]
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -51,27 +36,29 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(&r.encode()[..], data);
         assert_eq!(Request::decode(&r.encode()), Ok(r));
     }
-    if let Ok(r) = Reply::decode(data) {
-        assert_eq!(&r.encode()[..], data);
-        assert_eq!(Reply::decode(&r.encode()), Ok(r));
+    if let Ok(v) = decode_reply(data) {
+        assert_eq!(&encode_reply(&v)[..], data);
+        assert_eq!(decode_reply(&encode_reply(&v)), Ok(v));
     }
     // The same bytes as values.
     let Ok(v) = Values::arbitrary(&mut Unstructured::new(data)) else {
         return;
     };
-    let req = Request {
-        family: match v.family {
-            FamilyA::V4 => Family::V4,
-            FamilyA::V6 => Family::V6,
-        },
-        port: v.port,
-        socktype: v.socktype,
-        addr: v.addr,
-        flowinfo: v.flowinfo,
-        scope_id: v.scope_id,
+    let addr = if v.v6 {
+        Address::V6(v.addr)
+    } else {
+        Address::V4(v.addr[..4].try_into().unwrap())
     };
-    let v4_junk =
-        req.family == Family::V4 && (req.addr[4..].iter().any(|&b| b != 0) || req.flowinfo != 0 || req.scope_id != 0);
+    let req = Request {
+        target: Target {
+            addr,
+            port: v.port,
+            flowinfo: v.flowinfo,
+            scope_id: v.scope_id,
+        },
+        socktype: v.socktype,
+    };
+    let v4_junk = !v.v6 && (v.flowinfo != 0 || v.scope_id != 0);
     match Request::decode(&req.encode()) {
         Ok(back) => {
             assert!(!v4_junk);
@@ -82,32 +69,34 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(e, DecodeError::Field);
         }
     }
-    let reply = Reply {
-        outcome: match v.outcome {
-            OutcomeA::Bound => Outcome::Bound,
-            OutcomeA::Refused => Outcome::Refused,
-            OutcomeA::BindFailed => Outcome::BindFailed,
-            OutcomeA::BadRequest => Outcome::BadRequest,
-            OutcomeA::ConfigError => Outcome::ConfigError,
-        },
-        rule: match v.rule {
-            RuleA::None => RuleCode::None,
-            RuleA::ByPort => RuleCode::ByPort,
-            RuleA::ByAddr => RuleCode::ByAddr,
-            RuleA::ByUidMissing => RuleCode::ByUidMissing,
-            RuleA::ByUid => RuleCode::ByUid,
-        },
-        errno: v.errno,
+
+    // A verdict as the helper makes one: flag-file reasons for flag
+    // files, byuid reasons for byuid, a line only for a matching line.
+    let file = pick(FileName::ALL, v.file);
+    let flag_reasons = [Reason::Executable, Reason::NotExecutable, Reason::CheckFailed];
+    let reason = pick(Reason::ALL, v.reason);
+    if (file == FileName::ByUid) == flag_reasons.contains(&reason) {
+        return;
+    }
+    let errno = if reason.granted() { 0 } else { 1 + i32::from(v.errno % 4000) };
+    let decision = Decision {
+        file,
+        reason,
+        errno: Errno(errno),
+        line: if reason == Reason::LineMatched { v.line.max(1) } else { 0 },
+        ignored: v
+            .ignored
+            .filter(|_| !reason.granted())
+            .map(|(line, why)| IgnoredLine {
+                line,
+                why: pick(Ignored::ALL, why),
+            }),
     };
-    let consistent = (reply.outcome == Outcome::Bound) == (reply.errno == 0) && (0..4096).contains(&reply.errno);
-    match Reply::decode(&reply.encode()) {
-        Ok(back) => {
-            assert!(consistent);
-            assert_eq!(back, reply);
-        }
-        Err(e) => {
-            assert!(!consistent, "{reply:?} did not round-trip: {e:?}");
-            assert_eq!(e, DecodeError::Field);
-        }
+    let bound = if v.bind_failed { Err(Errno(98)) } else { Ok(()) };
+    let verdict = Verdict::of_decision(decision, bound);
+    assert_eq!(decode_reply(&encode_reply(&verdict)), Ok(verdict));
+    for outcome in [Outcome::BadRequest, Outcome::ConfigError] {
+        let v = Verdict::without_decision(outcome, Errno(1 + i32::from(v.errno % 4000)));
+        assert_eq!(decode_reply(&encode_reply(&v)), Ok(v));
     }
 });

@@ -1,33 +1,20 @@
 //! authbind 2.1's helper protocol: arguments in, exit status out.
 
-use crate::exit::{say, status_for};
-use crate::verdict::settle;
-use policy::{parse_classic, Address};
-use syscalls::sock::InetAddr;
-use wire::Outcome;
+use crate::error::{status_for, HelperError};
+use crate::Settled;
+use policy::parse_classic;
 
-pub fn run(args: &[&[u8]]) -> i32 {
-    let Some(parsed) = parse_classic(args) else {
-        say(format_args!(
-            "bad usage (expected ADDR4HEX PORTHEX, or ADDR6HEX PORTHEX 6)"
-        ));
-        return libc::ENOSYS;
-    };
-    let target = match parsed.addr {
-        Address::V4(addr) => InetAddr::V4 {
-            addr,
-            port: parsed.port,
-        },
-        Address::V6(addr) => InetAddr::V6 {
-            addr,
-            port: parsed.port,
-            flowinfo: 0,
-            scope_id: 0,
-        },
-    };
-    let verdict = settle(0, &target, None);
-    match verdict.outcome {
-        Outcome::Bound => 0,
+/// The socket is fd 0; the answer is the exit status (0 or an errno).
+pub fn run(args: &[&[u8]]) -> Result<Settled, HelperError> {
+    let target = parse_classic(args).ok_or(HelperError::ClassicUsage)?;
+    let verdict = crate::settle_on(&target, crate::STDIN, None);
+    let status = match verdict.outcome {
+        model::Outcome::Bound => 0,
         _ => status_for(verdict.errno),
-    }
+    };
+    Ok(Settled {
+        target,
+        verdict,
+        status,
+    })
 }

@@ -6,15 +6,40 @@
 //!   carrying one request with the socket attached; one reply goes back.
 //!
 //! Nothing is taken from the environment: the configuration folder is baked
-//! in at build time. Errors are values; the process never panics.
+//! in at build time. Errors are values, printed in one place ([`say`]); the
+//! process never panics.
 
 mod classic;
-mod confdir;
-mod exit;
+mod error;
 mod native;
-mod verdict;
+mod say;
 
+use model::{Outcome, Target, Verdict};
 use std::os::unix::ffi::OsStrExt;
+use syscalls::BorrowedFd;
+
+// SAFETY: fd 0 is the socket (classic) or the channel (native); it is
+// never closed by this process, so the borrow lives as long as we do.
+const STDIN: BorrowedFd<'static> = unsafe { BorrowedFd::borrow_raw(0) };
+
+/// How a request ended: what the caller is told, and the exit status.
+pub struct Settled {
+    pub target: Target,
+    pub verdict: Verdict,
+    pub status: i32,
+}
+
+/// The real user's decision on `target` and, if granted, the bind of
+/// `socket` (the grant library does the work).
+fn settle_on(target: &Target, socket: BorrowedFd, socktype: Option<i32>) -> Verdict {
+    let caller = grant::Caller {
+        uid: syscalls::sock::real_uid(),
+    };
+    match grant::ConfDir::open() {
+        Ok(mut conf) => grant::settle(&mut conf, caller, target, socket, socktype),
+        Err(errno) => Verdict::without_decision(Outcome::ConfigError, errno),
+    }
+}
 
 /// The caller chose our limits and could starve us into a crash halfway
 /// (an allocation failing, SIGXFSZ on a message to a full stderr file,
@@ -42,14 +67,25 @@ fn main() {
     reset_limits();
     // Whatever the caller left open is none of our business (fd 0 is the
     // socket or the channel; 1 and 2 carry messages).
-    syscalls::sock::close_from(3);
+    // SAFETY: nothing of ours is open yet beyond fds 0-2.
+    unsafe { syscalls::sock::close_from(3) };
     syscalls::signals::unblock_all();
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-    let code = if args.first().copied() == Some(wire::NATIVE_ARG.as_bytes()) {
+    let ran = if args.first().copied() == Some(wire::NATIVE_ARG.as_bytes()) {
         native::run(&args[1..])
     } else {
         classic::run(&args)
+    };
+    let code = match ran {
+        Ok(s) => {
+            say::fault(&s.verdict, syscalls::sock::real_uid(), &s.target);
+            s.status
+        }
+        Err(e) => {
+            say::error(&e);
+            e.status()
+        }
     };
     std::process::exit(code);
 }

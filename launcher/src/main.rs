@@ -5,17 +5,16 @@
 //! programs LD_PRELOAD cannot reach (static, Go), under the seccomp
 //! supervisor.
 
-mod debug_line;
 mod detect;
 mod options;
 mod preload;
-mod supervisor;
 
 use detect::{choose, Mechanism};
 use options::{parse, Force, Parsed};
 use std::ffi::OsString;
 use std::io::Write;
 use std::process::exit;
+use supervisor::say::{debug_enabled, say};
 
 const USAGE: &str = "usage: authbind [OPTIONS] [--] PROGRAM [ARG...]\n\
     \n  --deep           every program started from PROGRAM, at any depth, is affected\
@@ -39,7 +38,7 @@ fn main() {
             exit(255);
         }
         Parsed::Run { depth, force, program } => {
-            let debug = debug_line::enabled();
+            let debug = debug_enabled();
             let (mechanism, why) = match force {
                 Force::Preload => (Mechanism::Preload, "--preload".to_string()),
                 Force::Seccomp => (Mechanism::Seccomp, "--seccomp".to_string()),
@@ -48,13 +47,13 @@ fn main() {
             match mechanism {
                 Mechanism::Preload => {
                     if debug {
-                        crate::debug_line::say(format_args!("using the LD_PRELOAD library: {why}"));
+                        say(format_args!("using the LD_PRELOAD library: {why}"));
                     }
                     preload::run(depth, &program[0], &program[1..])
                 }
                 Mechanism::Seccomp => {
                     if debug {
-                        crate::debug_line::say(format_args!("using the seccomp supervisor: {why}"));
+                        say(format_args!("using the seccomp supervisor: {why}"));
                     }
                     supervisor::run(&program[0], &program[1..], debug)
                 }

@@ -36,6 +36,6 @@ pub fn run(depth: Depth, program: &OsStr, args: &[OsString]) -> ! {
         Depth::Levels(_) => {}
     }
     let err = cmd.exec();
-    crate::debug_line::say(format_args!("{}: {err}", program.to_string_lossy()));
+    supervisor::say::say(format_args!("{}: {err}", program.to_string_lossy()));
     exit(255)
 }

@@ -5,14 +5,7 @@
 //! (that is what libauthbind passes), so on a little-endian machine port 80
 //! is written `5000`.
 
-use crate::addr::Address;
-
-/// A classic request, before the uid is known.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ClassicArgs {
-    pub addr: Address,
-    pub port: u16,
-}
+use model::{Address, Target};
 
 /// `strtoul(text, &end, 16)`: white space, a sign, an optional `0x`, hex
 /// digits. Returns the value and whether the whole text was consumed.
@@ -73,7 +66,7 @@ fn hex16(text: &[u8]) -> Option<[u8; 16]> {
 }
 
 /// Parses `argv[1..]`. `None` is authbind's "bad usage" (exit ENOSYS).
-pub fn parse_classic(args: &[&[u8]]) -> Option<ClassicArgs> {
+pub fn parse_classic(args: &[&[u8]]) -> Option<Target> {
     let addr = match args {
         [addr, _port] => {
             let (v, whole) = strtoul16(addr);
@@ -90,10 +83,7 @@ pub fn parse_classic(args: &[&[u8]]) -> Option<ClassicArgs> {
     if !whole || p > 0xffff {
         return None;
     }
-    Some(ClassicArgs {
-        addr,
-        port: u16::from_be(p as u16),
-    })
+    Some(Target::new(addr, u16::from_be(p as u16)))
 }
 
 /// The classic arguments libauthbind would pass for this request.

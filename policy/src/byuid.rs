@@ -1,139 +1,38 @@
-//! byuid files: which lines grant a request, read the way authbind 2.1
-//! reads them (`fgets` into a 300-byte buffer, `sscanf`, `inet_pton`).
+//! Reading a byuid file the way authbind 2.1 reads it: `fgets` into a
+//! 300-byte buffer, so at most 298 bytes at a time, a longer line being
+//! seen as several lines.
 
-use crate::addr::Address;
-use crate::cscan::{whole_uint, whole_uint_range, Scan};
+use model::Errno;
 use std::io::{self, BufRead};
+use std::ops::ControlFlow;
 
-/// authbind reads with `fgets(buf, 299, f)`: at most 298 bytes at a time,
-/// so a longer line is seen as several lines.
+/// authbind reads with `fgets(buf, 299, f)`: at most 298 bytes at a time.
 pub const CHUNK: usize = 298;
 
-/// We stop reading a byuid file after this many bytes (authbind reads
-/// without end). Large enough for any real file, small enough to bound the
-/// helper's time.
-pub const MAX_FILE_BYTES: u64 = 128 << 20;
+/// The size cap, the model's (messages name it too).
+pub use model::MAX_BYUID_BYTES as MAX_FILE_BYTES;
 
-/// Does this line (one `fgets` chunk) grant binding `addr` at `port`?
-pub fn line_grants(chunk: &[u8], addr: &Address, port: u16) -> bool {
-    // C sees the line only up to its first NUL.
-    let line = match chunk.iter().position(|&b| b == 0) {
-        Some(nul) => &chunk[..nul],
-        None => chunk,
-    };
-    let port = u32::from(port);
-    if let Address::V4(a) = addr {
-        if let Some(f) = ipv4_colon_form(line) {
-            // The `addr4/len:portmin,portmax` form: values out of range or
-            // an address that does not match end this line's chances.
-            if f.len > 32 || f.pmin > 0xffff || f.pmax > 0xffff || f.octets.iter().any(|&o| o > 0xff) {
-                return false;
-            }
-            let want = f.octets.iter().fold(0u32, |acc, &o| (acc << 8) | o);
-            let mask = if f.len == 0 { 0 } else { u32::MAX << (32 - f.len) };
-            if u32::from_be_bytes(*a) & mask != want {
-                return false;
-            }
-            return f.pmin <= port && port <= f.pmax;
-        }
-    }
-    let Some(comma) = line.iter().position(|&b| b == b',') else {
-        return false;
-    };
-    let (head, ports) = (&line[..comma], &line[comma + 1..]);
-    let slash = head.iter().position(|&b| b == b'/');
-    let hyphen = head.iter().position(|&b| b == b'-');
-    let addr_ok = match (slash, hyphen) {
-        (Some(_), Some(_)) => false,
-        (Some(s), None) => prefix_matches(&head[..s], &head[s + 1..], addr),
-        (None, Some(h)) => range_contains(&head[..h], &head[h + 1..], addr),
-        (None, None) => range_contains(head, head, addr),
-    };
-    if !addr_ok {
-        return false;
-    }
-    let (pmin, pmax) = match whole_uint_range(ports) {
-        Some(r) => r,
-        None => match whole_uint(ports) {
-            Some(p) => (p, p),
-            None => return false,
-        },
-    };
-    pmin <= port && port <= pmax
-}
-
-struct ColonForm {
-    octets: [u32; 4],
-    len: u32,
-    pmin: u32,
-    pmax: u32,
-}
-
-/// `sscanf(line, " %u.%u.%u.%u/%u: %u,%u %n")` consuming the whole line.
-fn ipv4_colon_form(line: &[u8]) -> Option<ColonForm> {
-    let mut s = Scan::new(line);
-    let a = s.space().uint()?;
-    let b = s.lit(b'.')?.uint()?;
-    let c = s.lit(b'.')?.uint()?;
-    let d = s.lit(b'.')?.uint()?;
-    let len = s.lit(b'/')?.uint()?;
-    let pmin = s.lit(b':')?.space().uint()?;
-    let pmax = s.lit(b',')?.uint()?;
-    s.space().at_end().then_some(ColonForm {
-        octets: [a, b, c, d],
-        len,
-        pmin,
-        pmax,
-    })
-}
-
-/// `addr/len`: the first `len` bits of `addr` equal the request's, and
-/// `addr` has no bits set past them.
-fn prefix_matches(addr_text: &[u8], len_text: &[u8], addr: &Address) -> bool {
-    let Some(len) = whole_uint(len_text) else {
-        return false;
-    };
-    let Some(net) = addr.pton_same_family(addr_text) else {
-        return false;
-    };
-    // authbind keeps the length in an `int`; a "negative" length walks its
-    // per-byte loop with C shift semantics (the count taken modulo 32, as
-    // x86 and arm64 do). Reproduced so that no admin's file changes meaning.
-    let mut remain = len as i32;
-    for (&want, &have) in net.bytes().iter().zip(addr.bytes()) {
-        let this_byte = remain.min(8);
-        remain -= this_byte;
-        let mask = 0xffu32 ^ (0xffu32 >> ((this_byte as u32) & 31));
-        if u32::from(have) & mask != u32::from(want) {
-            return false;
-        }
-    }
-    remain == 0
-}
-
-/// `min-max` (or a single address): inclusive, compared as byte strings.
-fn range_contains(min_text: &[u8], max_text: &[u8], addr: &Address) -> bool {
-    match (addr.pton_same_family(min_text), addr.pton_same_family(max_text)) {
-        (Some(min), Some(max)) => min.bytes() <= addr.bytes() && addr.bytes() <= max.bytes(),
-        _ => false,
-    }
-}
-
-/// Why reading a byuid file stopped without a grant.
+/// Why reading a byuid file stopped early.
 #[derive(Debug, PartialEq, Eq)]
-pub enum ScanEnd {
-    /// Every line was read; none granted.
-    NoMatch,
+pub enum ReadEnd {
     /// Reading failed with this errno (authbind: "read per-uid file").
-    ReadError(i32),
+    Failed(Errno),
     /// The file is larger than [`MAX_FILE_BYTES`].
     TooLarge,
 }
 
-/// Reads `file` chunk by chunk (as `fgets` would) until a line grants.
-pub fn scan_file<R: BufRead>(mut file: R, addr: &Address, port: u16) -> Result<(), ScanEnd> {
+/// Hands `visit` each `fgets` chunk of `file` with the number (from 1) of
+/// the line it starts on, until `visit` breaks, the file ends (`Ok`), a
+/// read fails or the size cap is passed. A chunk is visited before the
+/// cap is checked, exactly as the helper judges a line before it counts
+/// it: so every reader of byuid files sees the same lines.
+pub fn for_each_chunk<R: BufRead>(
+    mut file: R,
+    mut visit: impl FnMut(u32, &[u8]) -> ControlFlow<()>,
+) -> Result<ControlFlow<()>, ReadEnd> {
     let mut chunk = [0u8; CHUNK];
     let mut total: u64 = 0;
+    let mut line: u32 = 1;
     loop {
         let mut len = 0;
         // One fgets: up to CHUNK bytes, ending after a newline.
@@ -141,7 +40,7 @@ pub fn scan_file<R: BufRead>(mut file: R, addr: &Address, port: u16) -> Result<(
             let buf = match file.fill_buf() {
                 Ok(b) => b,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(ScanEnd::ReadError(e.raw_os_error().unwrap_or(libc_eio()))),
+                Err(e) => return Err(ReadEnd::Failed(Errno(e.raw_os_error().unwrap_or(Errno::EIO.0)))),
             };
             if buf.is_empty() {
                 break;
@@ -160,17 +59,16 @@ pub fn scan_file<R: BufRead>(mut file: R, addr: &Address, port: u16) -> Result<(
             }
         }
         if len == 0 {
-            return Err(ScanEnd::NoMatch);
+            return Ok(ControlFlow::Continue(()));
         }
-        if line_grants(&chunk[..len], addr, port) {
-            return Ok(());
+        if visit(line, &chunk[..len]).is_break() {
+            return Ok(ControlFlow::Break(()));
+        }
+        if chunk[len - 1] == b'\n' {
+            line = line.saturating_add(1);
         }
         if total > MAX_FILE_BYTES {
-            return Err(ScanEnd::TooLarge);
+            return Err(ReadEnd::TooLarge);
         }
     }
-}
-
-fn libc_eio() -> i32 {
-    5
 }

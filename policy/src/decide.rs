@@ -1,151 +1,139 @@
 //! The decision procedure of authbind 2.1's helper, in its order:
 //! byport, then byaddr (every name form), then byuid.
 
-use crate::addr::{uncompressed6, Address};
-use crate::byuid::{scan_file, ScanEnd};
+use crate::byuid::{for_each_chunk, ReadEnd};
+use crate::line::{LineMeaning, LineVerdict};
+use model::{flag_files, Address, Decision, Errno, FileName, IgnoredLine, PolicyFile, Reason};
 use std::io::BufRead;
+use std::ops::ControlFlow;
 
-/// errno values the procedure itself produces (Linux numbering).
-pub mod errno {
-    pub const EPERM: i32 = 1;
-    pub const ENOENT: i32 = 2;
-    pub const EFBIG: i32 = 27;
-}
-
-/// What is asked: may real user `uid` bind `addr`:`port`?
+/// Why a byuid file could not be read as one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Request {
-    pub uid: u32,
-    pub addr: Address,
-    pub port: u16,
-}
-
-/// Which rule settled the question.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Rule {
-    ByPort,
-    ByAddr,
-    /// No byuid file for the user.
-    ByUidMissing,
-    /// The byuid file was read (or could not be).
-    ByUid,
-}
-
-/// The answer, with the errno authbind's helper would exit with.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Decision {
-    Grant {
-        rule: Rule,
-        file: String,
-    },
-    Refuse {
-        rule: Rule,
-        errno: i32,
-        file: String,
-        fault: Option<Fault>,
-    },
-}
-
-/// A refusal that is the configuration's fault, worth a message on stderr
-/// (authbind prints one for these too).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Fault {
-    ReadError,
-    TooLarge,
+pub enum OpenError {
+    /// Opening it failed with this errno (ENOENT: there is none).
+    Failed(Errno),
+    /// It is a folder: authbind opens it, then fails to read it (EISDIR).
+    Directory,
+    /// A FIFO, a device or a socket: never opened for reading (authbind
+    /// would hang on a FIFO).
+    NotRegular,
 }
 
 /// How the procedure sees the configuration folder. Paths are relative to
-/// it (`byport/80`). Errors are errno values.
+/// it (`byport/80`).
 pub trait PolicyFs {
     type File: BufRead;
-    /// `access(path, X_OK)` as the real user.
-    fn access_x(&mut self, path: &str) -> Result<(), i32>;
+    /// `access(path, X_OK)` as the real user, with the real user's groups.
+    fn access_x(&mut self, path: &str) -> Result<(), Errno>;
     /// Opens a byuid file for reading (as root).
-    fn open(&mut self, path: &str) -> Result<Self::File, i32>;
+    fn open(&mut self, path: &str) -> Result<Self::File, OpenError>;
 }
 
-/// The names authbind tries, in order, before falling back to byuid.
-pub fn flag_files(req: &Request) -> Vec<(Rule, String)> {
-    let bang = if req.port >= 512 { "!" } else { "" };
-    let port = req.port;
-    let text = req.addr.ntop();
-    let mut names = vec![(Rule::ByPort, format!("byport/{bang}{port}"))];
-    match req.addr {
-        Address::V4(_) => {
-            names.push((Rule::ByAddr, format!("byaddr/{bang}{text}:{port}")));
-            names.push((Rule::ByAddr, format!("byaddr/{bang}{text},{port}")));
-        }
-        Address::V6(b) => {
-            names.push((Rule::ByAddr, format!("byaddr/{bang}{text},{port}")));
-            names.push((Rule::ByAddr, format!("byaddr/{bang}{},{port}", uncompressed6(&b))));
-        }
+/// Sees each step of a decision, for `authbind-policy explain`. Every
+/// method has a default that ignores it.
+pub trait Observer {
+    /// A flag file was checked with `access(X_OK)`.
+    fn flag_file(&mut self, _file: &PolicyFile, _result: Result<(), Errno>) {}
+    /// The byuid file was opened (or not).
+    fn byuid_file(&mut self, _file: &PolicyFile, _result: Result<(), OpenError>) {}
+    /// One line (one `fgets` chunk) of the byuid file was judged.
+    fn line(&mut self, _number: u32, _text: &[u8], _verdict: LineVerdict) {}
+}
+
+/// An observer that sees nothing.
+pub struct Unobserved;
+impl Observer for Unobserved {}
+
+/// May real user `uid` bind `addr`:`port`?
+pub fn decide<F: PolicyFs>(fs: &mut F, uid: u32, addr: &Address, port: u16) -> Decision {
+    decide_observed(fs, uid, addr, port, &mut Unobserved)
+}
+
+fn refusal(file: FileName, reason: Reason, errno: Errno) -> Decision {
+    Decision {
+        file,
+        reason,
+        errno,
+        line: 0,
+        ignored: None,
     }
-    names
 }
 
-/// The byuid file consulted last.
-pub fn byuid_file(req: &Request) -> String {
-    let bang = if req.port >= 512 { "!" } else { "" };
-    format!("byuid/{bang}{}", req.uid)
-}
-
-pub fn decide<F: PolicyFs>(fs: &mut F, req: &Request) -> Decision {
-    for (rule, file) in flag_files(req) {
-        match fs.access_x(&file) {
-            Ok(()) => return Decision::Grant { rule, file },
-            Err(errno::ENOENT) => {}
-            Err(errno) => {
-                return Decision::Refuse {
-                    rule,
-                    errno,
-                    file,
-                    fault: None,
+/// [`decide`], telling `observer` each step.
+pub fn decide_observed<F: PolicyFs, O: Observer>(
+    fs: &mut F,
+    uid: u32,
+    addr: &Address,
+    port: u16,
+    observer: &mut O,
+) -> Decision {
+    let path = |name| PolicyFile {
+        name,
+        addr: *addr,
+        port,
+        uid,
+    };
+    for name in flag_files(addr.family()) {
+        let file = path(name);
+        let result = fs.access_x(&file.to_string());
+        observer.flag_file(&file, result);
+        match result {
+            Ok(()) => {
+                return Decision {
+                    file: name,
+                    reason: Reason::Executable,
+                    errno: Errno(0),
+                    line: 0,
+                    ignored: None,
                 }
             }
+            Err(Errno::ENOENT) => {}
+            Err(Errno::EACCES) => return refusal(name, Reason::NotExecutable, Errno::EACCES),
+            Err(e) => return refusal(name, Reason::CheckFailed, e),
         }
     }
-    let file = byuid_file(req);
-    let reader = match fs.open(&file) {
+    let file = path(FileName::ByUid);
+    let opened = fs.open(&file.to_string());
+    observer.byuid_file(&file, opened.as_ref().map(|_| ()).map_err(|e| *e));
+    let reader = match opened {
         Ok(r) => r,
-        Err(errno::ENOENT) => {
-            return Decision::Refuse {
-                rule: Rule::ByUidMissing,
-                errno: errno::EPERM,
-                file,
-                fault: None,
-            }
-        }
-        Err(errno) => {
-            return Decision::Refuse {
-                rule: Rule::ByUid,
-                errno,
-                file,
-                fault: None,
-            }
-        }
+        Err(OpenError::Failed(Errno::ENOENT)) => return refusal(FileName::ByUid, Reason::NoByuidFile, Errno::EPERM),
+        Err(OpenError::Failed(e)) => return refusal(FileName::ByUid, Reason::OpenFailed, e),
+        Err(OpenError::Directory) => return refusal(FileName::ByUid, Reason::ReadFailed, Errno::EISDIR),
+        Err(OpenError::NotRegular) => return refusal(FileName::ByUid, Reason::NotRegular, Errno::EINVAL),
     };
-    match scan_file(reader, &req.addr, req.port) {
-        Ok(()) => Decision::Grant {
-            rule: Rule::ByUid,
-            file,
+    let mut granting_line = None;
+    let mut ignored = None;
+    let read = for_each_chunk(reader, |number, chunk| {
+        let meaning = LineMeaning::of(chunk);
+        let verdict = meaning.verdict(addr, port);
+        observer.line(number, chunk, verdict);
+        if ignored.is_none() {
+            ignored = meaning.mistake().map(|v| IgnoredLine {
+                line: number,
+                why: v.why,
+            });
+        }
+        if verdict == LineVerdict::Grants {
+            granting_line = Some(number);
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    });
+    let mut decision = match (granting_line, read) {
+        (Some(line), _) => Decision {
+            file: FileName::ByUid,
+            reason: Reason::LineMatched,
+            errno: Errno(0),
+            line,
+            ignored: None,
         },
-        Err(ScanEnd::NoMatch) => Decision::Refuse {
-            rule: Rule::ByUid,
-            errno: errno::ENOENT,
-            file,
-            fault: None,
-        },
-        Err(ScanEnd::ReadError(errno)) => Decision::Refuse {
-            rule: Rule::ByUid,
-            errno,
-            file,
-            fault: Some(Fault::ReadError),
-        },
-        Err(ScanEnd::TooLarge) => Decision::Refuse {
-            rule: Rule::ByUid,
-            errno: errno::EFBIG,
-            file,
-            fault: Some(Fault::TooLarge),
-        },
+        (None, Ok(_)) => refusal(FileName::ByUid, Reason::NoMatchingLine, Errno::ENOENT),
+        (None, Err(ReadEnd::Failed(e))) => refusal(FileName::ByUid, Reason::ReadFailed, e),
+        (None, Err(ReadEnd::TooLarge)) => refusal(FileName::ByUid, Reason::TooLarge, Errno::EFBIG),
+    };
+    if !decision.granted() {
+        decision.ignored = ignored;
     }
+    decision
 }

@@ -1,19 +1,23 @@
 //! authbind 2.1's access policy, exactly: which real user may bind which
 //! address and port, according to the files under the configuration folder
-//! (`byport/`, `byaddr/`, `byuid/`).
+//! (`byport/`, `byaddr/`, `byuid/`). The types it speaks (addresses, file
+//! names, decisions) are the `model` crate's.
 //!
 //! Pure: the file system is reached through [`PolicyFs`], so every rule is
-//! tested without root. The setuid helper supplies the real one.
+//! tested without root. The setuid helper supplies the real one; the
+//! administration tool one that reports every step ([`Observer`]); the
+//! kernel-mode compiler reads lines with [`analyze`] and [`for_each_chunk`],
+//! exactly as [`decide`] does.
 #![forbid(unsafe_code)]
 
-mod addr;
 mod argv;
 mod byuid;
 mod cscan;
 mod decide;
+mod line;
 pub mod memfs;
 
-pub use addr::{pton4, pton6, uncompressed6, Address};
-pub use argv::{format_classic, parse_classic, ClassicArgs};
-pub use byuid::{line_grants, scan_file, ScanEnd, CHUNK, MAX_FILE_BYTES};
-pub use decide::{byuid_file, decide, errno, flag_files, Decision, Fault, PolicyFs, Request, Rule};
+pub use argv::{format_classic, parse_classic};
+pub use byuid::{for_each_chunk, ReadEnd, CHUNK, MAX_FILE_BYTES};
+pub use decide::{decide, decide_observed, Observer, OpenError, PolicyFs, Unobserved};
+pub use line::{analyze, c_line, line_grants, AddrMatch, LineMeaning, LineRule, LineVerdict, Miss, Void};

@@ -1,6 +1,7 @@
 //! An in-memory configuration folder, for tests and fuzzing.
 
-use crate::decide::{errno, PolicyFs};
+use crate::decide::{OpenError, PolicyFs};
+use model::Errno;
 use std::collections::HashMap;
 use std::io::Cursor;
 
@@ -12,6 +13,10 @@ pub enum Entry {
     Flag(Result<(), i32>),
     /// A byuid file's bytes.
     Text(Vec<u8>),
+    /// A folder where a byuid file is looked for.
+    Dir,
+    /// A FIFO or a device where a byuid file is looked for.
+    Special,
     /// Opening or checking fails with this errno.
     Fails(i32),
 }
@@ -45,29 +50,37 @@ impl MemFs {
         self.entries.insert(path.to_string(), Entry::Fails(errno));
         self
     }
+    pub fn entry(mut self, path: &str, entry: Entry) -> Self {
+        self.entries.insert(path.to_string(), entry);
+        self
+    }
 }
 
 impl PolicyFs for MemFs {
     type File = Cursor<Vec<u8>>;
 
-    fn access_x(&mut self, path: &str) -> Result<(), i32> {
+    fn access_x(&mut self, path: &str) -> Result<(), Errno> {
         self.asked.push(path.to_string());
         match self.entries.get(path) {
-            None => Err(errno::ENOENT),
-            Some(Entry::Flag(r)) => *r,
+            None => Err(Errno::ENOENT),
+            Some(Entry::Flag(r)) => r.map_err(Errno),
             // A regular file the test did not mark: not executable.
-            Some(Entry::Text(_)) => Err(13),
-            Some(Entry::Fails(e)) => Err(*e),
+            Some(Entry::Text(_) | Entry::Special) => Err(Errno::EACCES),
+            // Folders are searchable.
+            Some(Entry::Dir) => Ok(()),
+            Some(Entry::Fails(e)) => Err(Errno(*e)),
         }
     }
 
-    fn open(&mut self, path: &str) -> Result<Self::File, i32> {
+    fn open(&mut self, path: &str) -> Result<Self::File, OpenError> {
         self.asked.push(path.to_string());
         match self.entries.get(path) {
-            None => Err(errno::ENOENT),
+            None => Err(OpenError::Failed(Errno::ENOENT)),
             Some(Entry::Text(t)) => Ok(Cursor::new(t.clone())),
             Some(Entry::Flag(_)) => Ok(Cursor::new(Vec::new())),
-            Some(Entry::Fails(e)) => Err(*e),
+            Some(Entry::Dir) => Err(OpenError::Directory),
+            Some(Entry::Special) => Err(OpenError::NotRegular),
+            Some(Entry::Fails(e)) => Err(OpenError::Failed(Errno(*e))),
         }
     }
 }

@@ -2,13 +2,10 @@
 //! every configuration, checked on random ones (proptest). Kept quick: it
 //! runs with the unit tests.
 
+use model::{Address, Decision, PolicyFile, Reason, Rule};
 use policy::memfs::MemFs;
-use policy::{
-    decide, format_classic, line_grants, parse_classic, scan_file, uncompressed6, Address, Decision, Request, Rule,
-    CHUNK,
-};
+use policy::{decide, format_classic, line_grants, parse_classic, CHUNK};
 use proptest::prelude::*;
-use std::io::Cursor;
 
 const EPERM: i32 = 1;
 const ENOENT: i32 = 2;
@@ -16,6 +13,29 @@ const EACCES: i32 = 13;
 
 // ---------------------------------------------------------------------------
 // Requests.
+
+/// Who asks to bind what.
+#[derive(Clone, Copy, Debug)]
+struct Request {
+    uid: u32,
+    addr: Address,
+    port: u16,
+}
+
+fn decide_req(fs: &mut MemFs, req: &Request) -> Decision {
+    decide(fs, req.uid, &req.addr, req.port)
+}
+
+/// The path of the file that decided.
+fn path_of(d: &Decision, req: &Request) -> String {
+    PolicyFile {
+        name: d.file,
+        addr: req.addr,
+        port: req.port,
+        uid: req.uid,
+    }
+    .to_string()
+}
 
 /// IPv6 addresses with many zero groups (the `::` forms), or any.
 fn v6_bytes() -> impl Strategy<Value = [u8; 16]> {
@@ -99,12 +119,12 @@ enum AddrText {
 
 fn addr_text(a: &Address, how: AddrText) -> String {
     let Address::V6(b) = a else {
-        return a.ntop();
+        return a.to_string();
     };
     match how {
-        AddrText::Ntop => a.ntop(),
-        AddrText::Uncompressed => uncompressed6(b),
-        AddrText::Upper => a.ntop().to_uppercase(),
+        AddrText::Ntop => a.to_string(),
+        AddrText::Uncompressed => a.uncompressed().map(|u| u.to_string()).unwrap_or_default(),
+        AddrText::Upper => a.to_string().to_uppercase(),
         AddrText::FourDigits => b
             .chunks(2)
             .map(|w| format!("{:02x}{:02x}", w[0], w[1]))
@@ -326,8 +346,10 @@ fn model_file_grants(text: &[u8], req: &Request) -> bool {
     fgets_chunks(text).iter().any(|c| line_grants(c, &req.addr, req.port))
 }
 
+/// The whole procedure with only a byuid file holding `text`.
 fn file_grants(text: &[u8], req: &Request) -> bool {
-    scan_file(Cursor::new(text), &req.addr, req.port).is_ok()
+    let mut fs = MemFs::new().bytes(&names(req)[3], text.to_vec());
+    decide_req(&mut fs, req).granted()
 }
 
 /// Lines that are not what they seem: comments, near misses, binary.
@@ -391,7 +413,7 @@ fn bang(port: u16) -> &'static str {
 /// The names authbind 2.1 asks about, in its order, written out here
 /// rather than taken from the crate.
 fn names(req: &Request) -> Vec<String> {
-    let (b, p, text) = (bang(req.port), req.port, req.addr.ntop());
+    let (b, p, text) = (bang(req.port), req.port, req.addr.to_string());
     let mut v = vec![format!("byport/{b}{p}")];
     match req.addr {
         Address::V4(_) => {
@@ -399,8 +421,12 @@ fn names(req: &Request) -> Vec<String> {
             v.push(format!("byaddr/{b}{text},{p}"));
         }
         Address::V6(a) => {
+            let groups: Vec<String> = a
+                .chunks(2)
+                .map(|w| format!("{:x}", u16::from_be_bytes([w[0], w[1]])))
+                .collect();
             v.push(format!("byaddr/{b}{text},{p}"));
-            v.push(format!("byaddr/{b}{},{p}", uncompressed6(&a)));
+            v.push(format!("byaddr/{b}{},{p}", groups.join(":")));
         }
     }
     v.push(format!("byuid/{b}{}", req.uid));
@@ -481,8 +507,8 @@ proptest! {
         text.extend_from_slice(&after);
         prop_assert!(file_grants(&text, &req));
         let mut fs = MemFs::new().bytes(&names(&req)[3], text);
-        let granted_by_uid = matches!(decide(&mut fs, &req), Decision::Grant { rule: Rule::ByUid, .. });
-        prop_assert!(granted_by_uid);
+        let d = decide_req(&mut fs, &req);
+        prop_assert!(d.granted() && d.file.rule() == Rule::ByUid);
     }
 
     /// A file grants exactly when one of its fgets chunks does: junk in
@@ -522,22 +548,21 @@ proptest! {
         fs = with_flag(fs, &n[1], byaddr.0);
         fs = with_flag(fs, &n[2], byaddr.1);
         fs = fs.bytes(&n[3], uid_text);
-        let d = decide(&mut fs, &req);
+        let d = decide_req(&mut fs, &req);
         match byport {
             Flag::Executable => {
-                prop_assert_eq!(d, Decision::Grant { rule: Rule::ByPort, file: n[0].clone() });
+                prop_assert!(d.granted());
+                prop_assert_eq!((d.file.rule(), path_of(&d, &req)), (Rule::ByPort, n[0].clone()));
                 prop_assert_eq!(&fs.asked, &n[..1]);
             }
             Flag::NotExecutable | Flag::Fails(_) if !matches!(byport, Flag::Fails(ENOENT)) => {
                 let want = match byport { Flag::Fails(e) => e, _ => EACCES };
-                prop_assert_eq!(d, Decision::Refuse { rule: Rule::ByPort, errno: want, file: n[0].clone(), fault: None });
+                prop_assert!(!d.granted() && !d.reason.is_fault());
+                prop_assert_eq!((d.file.rule(), d.errno.0, path_of(&d, &req)), (Rule::ByPort, want, n[0].clone()));
                 prop_assert_eq!(&fs.asked, &n[..1]);
             }
             _ => {
-                let rule = match &d {
-                    Decision::Grant { rule, .. } | Decision::Refuse { rule, .. } => *rule,
-                };
-                prop_assert_ne!(rule, Rule::ByPort);
+                prop_assert_ne!(d.file.rule(), Rule::ByPort);
                 prop_assert!(fs.asked.len() > 1);
             }
         }
@@ -561,8 +586,8 @@ proptest! {
         for name in &n[..3] {
             wrong = wrong.flag(&toggled(name), true);
         }
-        let d = decide(&mut wrong, &req);
-        prop_assert_eq!(d, Decision::Refuse { rule: Rule::ByUidMissing, errno: EPERM, file: n[3].clone(), fault: None });
+        let d = decide_req(&mut wrong, &req);
+        prop_assert_eq!((d.reason, d.errno.0, path_of(&d, &req)), (Reason::NoByuidFile, EPERM, n[3].clone()));
         prop_assert_eq!(&wrong.asked, &n);
         for asked in &wrong.asked {
             let base = asked.split_once('/').unwrap().1;
@@ -571,13 +596,16 @@ proptest! {
 
         // One flag under the right name.
         let mut right = MemFs::new().flag(&n[executable], true);
-        let granted = matches!(decide(&mut right, &req), Decision::Grant { .. });
-        prop_assert!(granted);
+        prop_assert!(decide_req(&mut right, &req).granted());
         // The byuid file under the right name.
         let mut uid = MemFs::new().text(&n[3], grant_all);
-        prop_assert_eq!(decide(&mut uid, &req), Decision::Grant { rule: Rule::ByUid, file: n[3].clone() });
+        let d = decide_req(&mut uid, &req);
+        prop_assert!(d.granted());
+        prop_assert_eq!((d.file.rule(), path_of(&d, &req)), (Rule::ByUid, n[3].clone()));
         let mut none = MemFs::new().text(&n[3], "# nothing\n");
-        prop_assert_eq!(decide(&mut none, &req), Decision::Refuse { rule: Rule::ByUid, errno: ENOENT, file: n[3].clone(), fault: None });
+        let d = decide_req(&mut none, &req);
+        prop_assert!(!d.granted() && !d.reason.is_fault());
+        prop_assert_eq!((d.file.rule(), d.errno.0, path_of(&d, &req)), (Rule::ByUid, ENOENT, n[3].clone()));
     }
 
     /// What libauthbind passes the classic helper reads back as the same
@@ -587,6 +615,7 @@ proptest! {
         let args = format_classic(&addr, port);
         let args: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
         let back = parse_classic(&args).expect("formatted arguments parse");
+        prop_assert_eq!((back.flowinfo, back.scope_id), (0, 0));
         prop_assert_eq!((back.addr, back.port), (addr, port));
     }
 }

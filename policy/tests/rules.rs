@@ -1,11 +1,20 @@
 //! Every rule of authbind 2.1's policy, over an in-memory tree.
 
+use model::{Address, Rule};
 use policy::memfs::MemFs;
-use policy::{decide, line_grants, Address, Decision, Request, Rule};
+use policy::{decide, line_grants};
 
 const EACCES: i32 = 13;
 const EPERM: i32 = 1;
 const ENOENT: i32 = 2;
+
+/// Who asks to bind what.
+#[derive(Clone, Copy)]
+struct Request {
+    uid: u32,
+    addr: Address,
+    port: u16,
+}
 
 fn v4(a: [u8; 4], port: u16) -> Request {
     Request {
@@ -25,17 +34,14 @@ fn v6(text: &str, port: u16) -> Request {
 }
 
 fn granted(fs: &mut MemFs, req: &Request) -> Option<Rule> {
-    match decide(fs, req) {
-        Decision::Grant { rule, .. } => Some(rule),
-        Decision::Refuse { .. } => None,
-    }
+    let d = decide(fs, req.uid, &req.addr, req.port);
+    d.granted().then(|| d.file.rule())
 }
 
 fn refused_errno(fs: &mut MemFs, req: &Request) -> i32 {
-    match decide(fs, req) {
-        Decision::Refuse { errno, .. } => errno,
-        d => panic!("expected a refusal, got {d:?}"),
-    }
+    let d = decide(fs, req.uid, &req.addr, req.port);
+    assert!(!d.granted(), "expected a refusal, got {d:?}");
+    d.errno.0
 }
 
 #[test]
@@ -80,7 +86,7 @@ fn ports_512_to_1023_need_a_bang() {
 fn byaddr_ipv4_tries_colon_then_comma() {
     let req = v4([10, 1, 2, 3], 443);
     let mut fs = MemFs::new();
-    decide(&mut fs, &req);
+    decide(&mut fs, req.uid, &req.addr, req.port);
     assert_eq!(
         fs.asked,
         ["byport/443", "byaddr/10.1.2.3:443", "byaddr/10.1.2.3,443", "byuid/1500"]
@@ -265,4 +271,63 @@ fn huge_prefix_lengths_follow_c_int_and_shift_semantics() {
     assert!(grants4("0.0.0.0/4294967296,80\n", [1, 9, 9, 9], 80));
     // A minus sign is a hyphen: slash and hyphen together void the line.
     assert!(!grants4("0.0.0.0/-0,80\n", [0, 0, 0, 0], 80));
+}
+
+#[test]
+fn decisions_say_which_line_and_which_mistake() {
+    use model::{Ignored, IgnoredLine, Reason};
+    let req = v4([127, 0, 0, 1], 80);
+    let text = "# grants\n\n127.0.0.1,85 # web\nlocalhost,80\n127.0.0.1,80\n";
+    let mut fs = MemFs::new().text("byuid/1500", text);
+    let d = decide(&mut fs, req.uid, &req.addr, req.port);
+    assert_eq!((d.reason, d.line, d.ignored), (Reason::LineMatched, 5, None));
+    let mut fs = MemFs::new().text("byuid/1500", &text.replace("127.0.0.1,80\n", ""));
+    let d = decide(&mut fs, req.uid, &req.addr, req.port);
+    assert_eq!((d.reason, d.errno.0, d.line), (Reason::NoMatchingLine, ENOENT, 0));
+    // Comments and blank lines are not mistakes; the trailing comment is.
+    assert_eq!(
+        d.ignored,
+        Some(IgnoredLine {
+            line: 3,
+            why: Ignored::BadPorts
+        })
+    );
+    // A line longer than one fgets chunk keeps its number.
+    let long = format!("{}\n127.0.0.1/8,80\n", "x".repeat(policy::CHUNK + 5));
+    let mut fs = MemFs::new().text("byuid/1500", &long);
+    let d = decide(&mut fs, req.uid, &req.addr, req.port);
+    assert_eq!(d.ignored.map(|i| i.line), Some(1));
+    let only_host_bits = MemFs::new().text("byuid/1500", "\n127.0.0.1/8,80\n");
+    let mut fs = only_host_bits;
+    let d = decide(&mut fs, req.uid, &req.addr, req.port);
+    assert_eq!(
+        d.ignored,
+        Some(IgnoredLine {
+            line: 2,
+            why: Ignored::HostBits
+        })
+    );
+}
+
+#[test]
+fn each_refusal_has_its_reason() {
+    use model::{FileName, Reason};
+    let req = v4([127, 0, 0, 1], 636);
+    let reason = |fs: &mut MemFs| {
+        let d = decide(fs, req.uid, &req.addr, req.port);
+        (d.file, d.reason, d.errno.0)
+    };
+    assert_eq!(reason(&mut MemFs::new()), (FileName::ByUid, Reason::NoByuidFile, EPERM));
+    let mut fs = MemFs::new().flag("byport/!636", false);
+    assert_eq!(reason(&mut fs), (FileName::ByPort, Reason::NotExecutable, EACCES));
+    let mut fs = MemFs::new().failing("byaddr/!127.0.0.1:636", 40);
+    assert_eq!(reason(&mut fs), (FileName::ByAddrColon, Reason::CheckFailed, 40));
+    let mut fs = MemFs::new().failing("byuid/!1500", 13);
+    assert_eq!(reason(&mut fs), (FileName::ByUid, Reason::OpenFailed, EACCES));
+    let mut fs = MemFs::new().entry("byuid/!1500", policy::memfs::Entry::Dir);
+    assert_eq!(reason(&mut fs), (FileName::ByUid, Reason::ReadFailed, 21));
+    let mut fs = MemFs::new().entry("byuid/!1500", policy::memfs::Entry::Special);
+    assert_eq!(reason(&mut fs), (FileName::ByUid, Reason::NotRegular, 22));
+    let mut fs = MemFs::new().flag("byaddr/!127.0.0.1,636", true);
+    assert_eq!(reason(&mut fs), (FileName::ByAddrComma, Reason::Executable, 0));
 }

@@ -1,9 +1,12 @@
-//! AUTHBIND_DEBUG=1: one line on stderr per refusal, written with a single
-//! write(2) from a stack buffer (no allocation, no stdio lock).
+//! The shim's lines on stderr: what the client's report says, written
+//! with a single write(2) from a stack buffer (no allocation, no stdio
+//! lock). Under AUTHBIND_DEBUG=1 one per request to the helper; without
+//! it only when the helper could not be run.
 
 use core::fmt::Write;
 use core::sync::atomic::{AtomicBool, Ordering};
-use wire::{Request, Target};
+use syscalls::client::report::{worth_saying, Report};
+use syscalls::client::Asked;
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
 
@@ -13,7 +16,7 @@ pub fn enable(on: bool) {
 }
 
 struct Line {
-    buf: [u8; 256],
+    buf: [u8; 512],
     len: usize,
 }
 
@@ -28,27 +31,15 @@ impl Write for Line {
 }
 
 fn emit(args: core::fmt::Arguments) {
-    let mut line = Line { buf: [0; 256], len: 0 };
+    let mut line = Line { buf: [0; 512], len: 0 };
     let _ = line.write_fmt(args);
     line.buf[line.len] = b'\n';
     syscalls::sock::write_stderr(&line.buf[..line.len + 1]);
 }
 
-/// The policy (or the helper's checks) refused.
-pub fn refused(req: &Request, rule: &str, helper_errno: i32) {
-    if ENABLED.load(Ordering::Relaxed) {
-        emit(format_args!(
-            "authbind: bind to {} refused by {rule} (helper errno {helper_errno}); returning EACCES",
-            Target(req)
-        ));
+pub fn report(asked: &Asked) {
+    if worth_saying(asked, ENABLED.load(Ordering::Relaxed)) {
+        let uid = syscalls::sock::real_uid();
+        emit(format_args!("authbind: {}", Report { asked, uid }));
     }
-}
-
-/// The helper could not be asked: always worth saying, as authbind does
-/// for an installation problem.
-pub fn helper_failed(errno: i32) {
-    emit(format_args!(
-        "authbind: could not run {} (errno {errno}); returning EACCES",
-        buildcfg::HELPER_PATH
-    ));
 }

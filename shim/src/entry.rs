@@ -23,5 +23,8 @@ pub unsafe extern "C" fn bind(fd: libc::c_int, addr: *const libc::sockaddr, len:
     }
     // SAFETY: readable for `len` bytes, as the kernel just showed.
     let bytes = unsafe { core::slice::from_raw_parts(addr.cast::<u8>(), len) };
+    // SAFETY: the program's descriptor, open for the length of its call
+    // (the kernel has just used it); we never close it.
+    let fd = unsafe { syscalls::BorrowedFd::borrow_raw(fd) };
     hook::after_eacces(fd, bytes, errno_before)
 }

@@ -2,38 +2,28 @@
 //! Internet bind we may help with, else return the kernel's answer.
 
 use crate::debug;
-use syscalls::client::{bind_with_helper, HelperAnswer};
-use syscalls::errno;
+use syscalls::client::bind_with_helper;
+use syscalls::{errno, BorrowedFd, Errno};
 
 /// Returns bind's result for the caller, errno set accordingly.
-pub fn after_eacces(fd: i32, addr: &[u8], errno_before: i32) -> i32 {
-    let fail = |e: i32| {
-        errno::set(e);
+pub fn after_eacces(fd: BorrowedFd, addr: &[u8], errno_before: i32) -> i32 {
+    let fail = |e: Errno| {
+        errno::set(e.0);
         -1
     };
     // root needs no help (and authbind leaves it alone too).
     if syscalls::sock::effective_uid() == 0 {
-        return fail(libc::EACCES);
+        return fail(Errno::EACCES);
     }
-    match bind_with_helper(buildcfg::HELPER_PATH_C, fd, addr) {
-        None => fail(libc::EACCES),
-        Some(HelperAnswer::Bound) => {
+    let Some(asked) = bind_with_helper(buildcfg::HELPER_PATH_C, fd, addr) else {
+        return fail(Errno::EACCES);
+    };
+    debug::report(&asked);
+    match asked.result() {
+        Ok(()) => {
             errno::set(errno_before);
             0
         }
-        // A real bind error after a grant: the program should see it.
-        Some(HelperAnswer::BindFailed(e)) => fail(e),
-        Some(HelperAnswer::Refused {
-            request,
-            rule,
-            helper_errno,
-        }) => {
-            debug::refused(&request, rule.name(), helper_errno);
-            fail(libc::EACCES)
-        }
-        Some(HelperAnswer::Unavailable(e)) => {
-            debug::helper_failed(e);
-            fail(libc::EACCES)
-        }
+        Err(e) => fail(e),
     }
 }

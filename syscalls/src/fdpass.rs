@@ -1,7 +1,7 @@
 //! One message with at most one file descriptor attached (SCM_RIGHTS).
 
 use crate::errno::{retry, Errno};
-use crate::sock::close;
+use crate::fd::{BorrowedFd, Fd};
 use core::mem::{size_of, zeroed};
 
 /// Room for one cmsghdr carrying a few ints, aligned for cmsghdr.
@@ -9,7 +9,8 @@ use core::mem::{size_of, zeroed};
 struct CmsgBuf([u8; 64]);
 
 /// Sends `bytes` as one message on `channel`, with `fd` attached if given.
-pub fn send(channel: i32, bytes: &[u8], fd: Option<i32>) -> Result<(), Errno> {
+/// `flags` adds to MSG_NOSIGNAL (e.g. MSG_DONTWAIT).
+pub fn send(channel: BorrowedFd, bytes: &[u8], fd: Option<BorrowedFd>, flags: i32) -> Result<(), Errno> {
     let mut iov = libc::iovec {
         iov_base: bytes.as_ptr() as *mut libc::c_void,
         iov_len: bytes.len(),
@@ -31,7 +32,7 @@ pub fn send(channel: i32, bytes: &[u8], fd: Option<i32>) -> Result<(), Errno> {
             (*cmsg).cmsg_level = libc::SOL_SOCKET;
             (*cmsg).cmsg_type = libc::SCM_RIGHTS;
             (*cmsg).cmsg_len = libc::CMSG_LEN(size_of::<i32>() as u32) as usize;
-            core::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<i32>(), fd);
+            core::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<i32>(), fd.raw());
         }
     }
     // By system call number, not libc's sendmsg: that one is a thread
@@ -40,28 +41,28 @@ pub fn send(channel: i32, bytes: &[u8], fd: Option<i32>) -> Result<(), Errno> {
     let sent = retry(|| unsafe {
         libc::syscall(
             libc::SYS_sendmsg,
-            channel,
+            channel.raw(),
             &msg as *const libc::msghdr,
-            libc::MSG_NOSIGNAL,
+            libc::MSG_NOSIGNAL | flags,
         ) as libc::c_int
     })?;
     if sent as usize != bytes.len() {
-        return Err(Errno(libc::EMSGSIZE));
+        return Err(Errno::EMSGSIZE);
     }
     Ok(())
 }
 
 /// What [`recv`] got: the message length and the attached descriptor,
-/// which the caller now owns (it is close-on-exec).
+/// now ours (close-on-exec).
 pub struct Received {
     pub len: usize,
-    pub fd: Option<i32>,
+    pub fd: Option<Fd>,
 }
 
 /// Receives one message into `buf`. Truncated messages, truncated control
 /// data and more than one descriptor are refused (any descriptors that
 /// came are closed), so a peer cannot make us leak or confuse fds.
-pub fn recv(channel: i32, buf: &mut [u8], flags: i32) -> Result<Received, Errno> {
+pub fn recv(channel: BorrowedFd, buf: &mut [u8], flags: i32) -> Result<Received, Errno> {
     let mut iov = libc::iovec {
         iov_base: buf.as_mut_ptr().cast(),
         iov_len: buf.len(),
@@ -77,13 +78,14 @@ pub fn recv(channel: i32, buf: &mut [u8], flags: i32) -> Result<Received, Errno>
     // By number: libc's recvmsg is a cancellation point (see `send`).
     // SAFETY: msg points at live, writable buffers of the sizes it states.
     let len = retry(|| unsafe {
-        libc::syscall(libc::SYS_recvmsg, channel, &mut msg as *mut libc::msghdr, flags) as libc::c_int
+        libc::syscall(libc::SYS_recvmsg, channel.raw(), &mut msg as *mut libc::msghdr, flags) as libc::c_int
     })? as usize;
 
-    let mut fds = [-1i32; 8];
+    let mut first: Option<Fd> = None;
     let mut count = 0;
     // SAFETY: the kernel filled msg_control with msg_controllen bytes of
     // well-formed cmsghdrs; the CMSG_* macros walk within those bounds.
+    // Each descriptor read is new and ours: it is owned at once.
     unsafe {
         let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
         while !cmsg.is_null() {
@@ -91,25 +93,18 @@ pub fn recv(channel: i32, buf: &mut [u8], flags: i32) -> Result<Received, Errno>
                 let data = libc::CMSG_DATA(cmsg);
                 let n = ((*cmsg).cmsg_len.saturating_sub(libc::CMSG_LEN(0) as usize)) / size_of::<i32>();
                 for i in 0..n {
-                    let fd = core::ptr::read_unaligned(data.cast::<i32>().add(i));
-                    if count < fds.len() {
-                        fds[count] = fd;
-                        count += 1;
-                    } else {
-                        close(fd);
-                    }
+                    let fd = Fd::from_raw(core::ptr::read_unaligned(data.cast::<i32>().add(i)));
+                    count += 1;
+                    if first.is_none() {
+                        first = Some(fd);
+                    } // else dropped: closed
                 }
             }
             cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
         }
     }
-    let refused = msg.msg_flags & (libc::MSG_TRUNC | libc::MSG_CTRUNC) != 0 || count > 1;
-    if refused {
-        fds[..count].iter().for_each(|&fd| close(fd));
-        return Err(Errno(libc::EPROTO));
+    if msg.msg_flags & (libc::MSG_TRUNC | libc::MSG_CTRUNC) != 0 || count > 1 {
+        return Err(Errno::EPROTO);
     }
-    Ok(Received {
-        len,
-        fd: (count == 1).then_some(fds[0]),
-    })
+    Ok(Received { len, fd: first })
 }

@@ -1,13 +1,17 @@
 //! The thin unsafe layer of the project: syscall wrappers that allocate
 //! nothing, take no locks and are async-signal-safe, so that the shim's
 //! `bind()` hook (which runs inside arbitrary programs, maybe in a signal
-//! handler) and the helper can share them. Every `unsafe` block of the
-//! project outside the shim's entry points lives here, each with its
-//! justification. [`client`] builds the helper client on top, in safe code.
-#![cfg_attr(not(test), no_std)]
+//! handler), the supervisor and the helper can share them. Descriptors are
+//! owned ([`fd::Fd`]) or borrowed ([`fd::BorrowedFd`]); errors are
+//! [`Errno`] values. The crates above are safe code, except the shim's
+//! entry points (its exported `bind` and its constructor), which turn the
+//! program's raw pointers into safe views. [`client`] builds the helper
+//! client on top, in safe code.
+#![cfg_attr(not(any(test, feature = "std")), no_std)]
 
 pub mod client;
 pub mod errno;
+pub mod fd;
 pub mod fdpass;
 pub mod process;
 pub mod seccomp;
@@ -16,3 +20,4 @@ pub mod sock;
 pub mod spawn;
 
 pub use errno::Errno;
+pub use fd::{BorrowedFd, Fd};

@@ -1,6 +1,8 @@
-//! Reaching into a supervised process: its memory and its descriptors.
+//! Processes: reaching into a supervised one (its memory and its
+//! descriptors), waiting, limits, forking the single-threaded launcher.
 
-use crate::errno::{check, Errno};
+use crate::errno::{check, check_fd, Errno};
+use crate::fd::{BorrowedFd, Fd};
 
 /// Reads `buf.len()` bytes at `addr` in thread `tid`'s address space.
 /// Errors (EFAULT, ESRCH, EPERM) are the caller's to handle; a short read
@@ -18,7 +20,7 @@ pub fn read_memory(tid: i32, addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
     // only read by the kernel, which checks it.
     let n = unsafe { libc::process_vm_readv(tid, &local, 1, &remote, 1, 0) };
     if n < 0 {
-        return Err(Errno(crate::errno::get()));
+        return Err(crate::errno::last());
     }
     if n as usize != buf.len() {
         return Err(Errno(libc::EFAULT));
@@ -27,20 +29,20 @@ pub fn read_memory(tid: i32, addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
 }
 
 /// `pidfd_open(pid, flags)`.
-pub fn pidfd_open(pid: i32, flags: u32) -> Result<i32, Errno> {
+pub fn pidfd_open(pid: i32, flags: u32) -> Result<Fd, Errno> {
     // SAFETY: integer arguments only.
-    check(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, flags) } as libc::c_int)
+    check_fd(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, flags) } as libc::c_int)
 }
 
 /// `PIDFD_THREAD` (= O_EXCL): a pidfd for a thread, not a process
 /// (Linux 6.9+).
 pub const PIDFD_THREAD: u32 = libc::O_EXCL as u32;
 
-/// `pidfd_getfd(pidfd, fd, 0)`: our own copy of the target's descriptor,
-/// close-on-exec.
-pub fn pidfd_getfd(pidfd: i32, fd: i32) -> Result<i32, Errno> {
+/// `pidfd_getfd(pidfd, fd, 0)`: our own copy of the target's descriptor
+/// number `fd`, close-on-exec.
+pub fn pidfd_getfd(pidfd: BorrowedFd, fd: i32) -> Result<Fd, Errno> {
     // SAFETY: integer arguments only.
-    check(unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd, fd, 0u32) } as libc::c_int)
+    check_fd(unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.raw(), fd, 0u32) } as libc::c_int)
 }
 
 /// `kill(pid, sig)`.
@@ -50,18 +52,14 @@ pub fn kill(pid: i32, sig: i32) -> Result<(), Errno> {
     Ok(())
 }
 
-/// Binds `fd` to the raw sockaddr bytes `addr` (exactly as a program
-/// passed them), by system call number.
-pub fn bind_raw(fd: i32, addr: &[u8]) -> Result<(), Errno> {
-    // SAFETY: addr is a valid buffer of its length.
-    check(unsafe { libc::syscall(libc::SYS_bind, fd, addr.as_ptr(), addr.len() as libc::socklen_t) } as libc::c_int)?;
-    Ok(())
-}
-
-/// `poll` over `(fd, events)` pairs; returns each fd's revents. EINTR is
-/// retried. `timeout_ms` < 0 waits forever.
-pub fn poll<const N: usize>(fds: [(i32, i16); N], timeout_ms: i32) -> Result<[i16; N], Errno> {
-    let mut pfds = fds.map(|(fd, events)| libc::pollfd { fd, events, revents: 0 });
+/// `poll` over `(fd, events)` pairs (`None` is not watched); returns each
+/// entry's revents. EINTR is retried. `timeout_ms` < 0 waits forever.
+pub fn poll<const N: usize>(fds: [(Option<BorrowedFd>, i16); N], timeout_ms: i32) -> Result<[i16; N], Errno> {
+    let mut pfds = fds.map(|(fd, events)| libc::pollfd {
+        fd: fd.map_or(-1, BorrowedFd::raw),
+        events,
+        revents: 0,
+    });
     // SAFETY: pfds is a valid array of N pollfd structures.
     crate::errno::retry(|| unsafe { libc::poll(pfds.as_mut_ptr(), N as libc::nfds_t, timeout_ms) })?;
     Ok(pfds.map(|p| p.revents))
@@ -100,18 +98,21 @@ pub fn set_rlimit(resource: u32, soft: u64, hard: u64) -> Result<(), Errno> {
     Ok(())
 }
 
-/// `fork()`. Only for single-threaded callers (the launcher): the child
-/// may then use anything, allocation included.
-pub fn fork_single_threaded() -> Result<i32, Errno> {
-    // SAFETY: the caller is single-threaded, so the child's copy of every
-    // lock and allocator state is consistent.
+/// `fork()`: in the child, `Ok(0)`; in the parent, the child's pid.
+///
+/// # Safety
+/// The caller is single-threaded (the launcher): the child's copy of every
+/// lock and of the allocator is then consistent, and it may use anything.
+pub unsafe fn fork_single_threaded() -> Result<i32, Errno> {
+    // SAFETY: the caller guarantees a single thread.
     check(unsafe { libc::fork() })
 }
 
 /// Starts a new session (no controlling terminal, own process group), and
 /// points fds 0 and 1 (and 2 unless `keep_stderr`) at /dev/null.
 pub fn detach(keep_stderr: bool) {
-    // SAFETY: setsid, open, dup2 and close with valid arguments.
+    // SAFETY: setsid, open, dup2 and close with valid arguments; the
+    // standard descriptors are replaced, not closed from under an owner.
     unsafe {
         libc::setsid();
         let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC);

@@ -1,7 +1,8 @@
 //! seccomp user notification for `bind`: the filter, the listener's
 //! ioctls, and the kernel structures they use (linux/seccomp.h).
 
-use crate::errno::{check, Errno};
+use crate::errno::{check, check_fd, Errno};
+use crate::fd::{BorrowedFd, Fd};
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
@@ -131,7 +132,7 @@ pub fn set_no_new_privs() -> Result<(), Errno> {
 
 /// Installs the bind filter on the calling thread (and so on everything
 /// it execs and forks); returns the listener. Async-signal-safe.
-pub fn install_bind_listener(flags: u32) -> Result<i32, Errno> {
+pub fn install_bind_listener(flags: u32) -> Result<Fd, Errno> {
     let prog = SockFprog {
         len: FILTER.len() as u16,
         filter: FILTER.as_ptr(),
@@ -145,22 +146,22 @@ pub fn install_bind_listener(flags: u32) -> Result<i32, Errno> {
             &prog as *const SockFprog,
         )
     };
-    check(fd as libc::c_int)
+    check_fd(fd as libc::c_int)
 }
 
 /// Receives one notification (blocks unless the listener polled ready).
-pub fn recv(listener: i32) -> Result<Notif, Errno> {
+pub fn recv(listener: BorrowedFd) -> Result<Notif, Errno> {
     // The kernel insists on a zeroed buffer.
     let mut n = Notif::default();
     // SAFETY: n is a writable seccomp_notif of the size the ioctl encodes.
-    check(unsafe { libc::ioctl(listener, NOTIF_RECV as _, &mut n as *mut Notif) })?;
+    check(unsafe { libc::ioctl(listener.raw(), NOTIF_RECV as _, &mut n as *mut Notif) })?;
     Ok(n)
 }
 
 /// Is notification `id` still pending (its caller alive and waiting)?
-pub fn id_valid(listener: i32, id: u64) -> bool {
+pub fn id_valid(listener: BorrowedFd, id: u64) -> bool {
     // SAFETY: the ioctl reads one u64.
-    unsafe { libc::ioctl(listener, NOTIF_ID_VALID as _, &id as *const u64) == 0 }
+    unsafe { libc::ioctl(listener.raw(), NOTIF_ID_VALID as _, &id as *const u64) == 0 }
 }
 
 /// How to answer a trapped call.
@@ -176,7 +177,7 @@ pub enum Answer {
 
 /// Answers notification `id`. ENOENT (the caller died or was interrupted
 /// meanwhile) is reported as an error for the caller to ignore.
-pub fn send(listener: i32, id: u64, answer: Answer) -> Result<(), Errno> {
+pub fn send(listener: BorrowedFd, id: u64, answer: Answer) -> Result<(), Errno> {
     let mut r = NotifResp {
         id,
         ..Default::default()
@@ -187,6 +188,6 @@ pub fn send(listener: i32, id: u64, answer: Answer) -> Result<(), Errno> {
         Answer::Fail(e) => r.error = -e,
     }
     // SAFETY: r is a valid seccomp_notif_resp of the size the ioctl encodes.
-    check(unsafe { libc::ioctl(listener, NOTIF_SEND as _, &mut r as *mut NotifResp) })?;
+    check(unsafe { libc::ioctl(listener.raw(), NOTIF_SEND as _, &mut r as *mut NotifResp) })?;
     Ok(())
 }

@@ -2,7 +2,8 @@
 //! the child shares our memory until it execs, so no handler of the
 //! program may run in it.
 
-use crate::errno::{check, Errno};
+use crate::errno::{check, check_fd, Errno};
+use crate::fd::{BorrowedFd, Fd};
 
 /// The kernel's signal set: 64 bits on Linux.
 pub type KernelSigset = u64;
@@ -49,7 +50,7 @@ pub fn block(signals: &[i32]) -> Result<(), Errno> {
 }
 
 /// A signalfd that reads the (blocked) `signals`. Close-on-exec.
-pub fn signalfd(signals: &[i32]) -> Result<i32, Errno> {
+pub fn signalfd(signals: &[i32]) -> Result<Fd, Errno> {
     // SAFETY: sigset_t is plain data; sigemptyset/sigaddset initialise it.
     let mut set: libc::sigset_t = unsafe { core::mem::zeroed() };
     // SAFETY: set is a valid sigset_t.
@@ -59,18 +60,18 @@ pub fn signalfd(signals: &[i32]) -> Result<i32, Errno> {
         unsafe { libc::sigaddset(&mut set, s) };
     }
     // SAFETY: set is initialised; -1 asks for a new descriptor.
-    check(unsafe { libc::signalfd(-1, &set, libc::SFD_CLOEXEC) })
+    check_fd(unsafe { libc::signalfd(-1, &set, libc::SFD_CLOEXEC) })
 }
 
 /// One signal read from a signalfd: (signal number, si_code, sender pid).
-pub fn read_signalfd(fd: i32) -> Result<(i32, i32, i32), Errno> {
+pub fn read_signalfd(fd: BorrowedFd) -> Result<(i32, i32, i32), Errno> {
     // SAFETY: signalfd_siginfo is plain data.
     let mut info: libc::signalfd_siginfo = unsafe { core::mem::zeroed() };
     let size = core::mem::size_of::<libc::signalfd_siginfo>();
     // SAFETY: info is writable for `size` bytes.
-    let n = unsafe { libc::read(fd, (&mut info as *mut libc::signalfd_siginfo).cast(), size) };
+    let n = unsafe { libc::read(fd.raw(), (&mut info as *mut libc::signalfd_siginfo).cast(), size) };
     if n as usize != size {
-        return Err(Errno(if n < 0 { crate::errno::get() } else { libc::EIO }));
+        return Err(if n < 0 { crate::errno::last() } else { Errno::EIO });
     }
     Ok((info.ssi_signo as i32, info.ssi_code, info.ssi_pid as i32))
 }

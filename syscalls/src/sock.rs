@@ -1,19 +1,13 @@
-//! Socket calls the shim and the helper need, as raw system calls.
+//! Socket calls the shim, the supervisor and the helper need, as raw
+//! system calls.
 
 use crate::errno::{check, retry, Errno};
-use core::mem::{size_of, zeroed};
-
-/// Closes `fd`, keeping the caller's errno (close is best effort here).
-/// By system call number: libc's close is a thread cancellation point.
-pub fn close(fd: i32) {
-    let saved = crate::errno::get();
-    // SAFETY: closing a descriptor we own; EINTR still closes it on Linux.
-    unsafe { libc::syscall(libc::SYS_close, fd) };
-    crate::errno::set(saved);
-}
+use crate::fd::{BorrowedFd, Fd};
+use core::mem::size_of;
+use model::Target;
 
 /// A close-on-exec `SOCK_SEQPACKET` pair: message boundaries are kept.
-pub fn seqpacket_pair() -> Result<(i32, i32), Errno> {
+pub fn seqpacket_pair() -> Result<(Fd, Fd), Errno> {
     let mut fds = [-1i32; 2];
     // SAFETY: fds has room for the two descriptors socketpair writes.
     check(unsafe {
@@ -24,91 +18,65 @@ pub fn seqpacket_pair() -> Result<(i32, i32), Errno> {
             fds.as_mut_ptr(),
         )
     })?;
-    Ok((fds[0], fds[1]))
+    // SAFETY: socketpair just made both descriptors; we own them.
+    Ok(unsafe { (Fd::from_raw(fds[0]), Fd::from_raw(fds[1])) })
 }
 
-fn getsockopt_int(fd: i32, option: i32) -> Result<i32, Errno> {
+fn getsockopt_int(fd: BorrowedFd, option: i32) -> Result<i32, Errno> {
     let mut value: i32 = 0;
     let mut len = size_of::<i32>() as libc::socklen_t;
     // SAFETY: value and len are valid for writing; the kernel writes at
     // most `len` bytes.
-    check(unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, option, (&mut value as *mut i32).cast(), &mut len) })?;
+    check(unsafe {
+        libc::getsockopt(
+            fd.raw(),
+            libc::SOL_SOCKET,
+            option,
+            (&mut value as *mut i32).cast(),
+            &mut len,
+        )
+    })?;
     Ok(value)
 }
 
 /// The socket's address family and type (`SO_DOMAIN`, `SO_TYPE`).
 /// ENOTSOCK when `fd` is not a socket.
-pub fn domain_and_type(fd: i32) -> Result<(i32, i32), Errno> {
+pub fn domain_and_type(fd: BorrowedFd) -> Result<(i32, i32), Errno> {
     Ok((getsockopt_int(fd, libc::SO_DOMAIN)?, getsockopt_int(fd, libc::SO_TYPE)?))
 }
 
-/// Where to bind, in the helper's terms.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InetAddr {
-    /// Address bytes in network order, port in host order.
-    V4 { addr: [u8; 4], port: u16 },
-    V6 {
-        addr: [u8; 16],
-        port: u16,
-        flowinfo: u32,
-        scope_id: u32,
-    },
-}
-
-/// `bind(fd, addr)` by system call number: never through a (possibly
-/// interposed) `bind` symbol.
-pub fn bind_inet(fd: i32, target: &InetAddr) -> Result<(), Errno> {
-    // SAFETY: an all-zero sockaddr_storage is a valid empty address.
-    let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
-    let len = match *target {
-        InetAddr::V4 { addr, port } => {
-            // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in.
-            let sin = unsafe { &mut *(&mut storage as *mut libc::sockaddr_storage).cast::<libc::sockaddr_in>() };
-            sin.sin_family = libc::AF_INET as libc::sa_family_t;
-            sin.sin_port = port.to_be();
-            sin.sin_addr.s_addr = u32::from_ne_bytes(addr);
-            size_of::<libc::sockaddr_in>()
-        }
-        InetAddr::V6 {
-            addr,
-            port,
-            flowinfo,
-            scope_id,
-        } => {
-            // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in6.
-            let sin6 = unsafe { &mut *(&mut storage as *mut libc::sockaddr_storage).cast::<libc::sockaddr_in6>() };
-            sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
-            sin6.sin6_port = port.to_be();
-            sin6.sin6_flowinfo = flowinfo;
-            sin6.sin6_addr.s6_addr = addr;
-            sin6.sin6_scope_id = scope_id;
-            size_of::<libc::sockaddr_in6>()
-        }
-    };
-    // SAFETY: storage holds a valid address of `len` bytes.
-    retry(|| unsafe {
-        libc::syscall(
-            libc::SYS_bind,
-            fd,
-            &storage as *const libc::sockaddr_storage,
-            len as libc::socklen_t,
-        ) as libc::c_int
-    })?;
+/// Binds `fd` to the raw sockaddr bytes `addr` (exactly as a program
+/// passed them), by system call number: never through a (possibly
+/// interposed) `bind` symbol. EINTR is the caller's to see.
+pub fn bind_raw(fd: BorrowedFd, addr: &[u8]) -> Result<(), Errno> {
+    // SAFETY: addr is a valid buffer of its length.
+    check(
+        unsafe { libc::syscall(libc::SYS_bind, fd.raw(), addr.as_ptr(), addr.len() as libc::socklen_t) } as libc::c_int,
+    )?;
     Ok(())
 }
 
-/// Bounds how long a receive on `fd` may block.
-pub fn set_recv_timeout(fd: i32, seconds: i64) -> Result<(), Errno> {
+/// Binds `fd` to `target`, retrying on EINTR.
+pub fn bind_target(fd: BorrowedFd, target: &Target) -> Result<(), Errno> {
+    let (addr, len) = target.to_sockaddr();
+    // SAFETY: addr holds a valid sockaddr of `len` bytes.
+    retry(|| unsafe { libc::syscall(libc::SYS_bind, fd.raw(), addr.as_ptr(), len as libc::socklen_t) as libc::c_int })?;
+    Ok(())
+}
+
+/// Bounds how long a receive (`SO_RCVTIMEO`) or a send (`SO_SNDTIMEO`) on
+/// `fd` may block.
+fn set_timeout(fd: BorrowedFd, option: i32, millis: u32) -> Result<(), Errno> {
     let tv = libc::timeval {
-        tv_sec: seconds,
-        tv_usec: 0,
+        tv_sec: (millis / 1000).into(),
+        tv_usec: ((millis % 1000) * 1000).into(),
     };
     // SAFETY: tv is a valid timeval of the stated size.
     check(unsafe {
         libc::setsockopt(
-            fd,
+            fd.raw(),
             libc::SOL_SOCKET,
-            libc::SO_RCVTIMEO,
+            option,
             (&tv as *const libc::timeval).cast(),
             size_of::<libc::timeval>() as libc::socklen_t,
         )
@@ -116,10 +84,26 @@ pub fn set_recv_timeout(fd: i32, seconds: i64) -> Result<(), Errno> {
     Ok(())
 }
 
+/// Bounds how long a receive on `fd` may block.
+pub fn set_recv_timeout(fd: BorrowedFd, millis: u32) -> Result<(), Errno> {
+    set_timeout(fd, libc::SO_RCVTIMEO, millis)
+}
+
+/// Bounds how long a send on `fd` may block.
+pub fn set_send_timeout(fd: BorrowedFd, millis: u32) -> Result<(), Errno> {
+    set_timeout(fd, libc::SO_SNDTIMEO, millis)
+}
+
 /// The effective uid (cannot fail).
 pub fn effective_uid() -> u32 {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() }
+}
+
+/// The real uid (cannot fail).
+pub fn real_uid() -> u32 {
+    // SAFETY: getuid has no preconditions.
+    unsafe { libc::getuid() }
 }
 
 /// Writes `bytes` to fd 2 in one call, ignoring failure, keeping errno.
@@ -157,8 +141,12 @@ pub fn write_stderr(bytes: &[u8]) {
 }
 
 /// Closes every descriptor from `first` up (close_range, Linux 5.9+).
-pub fn close_from(first: u32) {
-    // SAFETY: closing descriptors this process may own; none is in use
-    // by the caller at this point (start of the helper).
+///
+/// # Safety
+/// No descriptor from `first` up may be owned by anything that will use
+/// or close it later (an `Fd`, a `File`): at the start of the helper,
+/// before any is opened.
+pub unsafe fn close_from(first: u32) {
+    // SAFETY: the caller guarantees nothing owns these descriptors.
     unsafe { libc::syscall(libc::SYS_close_range, first, !0u32, 0u32) };
 }

@@ -14,6 +14,7 @@
 //! handler of the program runs in either.
 
 use crate::errno::{check, Errno};
+use crate::fd::BorrowedFd;
 use crate::signals;
 
 /// Each of the two clones gets half of one mapping as its stack.
@@ -112,7 +113,7 @@ fn wait_any_kind(pid: libc::pid_t) {
         let mut info: libc::siginfo_t = unsafe { core::mem::zeroed() };
         // SAFETY: info is valid for writing.
         let r = check(raw_waitid(pid, &mut info, libc::WEXITED | libc::__WALL));
-        if r != Err(Errno(libc::EINTR)) {
+        if r != Err(Errno::EINTR) {
             return;
         }
     }
@@ -121,10 +122,10 @@ fn wait_any_kind(pid: libc::pid_t) {
 /// Runs `path` (NUL-terminated) with `argv` (NUL-terminated strings), an
 /// empty environment and `stdin_fd` as its fd 0, and returns when it has
 /// finished.
-pub fn run(path: &[u8], argv: &[&[u8]], stdin_fd: i32) -> Result<(), Errno> {
+pub fn run(path: &[u8], argv: &[&[u8]], stdin_fd: BorrowedFd) -> Result<(), Errno> {
     const MAX_ARGS: usize = 8;
     if path.last() != Some(&0) || argv.len() >= MAX_ARGS || argv.iter().any(|a| a.last() != Some(&0)) {
-        return Err(Errno(libc::EINVAL));
+        return Err(Errno::EINVAL);
     }
     let mut argv_ptrs = [core::ptr::null::<libc::c_char>(); MAX_ARGS];
     for (slot, a) in argv_ptrs.iter_mut().zip(argv) {
@@ -135,7 +136,7 @@ pub fn run(path: &[u8], argv: &[&[u8]], stdin_fd: i32) -> Result<(), Errno> {
         path: path.as_ptr().cast(),
         argv: argv_ptrs.as_ptr(),
         envp: envp.as_ptr(),
-        stdin_fd,
+        stdin_fd: stdin_fd.raw(),
         exec_errno: 0,
         helper_stack_top: core::ptr::null_mut(),
     };
@@ -152,7 +153,7 @@ pub fn run(path: &[u8], argv: &[&[u8]], stdin_fd: i32) -> Result<(), Errno> {
         )
     };
     if stack == libc::MAP_FAILED {
-        return Err(Errno(crate::errno::get()));
+        return Err(crate::errno::last());
     }
     let saved_mask = match signals::block_all() {
         Ok(m) => m,
@@ -204,7 +205,7 @@ fn reap(pid: libc::pid_t) -> Option<i32> {
         match r {
             // SAFETY: waitid filled a CLD_* siginfo for this child.
             Ok(_) => return Some(unsafe { info.si_status() }),
-            Err(Errno(libc::EINTR)) => continue,
+            Err(Errno::EINTR) => continue,
             Err(_) => return None,
         }
     }

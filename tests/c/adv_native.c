@@ -7,7 +7,8 @@
  *
  *   CASE: exit=N|signal=N|timeout ms=N reply=none|OUTCOME/ERRNO/LEN fds=N bound=PORT|na
  *
- *   reply  what came back on the channel: the outcome byte (0 = bound), the
+ *   reply  what came back on the channel: the outcome (bound, refused,
+ *          bindfailed, badrequest, configerror, or the byte's value), the
  *          errno, the message length (none: nothing came back)
  *   fds    descriptors attached to the reply (closed at once)
  *   bound  the local port of the socket we sent, afterwards (0: unbound)
@@ -19,7 +20,7 @@
  *   tcpfd0       fd 0 is an (unconnected) TCP socket
  *   garbage      36 bytes of junk, a socket attached
  *   badmagic     a valid request with a wrong magic
- *   badversion   a valid request with version 2
+ *   badversion   a valid request with version 3
  *   badfamily    family 5
  *   v4junk       an IPv4 request with bytes set past the first 4 address bytes
  *   truncated    the first 20 bytes of a valid request
@@ -75,11 +76,11 @@ static void put16(unsigned char *m, int at, unsigned v) {
     m[at + 1] = (v >> 8) & 0xff;
 }
 
-/* wire::Request::encode for 127.0.0.1:port, IPv4, socktype. */
+/* wire::Request::encode (protocol version 2) for 127.0.0.1:port, IPv4, socktype. */
 static void request(unsigned char m[REQ_LEN], int port, int socktype) {
     memset(m, 0, REQ_LEN);
     memcpy(m, "ABrq", 4);
-    put16(m, 4, 1);
+    put16(m, 4, 2);
     put16(m, 6, 4);
     put16(m, 8, (unsigned)port);
     put16(m, 10, (unsigned)socktype);
@@ -157,7 +158,7 @@ int main(int argc, char **argv) {
         m[0] = 'X';
         r = send_msg(ours, m, REQ_LEN, fds, 1);
     } else if (!strcmp(c, "badversion")) {
-        put16(m, 4, 2);
+        put16(m, 4, 3);
         r = send_msg(ours, m, REQ_LEN, fds, 1);
     } else if (!strcmp(c, "badfamily")) {
         put16(m, 6, 5);
@@ -279,10 +280,16 @@ int main(int argc, char **argv) {
                     }
                 }
             }
-            if (n >= 12 && !memcmp(buf, "ABrp", 4)) {
+            if (n >= 14 && !memcmp(buf, "ABrp", 4)) {
+                /* wire::encode_reply: outcome at 6, errno at 10 */
+                static const char *const outcomes[] = {"0", "bound", "refused", "bindfailed", "badrequest",
+                                                       "configerror"};
                 int32_t e;
-                memcpy(&e, buf + 8, 4);
-                snprintf(reply, sizeof reply, "%d/%d/%zd", buf[6], e, n);
+                memcpy(&e, buf + 10, 4);
+                if (buf[6] < 6)
+                    snprintf(reply, sizeof reply, "%s/%d/%zd", outcomes[buf[6]], e, n);
+                else
+                    snprintf(reply, sizeof reply, "%d/%d/%zd", buf[6], e, n);
             } else {
                 snprintf(reply, sizeof reply, "junk/%zd", n);
             }

@@ -406,11 +406,11 @@ echo "marks=$(cd "$M" && for f in *; do [ -e "$f" ] && echo "$f:$(cat "$f")"; do
             }
         }
         let native = report(&out, &format!("native_{label}"));
-        if native.exit() != Some(0) || native.field("reply") != Some("0/0/12") || native.bound() != Some(80) {
+        if native.exit() != Some(0) || native.field("reply") != Some("bound/0/24") || native.bound() != Some(80) {
             problems.push(format!("native_{label}: expected a bound socket: {}", native.line));
         }
         let refused = report(&out, &format!("native_refused_{label}"));
-        if refused.field("reply") != Some("1/13/12") || refused.bound() != Some(0) {
+        if refused.field("reply") != Some("refused/13/24") || refused.bound() != Some(0) {
             problems.push(format!("native_refused_{label}: expected a refusal: {}", refused.line));
         }
         if out.get(&format!("shim_{label}")) != "ok" {
@@ -715,7 +715,7 @@ fn native_protocol_abuse() {
                 problems.push(format!("{key}: took {} ms: {}", r.ms(), r.line));
             }
             let bound = r.bound().unwrap_or(0);
-            let says_bound = r.field("reply").is_some_and(|reply| reply.starts_with("0/"));
+            let says_bound = r.field("reply").is_some_and(|reply| reply.starts_with("bound/"));
             if says_bound != (bound == 80) {
                 problems.push(format!("{key}: the reply and the socket disagree: {}", r.line));
             }

@@ -48,7 +48,7 @@ fn static_program_binds_from_main_thread_and_second_thread() {
 pre granted   as_user $U AUTHBIND_DEBUG=1 $AB $SB grid 80
 echo "granted_chosen=$(oneline "$W/granted.err")"
 pre port81    as_user $U AUTHBIND_DEBUG=1 $AB $SB grid 81
-echo "port81_refusals=$(grep -c 'refused by' "$W/port81.err")"
+echo "port81_refusals=$(grep -c ' refused: ' "$W/port81.err")"
 pre other     as_user $O $AB $SB grid 80
 pre plain     as_user $U $SB grid 80
 pre preload   as_user $U $AB --preload $SB grid 80

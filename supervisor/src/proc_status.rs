@@ -3,7 +3,7 @@
 use std::io::Read;
 
 /// The fields of /proc/PID/status we use.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Status {
     pub tgid: i32,
     pub euid: u32,
@@ -44,14 +44,14 @@ pub fn parse(text: &str) -> Option<Status> {
     (seen == 3).then_some(s)
 }
 
-pub fn read(pid: &str) -> Option<Status> {
+/// `/proc/PID/status`, read with a bound; InvalidData when its fields
+/// are not all there.
+pub fn read(pid: &str) -> std::io::Result<Status> {
     let mut text = String::new();
-    std::fs::File::open(format!("/proc/{pid}/status"))
-        .ok()?
+    std::fs::File::open(format!("/proc/{pid}/status"))?
         .take(64 * 1024)
-        .read_to_string(&mut text)
-        .ok()?;
-    parse(&text)
+        .read_to_string(&mut text)?;
+    parse(&text).ok_or_else(|| std::io::Error::from(std::io::ErrorKind::InvalidData))
 }
 
 /// The process's security label (AppArmor, SELinux…), "" if none can be
@@ -65,7 +65,7 @@ pub fn label(pid: &str) -> String {
 }
 
 pub fn self_has_no_new_privs() -> bool {
-    read("self").is_some_and(|s| s.no_new_privs)
+    read("self").is_ok_and(|s| s.no_new_privs)
 }
 
 /// CAP_NET_BIND_SERVICE, or root: the kernel lets such a caller bind any port.
@@ -99,6 +99,6 @@ mod tests {
             ..Default::default()
         }));
         assert!(parse("Name:\tx\n").is_none());
-        assert!(read("self").is_some());
+        assert!(read("self").is_ok());
     }
 }

@@ -1,18 +1,52 @@
-//! Addresses as authbind's helper sees them, and glibc's text forms of
-//! them: `inet_ntop` (names of byaddr files) and `inet_pton` (addresses in
-//! byuid lines). Both are re-implemented here, byte for byte as glibc does
-//! them, so that the decision never depends on the C library at hand.
+//! Internet addresses as authbind's helper sees them, and glibc's text
+//! forms of them: `inet_ntop` (names of byaddr files, messages) and
+//! `inet_pton` (addresses in byuid lines), re-implemented byte for byte as
+//! glibc does them, so that no decision depends on the C library at hand.
 
-use std::fmt::Write as _;
+use core::fmt;
 
-/// The address of a bind request, in network byte order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+crate::wire_enum! {
+    /// An address family; the code is what the native protocol carries.
+    pub enum Family {
+        V4 = 4,
+        V6 = 6,
+    }
+}
+
+impl Family {
+    /// Address length in bytes.
+    pub const fn bytes(self) -> usize {
+        match self {
+            Family::V4 => 4,
+            Family::V6 => 16,
+        }
+    }
+
+    /// Address length in bits.
+    pub const fn bits(self) -> u32 {
+        self.bytes() as u32 * 8
+    }
+
+    /// "IPv4" / "IPv6", for messages.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Family::V4 => "IPv4",
+            Family::V6 => "IPv6",
+        }
+    }
+}
+
+/// An address in network byte order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Address {
     V4([u8; 4]),
     V6([u8; 16]),
 }
 
 impl Address {
+    pub const UNSPECIFIED_V4: Address = Address::V4([0; 4]);
+    pub const UNSPECIFIED_V6: Address = Address::V6([0; 16]);
+
     pub fn bytes(&self) -> &[u8] {
         match self {
             Address::V4(b) => b,
@@ -20,29 +54,46 @@ impl Address {
         }
     }
 
+    pub fn family(&self) -> Family {
+        match self {
+            Address::V4(_) => Family::V4,
+            Address::V6(_) => Family::V6,
+        }
+    }
+
     pub fn is_v6(&self) -> bool {
         matches!(self, Address::V6(_))
     }
 
-    /// What glibc's `inet_ntop` prints.
-    pub fn ntop(&self) -> String {
-        match self {
-            Address::V4(b) => ntop4(b),
-            Address::V6(b) => ntop6(b),
+    /// `bytes` as an address of `family`; `None` when the length is wrong.
+    pub fn from_bytes(family: Family, bytes: &[u8]) -> Option<Address> {
+        match family {
+            Family::V4 => bytes.try_into().ok().map(Address::V4),
+            Family::V6 => bytes.try_into().ok().map(Address::V6),
         }
     }
 
-    /// Parses with `inet_pton` for this address's family.
-    pub(crate) fn pton_same_family(&self, text: &[u8]) -> Option<Address> {
-        match self {
-            Address::V4(_) => pton4(text).map(Address::V4),
-            Address::V6(_) => pton6(text).map(Address::V6),
+    /// Parses `text` with `inet_pton` for `family`.
+    pub fn parse(family: Family, text: &[u8]) -> Option<Address> {
+        match family {
+            Family::V4 => pton4(text).map(Address::V4),
+            Family::V6 => pton6(text).map(Address::V6),
         }
     }
-}
 
-fn ntop4(b: &[u8; 4]) -> String {
-    format!("{}.{}.{}.{}", b[0], b[1], b[2], b[3])
+    /// Parses `text` as either family (IPv4 first), as `inet_pton` would.
+    pub fn parse_any(text: &[u8]) -> Option<Address> {
+        Address::parse(Family::V4, text).or_else(|| Address::parse(Family::V6, text))
+    }
+
+    /// The IPv6 form authbind also tries for byaddr names: eight groups,
+    /// leading zeros dropped, no `::` (`None` for IPv4).
+    pub fn uncompressed(&self) -> Option<Uncompressed> {
+        match self {
+            Address::V4(_) => None,
+            Address::V6(b) => Some(Uncompressed(*b)),
+        }
+    }
 }
 
 fn words(b: &[u8; 16]) -> [u16; 8] {
@@ -53,10 +104,20 @@ fn words(b: &[u8; 16]) -> [u16; 8] {
     w
 }
 
+/// What glibc's `inet_ntop` prints.
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Address::V4(b) => write!(f, "{}.{}.{}.{}", b[0], b[1], b[2], b[3]),
+            Address::V6(b) => ntop6(b, f),
+        }
+    }
+}
+
 /// glibc's `inet_ntop6`: the first longest run of two or more zero groups
 /// becomes `::`; `::a.b.c.d` and `::ffff:a.b.c.d` print the IPv4 part
 /// dotted.
-fn ntop6(b: &[u8; 16]) -> String {
+fn ntop6(b: &[u8; 16], f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let w = words(b);
     // (start, length) of the first longest run of zero words.
     let mut best: Option<(usize, usize)> = None;
@@ -80,49 +141,50 @@ fn ntop6(b: &[u8; 16]) -> String {
     }
     let best = best.filter(|&(_, len)| len >= 2);
 
-    let mut out = String::with_capacity(46);
     let mut i = 0;
     while i < 8 {
         if let Some((start, len)) = best {
             if i >= start && i < start + len {
                 if i == start {
-                    out.push(':');
+                    f.write_str(":")?;
                 }
                 i += 1;
                 continue;
             }
         }
         if i != 0 {
-            out.push(':');
+            f.write_str(":")?;
         }
         let embeds_v4 = best == Some((0, 6)) || (best == Some((0, 5)) && w[5] == 0xffff);
         if i == 6 && embeds_v4 {
-            out.push_str(&ntop4(&[b[12], b[13], b[14], b[15]]));
+            write!(f, "{}", Address::V4([b[12], b[13], b[14], b[15]]))?;
             break;
         }
-        let _ = write!(out, "{:x}", w[i]);
+        write!(f, "{:x}", w[i])?;
         i += 1;
     }
     if let Some((start, len)) = best {
         if start + len == 8 {
-            out.push(':');
+            f.write_str(":")?;
         }
     }
-    out
+    Ok(())
 }
 
-/// The form authbind also tries for IPv6: eight groups, no `::`, leading
-/// zeros dropped.
-pub fn uncompressed6(b: &[u8; 16]) -> String {
-    let w = words(b);
-    let mut out = String::with_capacity(40);
-    for (i, word) in w.iter().enumerate() {
-        if i != 0 {
-            out.push(':');
+/// An IPv6 address as eight groups without `::` (see [`Address::uncompressed`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Uncompressed(pub [u8; 16]);
+
+impl fmt::Display for Uncompressed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, word) in words(&self.0).iter().enumerate() {
+            if i != 0 {
+                f.write_str(":")?;
+            }
+            write!(f, "{word:x}")?;
         }
-        let _ = write!(out, "{word:x}");
+        Ok(())
     }
-    out
 }
 
 /// glibc's `inet_pton4`: exactly four decimal octets, each at most 255,
@@ -250,8 +312,8 @@ pub fn pton6(text: &[u8]) -> Option<[u8; 16]> {
 mod tests {
     use super::*;
 
-    fn v6(text: &str) -> [u8; 16] {
-        pton6(text.as_bytes()).unwrap_or_else(|| panic!("{text} should parse"))
+    fn v6(text: &str) -> Address {
+        Address::V6(pton6(text.as_bytes()).unwrap_or_else(|| panic!("{text} should parse")))
     }
 
     #[test]
@@ -272,18 +334,18 @@ mod tests {
             ("0:0:0:0:1:ffff:0:1", "::1:ffff:0:1"),
         ];
         for (input, want) in cases {
-            assert_eq!(ntop6(&v6(input)), want, "{input}");
+            assert_eq!(v6(input).to_string(), want, "{input}");
         }
+        assert_eq!(Address::V4([127, 0, 0, 1]).to_string(), "127.0.0.1");
     }
 
     #[test]
     fn uncompressed_form_drops_leading_zeros() {
-        assert_eq!(
-            uncompressed6(&v6("2620:106:e002:f00f::21")),
-            "2620:106:e002:f00f:0:0:0:21"
-        );
-        assert_eq!(uncompressed6(&v6("::")), "0:0:0:0:0:0:0:0");
-        assert_eq!(uncompressed6(&v6("::ffff:1.2.3.4")), "0:0:0:0:0:ffff:102:304");
+        let u = |t: &str| v6(t).uncompressed().unwrap().to_string();
+        assert_eq!(u("2620:106:e002:f00f::21"), "2620:106:e002:f00f:0:0:0:21");
+        assert_eq!(u("::"), "0:0:0:0:0:0:0:0");
+        assert_eq!(u("::ffff:1.2.3.4"), "0:0:0:0:0:ffff:102:304");
+        assert!(Address::V4([1, 2, 3, 4]).uncompressed().is_none());
     }
 
     #[test]
@@ -324,8 +386,18 @@ mod tests {
         ] {
             assert_eq!(pton6(bad.as_bytes()), None, "{bad}");
         }
-        assert_eq!(pton6(b"1:2:3:4:5:6:7::"), Some(v6("1:2:3:4:5:6:7:0")));
-        assert_eq!(pton6(b"::1:2:3:4:5:6:7"), Some(v6("0:1:2:3:4:5:6:7")));
-        assert_eq!(pton6(b"::FFFF:1.2.3.4"), Some(v6("::ffff:102:304")));
+        assert_eq!(pton6(b"1:2:3:4:5:6:7::").map(Address::V6), Some(v6("1:2:3:4:5:6:7:0")));
+        assert_eq!(pton6(b"::1:2:3:4:5:6:7").map(Address::V6), Some(v6("0:1:2:3:4:5:6:7")));
+        assert_eq!(pton6(b"::FFFF:1.2.3.4").map(Address::V6), Some(v6("::ffff:102:304")));
+    }
+
+    #[test]
+    fn families_round_trip_their_codes() {
+        for &f in Family::ALL {
+            assert_eq!(Family::try_from(f as u8), Ok(f));
+        }
+        assert!(Family::try_from(5).is_err());
+        assert_eq!(Address::parse_any(b"::1"), Some(v6("::1")));
+        assert_eq!(Address::parse_any(b"10.0.0.1"), Some(Address::V4([10, 0, 0, 1])));
     }
 }

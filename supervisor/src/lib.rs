@@ -9,8 +9,12 @@
 //! not helped.
 
 mod answer;
+mod judge;
 mod proc_status;
+pub mod say;
 mod start;
+
+pub use judge::Pass;
 
 use std::ffi::{OsStr, OsString};
 use std::process::exit;
@@ -29,7 +33,7 @@ const FORWARDED: [i32; 7] = [
 ];
 
 fn fail(msg: &str) -> ! {
-    crate::debug_line::say(format_args!("{msg}"));
+    say::say(format_args!("{msg}"));
     exit(255)
 }
 
@@ -56,32 +60,33 @@ pub fn run(program: &OsStr, args: &[OsString], debug: bool) -> ! {
     let mut watched = FORWARDED.to_vec();
     watched.push(libc::SIGCHLD);
     if let Err(e) = signals::block(&watched) {
-        fail(&format!("cannot block signals: errno {}", e.0));
+        fail(&format!("cannot block signals: {e}"));
     }
-    let sigfd = signals::signalfd(&watched).unwrap_or_else(|e| fail(&format!("signalfd: errno {}", e.0)));
+    let sigfd = signals::signalfd(&watched).unwrap_or_else(|e| fail(&format!("signalfd: {e}")));
     let started = match start::start(program, args) {
         Ok(s) => s,
         Err(msg) => fail(&msg),
     };
     if debug && !started.killable_wait {
-        crate::debug_line::say(format_args!("this kernel lacks SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: a signal during a bind may make it fail with EINTR"));
+        say::say(format_args!("this kernel lacks SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: a signal during a bind may make it fail with EINTR"));
     }
     let ctx = answer::Context::new(started.listener, debug);
-    let mut listener = started.listener;
+    let mut watching = true;
     loop {
-        let ready = match poll([(listener, libc::POLLIN), (sigfd, libc::POLLIN)], -1) {
+        let listener = watching.then(|| ctx.listener());
+        let ready = match poll([(listener, libc::POLLIN), (Some(sigfd.as_fd()), libc::POLLIN)], -1) {
             Ok(r) => r,
-            Err(e) => fail(&format!("poll: errno {}", e.0)),
+            Err(e) => fail(&format!("poll: {e}")),
         };
         if ready[0] & libc::POLLIN != 0 {
             ctx.answer_one();
         } else if ready[0] & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
             // No process uses the filter any more: stop watching it.
-            listener = -1;
+            watching = false;
         }
         if ready[1] & libc::POLLIN != 0 {
-            if let Some(ended) = on_signal(sigfd, started.pid) {
-                finish(ended, &ctx, listener, debug);
+            if let Some(ended) = on_signal(sigfd.as_fd(), started.pid) {
+                finish(ended, &ctx, watching, debug);
             }
         }
     }
@@ -91,14 +96,17 @@ pub fn run(program: &OsStr, args: &[OsString], debug: bool) -> ! {
 /// still have the filter, and a filter without a listener fails their
 /// every bind with ENOSYS: if any remain, a detached copy of us keeps
 /// answering until the last of them is gone.
-fn finish(ended: Ended, ctx: &answer::Context, listener: i32, debug: bool) -> ! {
-    let still_used = listener >= 0
-        && poll([(listener, 0)], 0).is_ok_and(|r| r[0] & (libc::POLLHUP | libc::POLLNVAL | libc::POLLERR) == 0);
-    if still_used && syscalls::process::fork_single_threaded() == Ok(0) {
+fn finish(ended: Ended, ctx: &answer::Context, watching: bool, debug: bool) -> ! {
+    let still_used = watching
+        && poll([(Some(ctx.listener()), 0)], 0)
+            .is_ok_and(|r| r[0] & (libc::POLLHUP | libc::POLLNVAL | libc::POLLERR) == 0);
+    // SAFETY: the supervisor is single-threaded (the launcher starts no
+    // thread).
+    if still_used && unsafe { syscalls::process::fork_single_threaded() } == Ok(0) {
         syscalls::process::detach(debug);
         signals::unblock_all();
         loop {
-            match poll([(listener, libc::POLLIN)], -1) {
+            match poll([(Some(ctx.listener()), libc::POLLIN)], -1) {
                 Ok(r) if r[0] & libc::POLLIN != 0 => ctx.answer_one(),
                 _ => exit(0),
             }
@@ -113,7 +121,7 @@ fn finish(ended: Ended, ctx: &answer::Context, listener: i32, debug: bool) -> ! 
     }
 }
 
-fn on_signal(sigfd: i32, child: i32) -> Option<Ended> {
+fn on_signal(sigfd: syscalls::BorrowedFd, child: i32) -> Option<Ended> {
     let (sig, code, sender) = signals::read_signalfd(sigfd).ok()?;
     if sig == libc::SIGCHLD {
         return try_wait(child).ok().flatten();

@@ -1,18 +1,46 @@
-//! Oracles for the fuzz targets.
+//! Oracles for the policy's tests, the differential test and the fuzz
+//! targets: the one copy of them.
 //!
-//! The `policy` crate re-implements, in safe Rust, the C library calls that
-//! authbind 2.1's helper makes (`sscanf`, `strtoul`, `inet_pton`). The
-//! functions here take the helper's steps again but call the C library
-//! itself (glibc, in the C locale), so every fuzz input is also a
-//! differential test of those emulations. They follow the helper's code
-//! path step by step, which is why they are written in C's style.
+//! The `policy` and `model` crates re-implement, in safe Rust, the C
+//! library calls that authbind 2.1's helper makes (`sscanf`, `strtoul`,
+//! `inet_pton`, `inet_ntop`). The functions here take the helper's steps
+//! again but call the C library itself (glibc, in the C locale), so every
+//! test input is also a differential test of those emulations. They follow
+//! the helper's code path step by step, which is why they are written in
+//! C's style.
 
-use policy::{Address, ClassicArgs};
-use std::ffi::{c_char, c_int, c_uint, c_ulong, c_void, CString};
+use model::{Address, Target};
+use std::ffi::{c_char, c_int, c_uint, c_ulong, c_void, CStr, CString};
 
 extern "C" {
     fn sscanf(s: *const c_char, format: *const c_char, ...) -> c_int;
     fn inet_pton(af: c_int, src: *const c_char, dst: *mut c_void) -> c_int;
+    fn inet_ntop(af: c_int, src: *const c_void, dst: *mut c_char, size: u32) -> *const c_char;
+}
+
+/// authbind reads byuid files with `fgets(buf, 299, f)`.
+pub const FGETS_CHUNK: usize = 298;
+
+/// glibc's `inet_ntop` of `addr`.
+pub fn c_ntop(addr: &Address) -> String {
+    let af = if addr.is_v6() { libc::AF_INET6 } else { libc::AF_INET };
+    let mut buf = [0 as c_char; 64];
+    // SAFETY: the address bytes are a whole address of the family; buf is
+    // 64 bytes, room for either.
+    let p = unsafe { inet_ntop(af, addr.bytes().as_ptr().cast(), buf.as_mut_ptr(), 64) };
+    assert!(!p.is_null(), "inet_ntop failed");
+    // SAFETY: inet_ntop wrote a NUL-terminated string into buf.
+    unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned()
+}
+
+/// glibc's `inet_pton` for `af` (`AF_INET` or `AF_INET6`): the address
+/// bytes, or `None` when it refuses the text.
+pub fn c_pton_family(af: c_int, text: &[u8]) -> Option<Vec<u8>> {
+    let c = CString::new(text).ok()?;
+    let mut out = [0u8; 16];
+    // SAFETY: c is NUL-terminated; out has room for either family.
+    let r = unsafe { inet_pton(af, c.as_ptr(), out.as_mut_ptr().cast()) };
+    (r == 1).then(|| out[..if af == libc::AF_INET { 4 } else { 16 }].to_vec())
 }
 
 /// What C sees of a buffer: everything before the first NUL.
@@ -65,15 +93,8 @@ fn c_whole_uint_range(text: &[u8]) -> Option<(c_uint, c_uint)> {
 
 /// glibc's `inet_pton` for the family of `like`.
 pub fn c_pton(like: &Address, text: &[u8]) -> Option<Vec<u8>> {
-    let c = cstr(text);
-    let mut out = [0u8; 16];
-    let (af, len) = match like {
-        Address::V4(_) => (libc::AF_INET, 4),
-        Address::V6(_) => (libc::AF_INET6, 16),
-    };
-    // SAFETY: c is NUL-terminated; out has room for either family.
-    let r = unsafe { inet_pton(af, c.as_ptr(), out.as_mut_ptr() as *mut c_void) };
-    (r == 1).then(|| out[..len].to_vec())
+    let af = if like.is_v6() { libc::AF_INET6 } else { libc::AF_INET };
+    c_pton_family(af, c_string(text))
 }
 
 /// One byuid line (one `fgets` chunk), decided the way authbind 2.1's
@@ -204,7 +225,7 @@ fn c_colon_form(line: &[u8], addr: [u8; 4]) -> Option<Option<(c_uint, c_uint)>> 
 pub fn fgets_chunks(mut text: &[u8]) -> Vec<&[u8]> {
     let mut out = Vec::new();
     while !text.is_empty() {
-        let room = text.len().min(policy::CHUNK);
+        let room = text.len().min(FGETS_CHUNK);
         let take = match text[..room].iter().position(|&b| b == b'\n') {
             Some(nl) => nl + 1,
             None => room,
@@ -235,7 +256,7 @@ fn c_strtoul16(text: &[u8]) -> (c_ulong, bool) {
 
 /// The helper's command line (`argv[1..]`), parsed as authbind 2.1 parses
 /// it, with glibc's `strtoul`. Arguments are C strings: no NUL inside.
-pub fn c_parse_classic(args: &[&[u8]]) -> Option<ClassicArgs> {
+pub fn c_parse_classic(args: &[&[u8]]) -> Option<Target> {
     assert!(args.iter().all(|a| !a.contains(&0)));
     let addr = match args {
         [a, _] => {
@@ -270,10 +291,7 @@ pub fn c_parse_classic(args: &[&[u8]]) -> Option<ClassicArgs> {
     if !at_end || port & !0xffff != 0 {
         return None;
     }
-    Some(ClassicArgs {
-        addr,
-        port: u16::from_be(port as u16),
-    })
+    Some(Target::new(addr, u16::from_be(port as u16)))
 }
 
 #[cfg(test)]
@@ -311,7 +329,7 @@ mod tests {
 
     #[test]
     fn chunks_like_fgets() {
-        let mut text = vec![b'x'; policy::CHUNK];
+        let mut text = vec![b'x'; FGETS_CHUNK];
         text.extend_from_slice(b"127.0.0.1,80\n");
         assert_eq!(fgets_chunks(&text).len(), 2);
         assert!(c_file_grants(&text, &LO, 80));

@@ -1,0 +1,41 @@
+//! The helper's one place for messages: each is one line on stderr,
+//! `authbind helper: ` first. Write errors are ignored: stderr may be
+//! closed or odd, and a message is never worth a crash.
+
+use crate::error::HelperError;
+use model::{Outcome, PolicyFile, Reason, Target, Verdict};
+use std::io::Write;
+
+fn line(message: std::fmt::Arguments) {
+    let _ = writeln!(std::io::stderr().lock(), "authbind helper: {message}");
+}
+
+pub fn error(e: &HelperError) {
+    line(format_args!("{e}"));
+}
+
+/// A verdict is worth a line when the configuration is at fault: the
+/// administrator has something to mend (authbind prints these too).
+pub fn fault(v: &Verdict, uid: u32, target: &Target) {
+    if v.outcome != Outcome::ConfigError {
+        return;
+    }
+    let Some(d) = v.decision else {
+        line(format_args!("{}: {}", buildcfg::CONFDIR, v.errno));
+        return;
+    };
+    let file = PolicyFile {
+        name: d.file,
+        addr: target.addr,
+        port: target.port,
+        uid,
+    };
+    match d.reason {
+        Reason::TooLarge => line(format_args!(
+            "{file}: larger than {} bytes; not read further",
+            model::MAX_BYUID_BYTES
+        )),
+        Reason::NotRegular => line(format_args!("{file}: not a regular file; ignoring it")),
+        _ => line(format_args!("{file}: read per-uid file: {}", d.errno)),
+    }
+}

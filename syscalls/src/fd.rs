@@ -1,0 +1,111 @@
+//! Owned and borrowed file descriptors for a `no_std` layer: an [`Fd`] is
+//! closed exactly once, when dropped, by raw system call (libc's close is
+//! a thread cancellation point); a [`BorrowedFd`] cannot outlive what it
+//! borrows. Leaks and double closes become compile errors.
+
+use core::marker::PhantomData;
+
+/// An open descriptor this process owns.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Fd(i32);
+
+impl Fd {
+    /// Takes ownership of `raw`.
+    ///
+    /// # Safety
+    /// `raw` is an open descriptor that nothing else closes or owns.
+    pub unsafe fn from_raw(raw: i32) -> Fd {
+        debug_assert!(raw >= 0);
+        Fd(raw)
+    }
+
+    pub fn as_fd(&self) -> BorrowedFd<'_> {
+        BorrowedFd {
+            raw: self.0,
+            _owner: PhantomData,
+        }
+    }
+
+    /// The number, still owned by `self`.
+    pub fn raw(&self) -> i32 {
+        self.0
+    }
+
+    /// Gives up ownership without closing.
+    pub fn into_raw(self) -> i32 {
+        let raw = self.0;
+        core::mem::forget(self);
+        raw
+    }
+}
+
+impl Drop for Fd {
+    fn drop(&mut self) {
+        let saved = crate::errno::get();
+        // SAFETY: we own the descriptor and close it once; EINTR still
+        // closes it on Linux. By number: not a cancellation point.
+        unsafe { libc::syscall(libc::SYS_close, self.0) };
+        crate::errno::set(saved);
+    }
+}
+
+/// A descriptor borrowed for `'a`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BorrowedFd<'a> {
+    raw: i32,
+    _owner: PhantomData<&'a Fd>,
+}
+
+impl BorrowedFd<'_> {
+    /// Borrows a descriptor someone else owns (a program's, the standard
+    /// streams).
+    ///
+    /// # Safety
+    /// `raw` stays open for the borrow's lifetime (a descriptor number
+    /// that is not open only makes the calls on it fail with EBADF).
+    pub const unsafe fn borrow_raw<'a>(raw: i32) -> BorrowedFd<'a> {
+        BorrowedFd {
+            raw,
+            _owner: PhantomData,
+        }
+    }
+
+    pub fn raw(self) -> i32 {
+        self.raw
+    }
+}
+
+#[cfg(feature = "std")]
+mod std_conversions {
+    extern crate std;
+    use super::{BorrowedFd, Fd};
+    use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
+
+    impl From<Fd> for OwnedFd {
+        fn from(fd: Fd) -> OwnedFd {
+            // SAFETY: ownership moves from one owner type to the other.
+            unsafe { OwnedFd::from_raw_fd(fd.into_raw()) }
+        }
+    }
+
+    impl From<OwnedFd> for Fd {
+        fn from(fd: OwnedFd) -> Fd {
+            // SAFETY: as above.
+            unsafe { Fd::from_raw(fd.into_raw_fd()) }
+        }
+    }
+
+    impl<'a> From<std::os::fd::BorrowedFd<'a>> for BorrowedFd<'a> {
+        fn from(fd: std::os::fd::BorrowedFd<'a>) -> BorrowedFd<'a> {
+            // SAFETY: std's borrow keeps it open for 'a.
+            unsafe { BorrowedFd::borrow_raw(fd.as_raw_fd()) }
+        }
+    }
+
+    /// Any std descriptor owner, borrowed.
+    pub fn borrow<T: AsFd>(owner: &T) -> BorrowedFd<'_> {
+        owner.as_fd().into()
+    }
+}
+#[cfg(feature = "std")]
+pub use std_conversions::borrow;
