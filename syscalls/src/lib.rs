@@ -18,6 +18,8 @@ pub mod seccomp;
 pub mod signals;
 pub mod sock;
 pub mod spawn;
+#[cfg(feature = "std")]
+pub mod userdb;
 
 pub use errno::Errno;
 pub use fd::{BorrowedFd, Fd};
