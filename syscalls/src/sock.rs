@@ -49,10 +49,10 @@ pub fn domain_and_type(fd: BorrowedFd) -> Result<(i32, i32), Errno> {
 /// passed them), by system call number: never through a (possibly
 /// interposed) `bind` symbol. EINTR is the caller's to see.
 pub fn bind_raw(fd: BorrowedFd, addr: &[u8]) -> Result<(), Errno> {
+    let len = addr.len() as libc::socklen_t;
     // SAFETY: addr is a valid buffer of its length.
-    check(
-        unsafe { libc::syscall(libc::SYS_bind, fd.raw(), addr.as_ptr(), addr.len() as libc::socklen_t) } as libc::c_int,
-    )?;
+    let r = unsafe { libc::syscall(libc::SYS_bind, fd.raw(), addr.as_ptr(), len) };
+    check(r as libc::c_int)?;
     Ok(())
 }
 
