@@ -18,9 +18,14 @@ use model::{Outcome, Target, Verdict};
 use std::os::unix::ffi::OsStrExt;
 use syscalls::BorrowedFd;
 
-// SAFETY: fd 0 is the socket (classic) or the channel (native); it is
-// never closed by this process, so the borrow lives as long as we do.
-const STDIN: BorrowedFd<'static> = unsafe { BorrowedFd::borrow_raw(0) };
+/// fd 0: the socket (classic) or the channel (native).
+const STDIN: BorrowedFd<'static> = syscalls::fd::STDIN;
+
+/// The helper's whole life is bounded: SIGALRM (default action: the
+/// process ends) this many seconds after it starts, whatever it is waiting
+/// for. A caller can otherwise park a root process for ever: a reply queue
+/// filled beforehand, a stderr pipe nobody reads, a peer that never writes.
+pub const DEADLINE_SECONDS: u32 = 6;
 
 /// How a request ended: what the caller is told, and the exit status.
 pub struct Settled {
@@ -60,6 +65,10 @@ fn reset_limits() {
 }
 
 fn main() {
+    // First of all: the deadline. SIGALRM may have been ignored by the
+    // caller (that survives exec); it must end us.
+    syscalls::signals::default_action(libc::SIGALRM);
+    syscalls::signals::alarm(DEADLINE_SECONDS);
     // With RLIMIT_FSIZE small and stderr a file, a message would kill us
     // with SIGXFSZ if the limit could not be raised (no CAP_SYS_RESOURCE
     // in the bounding set): make such writes fail with EFBIG instead.

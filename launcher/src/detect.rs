@@ -40,10 +40,31 @@ fn is_executable_file(p: &Path) -> bool {
         .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
+/// Opens `path` for reading only if it is a regular file, and without
+/// blocking: a FIFO (or a terminal, a device) as the program or as an
+/// interpreter must not hang us before exec, which gives the kernel's own
+/// answer for it.
+fn open_regular(path: &Path) -> Option<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .ok()?;
+    // It may have been swapped for something else in between.
+    file.metadata().ok()?.is_file().then_some(file)
+}
+
 fn judge(path: &Path, depth: u32) -> (Mechanism, String) {
     let shown = path.display();
-    let Ok(mut file) = File::open(path) else {
-        return (Mechanism::Preload, format!("{shown}: cannot be read"));
+    let Some(mut file) = open_regular(path) else {
+        return (
+            Mechanism::Preload,
+            format!("{shown}: not a regular file that can be read"),
+        );
     };
     let mut head = [0u8; 256];
     let n = read_up_to(&mut file, &mut head);

@@ -1,10 +1,10 @@
 //! Starting the program under the bind filter and getting its listener.
 
+use crate::error::SupervisorError;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 use syscalls::seccomp::{install_bind_listener, set_no_new_privs, FLAG_WAIT_KILLABLE_RECV};
-use crate::error::SupervisorError;
 use syscalls::{fdpass, signals, sock, BorrowedFd, Errno, Fd};
 
 pub struct Started {
