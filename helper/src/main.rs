@@ -11,6 +11,7 @@
 
 mod classic;
 mod error;
+mod log;
 mod native;
 mod say;
 
@@ -27,11 +28,17 @@ const STDIN: BorrowedFd<'static> = syscalls::fd::STDIN;
 /// filled beforehand, a stderr pipe nobody reads, a peer that never writes.
 pub const DEADLINE_SECONDS: u32 = 6;
 
-/// How a request ended: what the caller is told, and the exit status.
+/// How a request ended: what the caller is told, the exit status, and
+/// what the audit log says of who asked.
 pub struct Settled {
-    pub target: Target,
+    /// `None` when the request could not be read.
+    pub target: Option<Target>,
     pub verdict: Verdict,
     pub status: i32,
+    /// The process that asked.
+    pub caller: Option<u32>,
+    /// The socket's IP protocol, when there was a socket.
+    pub proto: Option<u32>,
 }
 
 /// The real user's decision on `target` and, if granted, the bind of
@@ -88,7 +95,11 @@ fn main() {
     };
     let code = match ran {
         Ok(s) => {
-            say::fault(&s.verdict, syscalls::sock::real_uid(), &s.target);
+            let uid = syscalls::sock::real_uid();
+            if let Some(target) = &s.target {
+                say::fault(&s.verdict, uid, target);
+            }
+            log::decision(&s, uid);
             s.status
         }
         Err(e) => {

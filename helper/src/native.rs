@@ -3,7 +3,7 @@
 
 use crate::error::HelperError;
 use crate::Settled;
-use model::{Errno, Outcome, Target, Verdict};
+use model::{Errno, Outcome, Verdict};
 use syscalls::{fdpass, sock};
 use wire::Request;
 
@@ -27,12 +27,13 @@ pub fn run(extra_args: &[&[u8]]) -> Result<Settled, HelperError> {
     let got = fdpass::recv(channel, &mut buf, 0).map_err(HelperError::NoRequest)?;
     let (target, verdict) = match (Request::decode(&buf[..got.len]), &got.fd) {
         (Ok(req), Some(socket)) => (
-            req.target,
+            Some(req.target),
             crate::settle_on(&req.target, socket.as_fd(), Some(i32::from(req.socktype))),
         ),
-        (Ok(req), None) => (req.target, bad(Errno::EBADF)),
-        (Err(_), _) => (Target::new(model::Address::UNSPECIFIED_V4, 0), bad(Errno::EPROTO)),
+        (Ok(req), None) => (Some(req.target), bad(Errno::EBADF)),
+        (Err(_), _) => (None, bad(Errno::EPROTO)),
     };
+    let proto = got.fd.as_ref().and_then(|fd| sock::protocol(fd.as_fd()).ok());
     let reply = wire::encode_reply(&verdict);
     // Never blocks: a reply queue filled beforehand gets EAGAIN, not a
     // sleeping root process.
@@ -47,6 +48,9 @@ pub fn run(extra_args: &[&[u8]]) -> Result<Settled, HelperError> {
         target,
         verdict,
         status: 0,
+        // The program (or the supervisor) made the pair.
+        caller: sock::peer_pid(channel).ok(),
+        proto,
     })
 }
 

@@ -45,3 +45,16 @@ pub fn fault(v: &Verdict, uid: u32, target: &Target) {
         _ => line(format_args!("{file}: read per-uid file: {}", d.errno)),
     }
 }
+
+/// The classic protocol has only stderr to say that the helper, though the
+/// policy granted, could not bind as root (the native one says it in the
+/// reply, and the library explains it).
+pub fn no_privilege(v: &Verdict, target: &Target) {
+    if v.outcome == Outcome::NoPrivilege {
+        line(format_args!(
+            "{target}: granted, but this helper cannot bind it: it is not running as root with \
+             CAP_NET_BIND_SERVICE (no_new_privs, a nosuid mount, no set-user-ID bit, or a capability bounding set \
+             without it)"
+        ));
+    }
+}

@@ -12,7 +12,8 @@ pub enum SupervisorError {
     Nested,
     #[error(
         "no_new_privs is set for this process (e.g. systemd NoNewPrivileges=yes, or a container), so the setuid \
-         helper could not gain root; the seccomp supervisor cannot work here"
+         helper could not gain root; the seccomp supervisor cannot work here; {}",
+        syscalls::privilege::REMEDY
     )]
     NoNewPrivs,
     #[error("cannot block signals: {0}")]

@@ -13,6 +13,7 @@ pub mod client;
 pub mod errno;
 pub mod fd;
 pub mod fdpass;
+pub mod privilege;
 pub mod process;
 pub mod seccomp;
 pub mod signals;

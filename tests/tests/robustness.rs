@@ -76,6 +76,8 @@ umount "$HELPER"
 mount --bind "$W/not-a-helper" "$HELPER" || exit 96
 r noexec as_user $U $AB $BT 4 127.0.0.1 80 tcp 2>"$W/noexec.err"
 echo "noexec_lines=$(grep -c '' "$W/noexec.err")"
+echo "noexec_could_not=$(grep -c 'could not run' "$W/noexec.err")"
+echo "noexec_warned=$(grep -c 'privileged binds will be refused with EACCES: the helper is not set-user-ID root' "$W/noexec.err")"
 umount "$HELPER"
 r restored as_user $U $AB $BT 4 127.0.0.1 80 tcp
 "#,
@@ -84,7 +86,11 @@ r restored as_user $U $AB $BT 4 127.0.0.1 80 tcp
         ("root_no_grant", "ok"),
         ("nosuid", "errno=13"),
         ("noexec", "errno=13"),
-        ("noexec_lines", "1"),
+        // The library's line for the bind, and the launcher's warning
+        // before it started the program; nothing else.
+        ("noexec_lines", "2"),
+        ("noexec_could_not", "1"),
+        ("noexec_warned", "1"),
         ("restored", "ok"),
     ]);
 }
