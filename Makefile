@@ -94,16 +94,19 @@ uninstall:
 test:
 	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory test-root; else $(MAKE) --no-print-directory test-user; fi
 
-test-root: test-deps lint unit e2e difftest
+test-root: test-deps lint unit e2e difftest package-test
 
 test-user: lint unit
 	@echo
 	@echo "!!!!! not root: ran the lints and the unit tests only (the end-to-end tests are listed as ignored)."
 	@echo "!!!!! The end-to-end and differential tests need root: sudo make test"
 
-# What the tests run: real programs, Debian's authbind to compare with.
+# What the tests run: real programs, Debian's authbind to compare with;
+# the package tools (make package-test: debhelper, lintian, rpm, systemd's
+# analyzer and the man pages it checks, YAML for the Ansible example).
 TEST_DEBS := make gcc libc6-dev ca-certificates authbind python3 curl iproute2 util-linux mount procps socat \
-	coreutils bash nodejs openjdk-17-jdk-headless golang-go busybox-static
+	coreutils bash nodejs openjdk-17-jdk-headless golang-go busybox-static \
+	debhelper dpkg-dev lintian rpm file systemd man-db passwd python3-yaml
 
 # Installs the packages of TEST_DEBS that are missing (root only),
 # saying which.
@@ -169,3 +172,6 @@ fmt:
 
 clean:
 	$(CARGO) clean
+
+# make deb, make rpm, make package-test
+include packaging/packaging.mk
