@@ -103,10 +103,10 @@ test-user: lint unit
 
 # What the tests run: real programs, Debian's authbind to compare with;
 # the package tools (make package-test: debhelper, lintian, rpm, systemd's
-# analyzer and the man pages it checks, YAML for the Ansible example).
+# analyzer and the man pages it checks, Ansible for its example).
 TEST_DEBS := make gcc libc6-dev ca-certificates authbind python3 curl iproute2 util-linux mount procps socat \
 	coreutils bash nodejs openjdk-17-jdk-headless golang-go busybox-static \
-	debhelper dpkg-dev lintian rpm file systemd man-db passwd python3-yaml
+	debhelper dpkg-dev lintian rpm file systemd man-db passwd ansible-core
 
 # Installs the packages of TEST_DEBS that are missing (root only),
 # saying which.

@@ -106,25 +106,35 @@ as_user() {
     setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "$@"
 }
 
-# serve NAME PORT RUNNER...: starts `RUNNER python3 -m http.server PORT`
-# on 127.0.0.1 (RUNNER: e.g. `as_user UID authbind`) and checks that curl
-# fetches a file from it, then stops it.
+# serves NAME URL WANT COMMAND...: starts COMMAND in the background and
+# checks that curl gets WANT from URL (tries for 20 s while it starts),
+# then stops it. COMMAND may be a function (then $pid is a subshell, the
+# server its child).
+serves() {
+    local name=$1 url=$2 want=$3 log got="" i pid
+    shift 3
+    log=$(mktemp /tmp/serves.XXXXXX)
+    "$@" >"$log" 2>&1 &
+    pid=$!
+    for i in $(seq 1 200); do
+        got=$(curl -gsS --max-time 2 "$url" 2>/dev/null) && [ "$got" = "$want" ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    pkill -TERM -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+    if [ "$got" = "$want" ]; then pass "$name"; else fail "$name" "fetched '$got'"; sed 's/^/     | /' "$log"; fi
+}
+
+# serve NAME PORT RUNNER...: `RUNNER python3 -m http.server PORT` on
+# 127.0.0.1 (RUNNER: e.g. `as_user UID authbind`) serves a file.
 serve() {
-    local name=$1 port=$2 www got="" i pid
+    local name=$1 port=$2 www
     shift 2
     www=$(mktemp -d /tmp/www.XXXXXX)
     echo "hello from $name" > "$www/hello.txt"
     chmod -R a+rX "$www"
-    "$@" python3 -m http.server "$port" --bind 127.0.0.1 --directory "$www" >"$www.log" 2>&1 &
-    pid=$!
-    for i in $(seq 1 100); do
-        got=$(curl -sS --max-time 2 "http://127.0.0.1:$port/hello.txt" 2>/dev/null) && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    # RUNNER may be a function: then $pid is a subshell, the server its child.
-    pkill -TERM -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-    if [ "$got" = "hello from $name" ]; then pass "$name"; else fail "$name" "fetched '$got'"; sed 's/^/     | /' "$www.log"; fi
+    serves "$name" "http://127.0.0.1:$port/hello.txt" "hello from $name" \
+        "$@" python3 -m http.server "$port" --bind 127.0.0.1 --directory "$www"
 }
 
 # refused NAME PORT RUNNER...: `RUNNER python3` binding 127.0.0.1:PORT
@@ -142,12 +152,13 @@ refused() {
 }
 
 # throwaway_inputs: sets IN to a folder (removed at exit) holding the .deb
-# under test as ours.deb and Debian's authbind as theirs.deb, for
-# in_throwaway_root.
+# under test as ours.deb, Debian's authbind as theirs.deb and the docs'
+# examples (docs/examples) as examples/, for in_throwaway_root.
 throwaway_inputs() {
     IN=$(mktemp -d /tmp/authbind-pkgtest.XXXXXX)
     trap 'rm -rf "$IN"' EXIT
     cp "$DEB_FILE" "$IN/ours.deb"
     cp "$(ls "$DEBS_DIR"/authbind_*.deb | head -n 1)" "$IN/theirs.deb"
+    cp -r "$(dirname "${BASH_SOURCE[0]}")/../../docs/examples" "$IN/examples"
     chmod -R a+rX "$IN"
 }
