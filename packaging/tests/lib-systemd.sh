@@ -31,6 +31,8 @@ in_systemd_root() {
         mount --rbind /sys "$R/sys"
         umount -R "$R/sys/fs/cgroup"
         mount -t cgroup2 cgroup2 "$R/sys/fs/cgroup"
+        # What systemd mounts at boot on a machine (not in a container).
+        mount -t bpf -o mode=0700 bpf "$R/sys/fs/bpf"
         mount -t tmpfs -o mode=0755 systemd-dev "$R/dev"
         for d in null zero full random urandom tty; do touch "$R/dev/$d"; mount --bind "/dev/$d" "$R/dev/$d"; done
         mkdir "$R/dev/pts" "$R/dev/shm"
