@@ -106,6 +106,22 @@ as_user() {
     setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "$@"
 }
 
+# stop_tree PID: SIGTERM to PID and all its descendants, SIGKILL after
+# 3 s to those left (a PID namespace's first process ignores SIGTERM, and
+# unshare ignores it while it waits), then reaps PID.
+descendants() {
+    local p
+    for p in $(pgrep -P "$1"); do descendants "$p"; echo "$p"; done
+}
+stop_tree() {
+    local pid=$1 all i
+    all="$(descendants "$pid") $pid"
+    kill -TERM $all 2>/dev/null || true
+    for i in $(seq 1 30); do kill -0 $all 2>/dev/null || break; sleep 0.1; done
+    kill -KILL $all 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
 # serves NAME URL WANT COMMAND...: starts COMMAND in the background and
 # checks that curl gets WANT from URL (tries for 20 s while it starts),
 # then stops it. COMMAND may be a function (then $pid is a subshell, the
@@ -121,7 +137,7 @@ serves() {
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
-    pkill -TERM -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+    stop_tree "$pid"
     if [ "$got" = "$want" ]; then pass "$name"; else fail "$name" "fetched '$got'"; sed 's/^/     | /' "$log"; fi
 }
 
@@ -135,6 +151,21 @@ serve() {
     chmod -R a+rX "$www"
     serves "$name" "http://127.0.0.1:$port/hello.txt" "hello from $name" \
         "$@" python3 -m http.server "$port" --bind 127.0.0.1 --directory "$www"
+}
+
+# in_cgroup DIR COMMAND...: COMMAND (a function too) in the cgroup DIR
+# (made if missing), from a subshell that moves there first.
+in_cgroup() {
+    mkdir -p "$1"
+    (echo "$BASHPID" > "$1/cgroup.procs" && shift && "$@")
+}
+
+# as_user_nnp UID COMMAND...: as_user, with no_new_privs (as a hardened
+# service or a container runs).
+as_user_nnp() {
+    local uid=$1
+    shift
+    setpriv --reuid="$uid" --regid="$uid" --clear-groups --no-new-privs env -i PATH=/usr/bin:/bin "$@"
 }
 
 # refused NAME PORT RUNNER...: `RUNNER python3` binding 127.0.0.1:PORT
@@ -151,14 +182,43 @@ refused() {
     fi
 }
 
+# at_exit COMMAND: runs COMMAND (eval) when the script exits, after those
+# registered before it.
+AT_EXIT=()
+at_exit() {
+    AT_EXIT+=("$1")
+    trap 'for c in "${AT_EXIT[@]}"; do eval "$c"; done' EXIT
+}
+
 # throwaway_inputs: sets IN to a folder (removed at exit) holding the .deb
 # under test as ours.deb, Debian's authbind as theirs.deb and the docs'
 # examples (docs/examples) as examples/, for in_throwaway_root.
 throwaway_inputs() {
     IN=$(mktemp -d /tmp/authbind-pkgtest.XXXXXX)
-    trap 'rm -rf "$IN"' EXIT
+    at_exit 'rm -rf "$IN"'
     cp "$DEB_FILE" "$IN/ours.deb"
     cp "$(ls "$DEBS_DIR"/authbind_*.deb | head -n 1)" "$IN/theirs.deb"
     cp -r "$(dirname "${BASH_SOURCE[0]}")/../../docs/examples" "$IN/examples"
     chmod -R a+rX "$IN"
+}
+
+# scratch_cgroup NAME: sets CG to a new cgroup2 folder of the machine
+# (never its root), removed at exit with everything below it, once its
+# processes are gone (kill the namespace that holds them first: a
+# throwaway root's processes die with it). Kernel mode is attached only
+# there.
+scratch_cgroup() {
+    local cg2
+    cg2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+    [ -n "$cg2" ] || { echo "FAIL no cgroup2 hierarchy is mounted"; exit 1; }
+    CG=$cg2/authbind-pkgtest-$1-$$
+    mkdir "$CG"
+    at_exit 'find "$CG" -depth -type d -exec rmdir {} + 2>/dev/null; [ ! -d "$CG" ] || { echo "FAIL the scratch cgroup $CG is left"; exit 1; }'
+}
+
+# has_authbindd: whether the .deb under test ships kernel mode (until it
+# is merged, the checks that need it fail, saying so).
+has_authbindd() {
+    # (grep -q would quit early: a SIGPIPE for dpkg-deb fails the pipe)
+    dpkg-deb -c "$DEB_FILE" | grep ' \./usr/sbin/authbindd$' >/dev/null
 }
