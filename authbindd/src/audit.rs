@@ -1,41 +1,67 @@
-//! One audit line per grant the programs report, in the helper's format
-//! (facility authpriv, ident `authbind`, key=value fields). Kept in this
-//! one module, with one function taking the fields, until the shared
-//! audit crate lands; switching to it changes only [`send`].
+//! One audit line per grant the programs report, through the shared
+//! `audit` crate (the helper's format and sender: facility authpriv,
+//! ident `authbind`, `RESULT=granted UID=… PID=… PROTO=… ADDR=… PORT=…
+//! RULE=… FILE=… BY=kernel`). User names are cached per uid until the
+//! next reload, so that a burst of binds does not read /etc/passwd each
+//! time.
 
 use crate::maps::layout::Event;
-use crate::syslog::{Severity, Syslog, AUTHPRIV};
-use model::PolicyFile;
+use audit::{Entry, Outcome, Proto, Severity};
+use model::{PolicyFile, Target};
+use std::collections::BTreeMap;
+use std::os::unix::ffi::OsStrExt;
 
-/// `tcp`, `udp`, or the protocol number.
-fn proto(e: &Event) -> String {
-    match e.protocol as i32 {
-        libc::IPPROTO_TCP => "tcp".into(),
-        libc::IPPROTO_UDP => "udp".into(),
-        libc::IPPROTO_SCTP => "sctp".into(),
-        n => n.to_string(),
+#[derive(Default)]
+pub struct Names {
+    cache: BTreeMap<u32, Option<String>>,
+}
+
+impl Names {
+    fn of(&mut self, uid: u32) -> Option<&str> {
+        self.cache
+            .entry(uid)
+            .or_insert_with(|| audit::user_name(uid))
+            .as_deref()
+    }
+
+    /// After a reload (the user database may have changed).
+    pub fn forget(&mut self) {
+        self.cache.clear();
     }
 }
 
-/// The fields of one grant.
-pub fn line(e: &Event) -> String {
-    let rule = e.rule.map_or("unknown", |r| r.folder());
-    let file = e
-        .file
-        .and_then(|name| PolicyFile::new(name, e.addr, e.port, e.uid))
-        .map_or_else(|| "unknown".to_string(), |f| f.to_string());
-    format!(
-        "RESULT=granted UID={} PID={} PROTO={} ADDR={} PORT={} RULE={rule} FILE={file}",
-        e.uid,
-        e.pid,
-        proto(e),
-        e.addr,
-        e.port
-    )
+/// The entry of one grant (`exe`: the process's executable, if it still runs).
+pub fn entry<'a>(e: &Event, target: &'a Target, user: Option<&'a str>, exe: Option<&'a [u8]>) -> Entry<'a> {
+    Entry {
+        result: Outcome::Granted,
+        uid: e.uid,
+        user,
+        pid: Some(e.pid),
+        exe,
+        proto: Some(Proto::of(e.protocol)),
+        target: Some(target),
+        rule: e.rule,
+        file: e.file.and_then(|name| PolicyFile::new(name, e.addr, e.port, e.uid)),
+        line: None,
+        reason: None,
+        errno: None,
+        suppressed: None,
+        by: "kernel",
+    }
 }
 
-pub fn send(log: &Syslog, e: &Event) {
-    log.send(AUTHPRIV, Severity::Info, "authbind", &line(e));
+pub fn send(names: &mut Names, e: &Event) {
+    let target = Target::new(e.addr, e.port);
+    // As the kernel names it; gone if the process already exited.
+    let exe = std::fs::read_link(format!("/proc/{}/exe", e.pid)).ok();
+    let user = names.of(e.uid).map(str::to_string);
+    let entry = entry(
+        e,
+        &target,
+        user.as_deref(),
+        exe.as_ref().map(|p| p.as_os_str().as_bytes()),
+    );
+    audit::send(&entry, Severity::Info, std::process::id());
 }
 
 #[cfg(test)]
@@ -56,10 +82,11 @@ mod tests {
             sock_type: libc::SOCK_STREAM as u32,
             protocol: libc::IPPROTO_TCP as u32,
         };
+        let t = Target::new(e.addr, e.port);
         assert_eq!(
-            line(&e),
-            "RESULT=granted UID=1500 PID=42 PROTO=tcp ADDR=127.0.0.1 PORT=636 RULE=byaddr \
-             FILE=byaddr/!127.0.0.1:636"
+            entry(&e, &t, Some("alice"), Some(b"/usr/bin/x")).to_string(),
+            "RESULT=granted UID=1500 USER=alice PID=42 EXE=/usr/bin/x PROTO=tcp ADDR=127.0.0.1 PORT=636 RULE=byaddr \
+             FILE=byaddr/!127.0.0.1:636 BY=kernel"
         );
         let u = Event {
             rule: Some(Rule::ByUid),
@@ -68,6 +95,9 @@ mod tests {
             port: 53,
             ..e
         };
-        assert!(line(&u).contains("PROTO=udp ADDR=127.0.0.1 PORT=53 RULE=byuid FILE=byuid/1500"));
+        let t = Target::new(u.addr, u.port);
+        assert!(entry(&u, &t, None, None)
+            .to_string()
+            .contains("PROTO=udp ADDR=127.0.0.1 PORT=53 RULE=byuid FILE=byuid/1500 BY=kernel"));
     }
 }

@@ -101,7 +101,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
     }
     drop(swapped);
     let mut events = Events::open(&dir)?;
-    let audit_log = say.syslog().map(|_| crate::syslog::Syslog::new());
+    let mut names = audit::Names::default();
 
     // When a reload is due: (first change seen, last change seen).
     let mut pending: Option<(Instant, Instant)> = None;
@@ -128,9 +128,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
 
         if events_ready {
             for e in events.drain() {
-                if let Some(log) = &audit_log {
-                    audit::send(log, &e);
-                }
+                audit::send(&mut names, &e);
             }
         }
         if sig_ready {
@@ -176,6 +174,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
                     ));
                     return Ok(());
                 }
+                names.forget();
                 if let Err(e) = reload(&cg, &dir, &say, &mut watch) {
                     say.error(&format!("reload failed, the previous policy stays in force: {e}"));
                 }

@@ -15,10 +15,6 @@ impl Say {
         }
     }
 
-    pub fn syslog(&self) -> Option<&Syslog> {
-        self.syslog.as_ref()
-    }
-
     fn say(&self, severity: Severity, message: &str) {
         // A closed stderr must not stop the daemon.
         let _ = writeln!(std::io::stderr(), "authbindd: {message}");

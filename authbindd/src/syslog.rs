@@ -1,10 +1,10 @@
-//! Datagrams to the system log (`/dev/log`), RFC 3164 style without a
-//! timestamp (the receiver stamps them), never blocking: a slow or absent
-//! syslog daemon loses lines, it never stalls kernel mode.
+//! The daemon's own messages to the system log (`/dev/log`, facility
+//! daemon, ident `authbindd`), in the form the `audit` crate uses for the
+//! grants (which go to authpriv as `authbind`), never blocking: a slow or
+//! absent syslog daemon loses lines, it never stalls kernel mode.
 
 use std::os::unix::net::UnixDatagram;
 
-pub const AUTHPRIV: u8 = 10;
 pub const DAEMON: u8 = 3;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,9 +46,9 @@ mod tests {
 
     #[test]
     fn priority_and_ident() {
-        let line = Syslog::format(AUTHPRIV, Severity::Info, "authbind", "RESULT=granted");
-        assert!(line.starts_with("<86>authbind["), "{line}");
-        assert!(line.ends_with("]: RESULT=granted"), "{line}");
+        let line = Syslog::format(DAEMON, Severity::Info, "authbindd", "reloaded");
+        assert!(line.starts_with("<30>authbindd["), "{line}");
+        assert!(line.ends_with("]: reloaded"), "{line}");
         assert!(Syslog::format(DAEMON, Severity::Err, "authbindd", "x").starts_with("<27>"));
     }
 }

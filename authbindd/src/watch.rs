@@ -4,6 +4,7 @@
 //! (tools replace them by renaming, so the folder is watched); and what
 //! makes it stop: its link pins being removed (`--detach`).
 
+use model::Rule;
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify, WatchDescriptor};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -44,9 +45,9 @@ impl Watch {
         let conf = PathBuf::from(buildcfg::CONFDIR);
         for dir in [
             conf.clone(),
-            conf.join(buildcfg::BYPORT),
-            conf.join(buildcfg::BYADDR),
-            conf.join(buildcfg::BYUID),
+            conf.join(Rule::ByPort.folder()),
+            conf.join(Rule::ByAddr.folder()),
+            conf.join(Rule::ByUid.folder()),
         ] {
             // A folder that is missing now is seen appearing in its parent.
             let _ = inotify.add_watch(&dir, policy_mask());

@@ -4,12 +4,6 @@
 
 include!(concat!(env!("OUT_DIR"), "/paths.rs"));
 
-/// Folder names below CONFDIR, relative: the helper opens CONFDIR once and
-/// resolves every policy file against that handle.
-pub const BYPORT: &str = "byport";
-pub const BYADDR: &str = "byaddr";
-pub const BYUID: &str = "byuid";
-
 /// Kernel mode: where a bpffs is expected (`authbindd` mounts one there
 /// when nothing is mounted) and the folder below it where `authbindd`
 /// pins its links and maps, one subfolder per cgroup it serves.

@@ -9,6 +9,7 @@ mod detect;
 mod kernel_mode;
 mod options;
 mod preload;
+mod warnings;
 
 use detect::{choose, Mechanism};
 use options::{parse, Force, Parsed};
@@ -35,7 +36,7 @@ fn main() {
             let _ = writeln!(std::io::stdout(), "authbind (rebuilt) {}", buildcfg::VERSION);
         }
         Parsed::Usage(msg) => {
-            let _ = write!(std::io::stderr(), "authbind: usage error: {msg}\n{USAGE}");
+            let _ = write!(std::io::stderr(), "authbind: {msg}\n{USAGE}");
             exit(255);
         }
         Parsed::Run { depth, force, program } => {
@@ -50,6 +51,7 @@ fn main() {
                     if debug {
                         say(format_args!("using the LD_PRELOAD library: {why}"));
                     }
+                    warnings::before_preload(depth, &program[0]);
                     preload::run(depth, &program[0], &program[1..])
                 }
                 Mechanism::Seccomp => {
