@@ -199,8 +199,14 @@ static __always_inline int allowed(const struct check *c, __u32 uid, __u32 gid)
 	return (mode & 0001) != 0;
 }
 
-static __always_inline __u32 run(const struct chain *ch, __u32 uid, __u32 gid)
+/* A global (not inlined) function: the verifier checks it once, with `ch`
+ * as memory of sizeof(struct chain), instead of at each of its call sites
+ * (a third of the reload time otherwise). */
+__attribute__((noinline)) __u32 run(const struct chain *ch, __u32 uid, __u32 gid)
 {
+	/* A global function's pointer may be NULL as far as it knows. */
+	if (!ch)
+		return END_REFUSE;
 	__u32 n = ch->n;
 
 	for (__u32 i = 0; i < MAX_CHECKS; i++) {

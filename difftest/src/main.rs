@@ -1,11 +1,15 @@
 //! `authbind-difftest --ours HELPER [--theirs HELPER] [--cases N] [--seed S]`
+//! `authbind-difftest --kernel AUTHBINDD --ours HELPER [--cases N] [--seed S]`
 //!
 //! Must run as root inside its own mount and network namespaces
 //! (`unshare --mount --net --fork`): it mounts a scratch tmpfs over the
 //! configuration folder, allows non-local binds, then for each case writes
 //! a random tree, picks a request, and runs Debian's helper and ours on it
 //! as an unprivileged user. Their exit codes must be equal, every time.
+//! With `--kernel`, our helper's decision is compared with an actual bind
+//! under kernel mode instead (see kernel.rs).
 
+mod kernel;
 mod lines;
 mod names;
 mod request;
@@ -21,6 +25,7 @@ const CONFDIR: &str = "/etc/authbind";
 struct Options {
     ours: String,
     theirs: String,
+    kernel: Option<String>,
     cases: u64,
     seed: u64,
 }
@@ -29,6 +34,7 @@ fn options() -> Result<Options, String> {
     let mut o = Options {
         ours: String::new(),
         theirs: "/usr/lib/authbind/helper".into(),
+        kernel: None,
         cases: 5000,
         seed: 0,
     };
@@ -39,6 +45,7 @@ fn options() -> Result<Options, String> {
         match a.as_str() {
             "--ours" => o.ours = value()?,
             "--theirs" => o.theirs = value()?,
+            "--kernel" => o.kernel = Some(value()?),
             "--cases" => o.cases = value()?.parse().map_err(|e| format!("--cases: {e}"))?,
             "--seed" => seed = Some(value()?.parse().map_err(|e| format!("--seed: {e}"))?),
             _ => return Err(format!("unknown argument {a}")),
@@ -56,7 +63,7 @@ fn options() -> Result<Options, String> {
     Ok(o)
 }
 
-fn sh(cmd: &str) -> Result<(), String> {
+pub(crate) fn sh(cmd: &str) -> Result<(), String> {
     let ok = Command::new("sh")
         .arg("-c")
         .arg(cmd)
@@ -91,6 +98,9 @@ fn main() {
     if let Err(e) = sandbox() {
         eprintln!("authbind-difftest: sandbox: {e}");
         exit(2);
+    }
+    if let Some(authbindd) = &o.kernel {
+        exit(kernel_mode(&o, authbindd));
     }
     println!(
         "difftest: seed={} cases={} ours={} theirs={}",
@@ -135,4 +145,92 @@ fn main() {
     println!("difftest: exit codes seen (code: count): {histogram:?}; granted {granted}");
     println!("difftest: {} passed, {failed} failed", o.cases - failed);
     exit(if failed == 0 { 0 } else { 1 });
+}
+
+/// `--kernel`: our helper's decision against a bind under kernel mode.
+/// Returns the exit status.
+fn kernel_mode(o: &Options, authbindd: &str) -> i32 {
+    let k = match kernel::Kernel::setup(authbindd) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("authbind-difftest: kernel mode: {e}");
+            return 2;
+        }
+    };
+    println!(
+        "difftest --kernel: seed={} cases={} helper={} authbindd={} cgroup={}",
+        o.seed,
+        o.cases,
+        o.ours,
+        authbindd,
+        k.cgroup().display()
+    );
+    let mut rng = rng::Rng::new(o.seed);
+    let (mut privileged, mut granted, mut failed, mut done) = (0u64, 0u64, 0u64, 0u64);
+    let mut tree_no = 0u64;
+    'trees: while done < o.cases {
+        // One tree for both users: a reload costs more than a bind.
+        let first = request::random(&mut rng);
+        let tree = tree::random(&mut rng, &first);
+        if let Err(e) = tree::write(Path::new(CONFDIR), &tree)
+            .map_err(|e| format!("writing tree {tree_no}: {e}"))
+            .and_then(|()| k.reload())
+        {
+            eprintln!("authbind-difftest: {e} (seed {})", o.seed);
+            return 2;
+        }
+        tree_no += 1;
+        for uid in request::USERS {
+            if done >= o.cases {
+                break 'trees;
+            }
+            let req = request::Request { uid, ..first };
+            let case = done;
+            done += 1;
+            let args = request::classic_args(&req);
+            let run = k
+                .helper(&o.ours, &args, &req)
+                .map_err(|e| format!("helper: {e}"))
+                .and_then(|helper| Ok((helper, k.bind(&req)?)));
+            let (helper, bound) = match run {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("authbind-difftest: case {case} (seed {}): {e}", o.seed);
+                    return 2;
+                }
+            };
+            // Below 1024 the kernel refuses with EACCES unless kernel mode grants.
+            let want = if req.port >= 1024 || helper == 0 {
+                "ok"
+            } else {
+                "errno=13"
+            };
+            if req.port < 1024 {
+                privileged += 1;
+                granted += u64::from(helper == 0);
+            }
+            if bound != want {
+                failed += 1;
+                println!(
+                    "MISMATCH case {case} (seed {}): uid={} addr={} port={}: helper exit {helper}, bind under kernel mode: {bound} (expected {want})\n{}",
+                    o.seed,
+                    req.uid,
+                    req.addr,
+                    req.port,
+                    tree::describe(&tree)
+                );
+                if failed >= 20 {
+                    println!("difftest --kernel: stopping after 20 mismatches");
+                    break 'trees;
+                }
+            }
+        }
+    }
+    println!(
+        "difftest --kernel: {tree_no} trees, {done} binds: {privileged} privileged ({granted} granted by the helper, {} refused), {} unprivileged",
+        privileged - granted,
+        done - privileged
+    );
+    println!("difftest --kernel: {} agreed, {failed} disagreed", done - failed);
+    i32::from(failed != 0)
 }

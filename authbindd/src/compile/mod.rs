@@ -31,6 +31,7 @@ use model::{Address, Family, FileName, Rule};
 use names::{byaddr_request, flag_paths, PORTS};
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::fd::OwnedFd;
+use std::rc::Rc;
 use walk::{Terminal, Walker};
 
 /// The most checks one chain may hold in the maps (`MAX_CHECKS` in the
@@ -127,20 +128,20 @@ fn prefix_matches(net: &[u8], len: u8, addr: &[u8]) -> bool {
 }
 
 struct Compiler<'a> {
-    confdir: &'a Inode,
+    confdir: Rc<Inode>,
     walker: Walker<'a>,
 }
 
 impl Compiler<'_> {
     /// The chain of one flag file (`byport/80`).
     fn name(&mut self, file: FileName, path: &str) -> Chain {
-        let walk = self.walker.walk(self.confdir, path.as_bytes());
+        let walk = self.walker.walk(&self.confdir, path.as_bytes());
         let mut checks = walk.checks;
         let chain = match walk.terminal {
             Terminal::Absent => Chain::new(checks, End::Continue),
             Terminal::Failed => Chain::refuse(),
             Terminal::Found(inode) => {
-                checks.insert(inode.check(self.walker.notes));
+                checks.insert(self.walker.check(&inode));
                 Chain::new(checks, End::Grant(file))
             }
         };
@@ -149,13 +150,13 @@ impl Compiler<'_> {
 
     /// The chain of a name that is not in `folder`.
     fn folder(&mut self, folder: &str) -> Chain {
-        let walk = self.walker.walk(self.confdir, folder.as_bytes());
+        let walk = self.walker.walk(&self.confdir, folder.as_bytes());
         let mut checks = walk.checks;
         let chain = match walk.terminal {
             Terminal::Absent => Chain::new(checks, End::Continue),
             Terminal::Failed => Chain::refuse(),
             Terminal::Found(inode) if inode.kind() == Kind::Dir => {
-                checks.insert(inode.check(self.walker.notes));
+                checks.insert(self.walker.check(&inode));
                 Chain::new(checks, End::Continue)
             }
             // A file where the folder should be: ENOTDIR.
@@ -191,7 +192,7 @@ impl Compiler<'_> {
 
     /// The requests that have a byaddr name of their own.
     fn byaddr_requests(&mut self) -> BTreeSet<(Address, u16)> {
-        let walk = self.walker.walk(self.confdir, b"byaddr");
+        let walk = self.walker.walk(&self.confdir, b"byaddr");
         let Terminal::Found(dir) = walk.terminal else {
             return BTreeSet::new();
         };
@@ -236,12 +237,8 @@ pub fn compile(confdir: &str) -> Compiled {
     };
     watches.add(&conf);
     let mut c = Compiler {
-        confdir: &conf,
-        walker: Walker {
-            root: &root,
-            notes: &mut notes,
-            watches: &mut watches,
-        },
+        confdir: Rc::new(conf),
+        walker: Walker::new(Rc::new(root), &mut notes, &mut watches),
     };
     let folders = [c.folder("byport"), c.folder("byaddr")];
     let mut byport = BTreeMap::new();
@@ -267,7 +264,7 @@ pub fn compile(confdir: &str) -> Compiled {
     // (the checks of these walks mean nothing: root opens byuid files).
     for f in &byuid_files {
         let path = format!("byuid/{}{}", if f.bang { "!" } else { "" }, f.uid);
-        let _ = c.walker.walk(c.confdir, path.as_bytes());
+        let _ = c.walker.walk(&c.confdir, path.as_bytes());
     }
     let byuid4 = byuid::trie(&byuid_files, Family::V4);
     let byuid6 = byuid::trie(&byuid_files, Family::V6);

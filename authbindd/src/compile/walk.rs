@@ -9,7 +9,8 @@ use super::check::Check;
 use super::inode::{Inode, Kind};
 use super::{Notes, Watches};
 use model::Errno;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::rc::Rc;
 
 /// Linux's limit on the symlinks one lookup follows (MAXSYMLINKS).
 const MAX_SYMLINKS: u32 = 40;
@@ -17,7 +18,7 @@ const MAX_SYMLINKS: u32 = 40;
 pub enum Terminal {
     /// ENOENT somewhere: authbind goes on to its next name.
     Absent,
-    Found(Inode),
+    Found(Rc<Inode>),
     /// ENOTDIR, ELOOP…: authbind refuses.
     Failed,
 }
@@ -27,11 +28,18 @@ pub struct Walk {
     pub terminal: Terminal,
 }
 
-/// What a walk starts from and where it records what it saw.
+type Id = (u64, u64);
+
+/// What a walk starts from and where it records what it saw. One walker
+/// serves one compile, which reads one snapshot of the tree: lookups and
+/// checks are remembered (the 1023 byport names share their folder's).
 pub struct Walker<'a> {
-    pub root: &'a Inode,
+    pub root: Rc<Inode>,
     pub notes: &'a mut Notes,
     pub watches: &'a mut Watches,
+    checks: HashMap<Id, Check>,
+    /// (folder, name) → the entry, `None` when absent.
+    lookups: HashMap<(Id, Vec<u8>), Option<Rc<Inode>>>,
 }
 
 /// A path's components; a trailing slash becomes a trailing `.`, which
@@ -49,30 +57,65 @@ fn components(path: &[u8]) -> VecDeque<Vec<u8>> {
     parts
 }
 
-impl Walker<'_> {
+impl<'a> Walker<'a> {
+    pub fn new(root: Rc<Inode>, notes: &'a mut Notes, watches: &'a mut Watches) -> Walker<'a> {
+        Walker {
+            root,
+            notes,
+            watches,
+            checks: HashMap::new(),
+            lookups: HashMap::new(),
+        }
+    }
+
+    /// The check `faccessat` makes on `inode` (see [`Inode::check`]).
+    pub fn check(&mut self, inode: &Inode) -> Check {
+        if let Some(c) = self.checks.get(&inode.id()) {
+            return *c;
+        }
+        let c = inode.check(self.notes);
+        self.checks.insert(inode.id(), c);
+        self.watches.add(inode);
+        c
+    }
+
+    fn lookup(&mut self, dir: &Inode, name: &[u8]) -> Result<Option<Rc<Inode>>, Errno> {
+        let key = (dir.id(), name.to_vec());
+        if let Some(found) = self.lookups.get(&key) {
+            return Ok(found.clone());
+        }
+        let found = match dir.lookup(name) {
+            Ok(i) => Some(Rc::new(i)),
+            Err(Errno::ENOENT) => None,
+            Err(e) => return Err(e),
+        };
+        self.lookups.insert(key, found.clone());
+        Ok(found)
+    }
+
     /// Walks `path` (relative, or absolute from `/`) from `start`.
-    pub fn walk(&mut self, start: &Inode, path: &[u8]) -> Walk {
+    pub fn walk(&mut self, start: &Rc<Inode>, path: &[u8]) -> Walk {
         let mut checks = BTreeSet::new();
         let terminal = self.walk_into(start, path, &mut checks);
         Walk { checks, terminal }
     }
 
-    fn walk_into(&mut self, start: &Inode, path: &[u8], checks: &mut BTreeSet<Check>) -> Terminal {
-        let from = if path.starts_with(b"/") { self.root } else { start };
-        let mut cur = match from.try_clone() {
-            Ok(i) => i,
-            Err(_) => return Terminal::Failed,
+    fn walk_into(&mut self, start: &Rc<Inode>, path: &[u8], checks: &mut BTreeSet<Check>) -> Terminal {
+        let mut cur = if path.starts_with(b"/") {
+            self.root.clone()
+        } else {
+            start.clone()
         };
         let mut pending = components(path);
         let mut followed = 0;
         while let Some(name) = pending.pop_front() {
             // may_lookup: search permission on the folder, before the name
             // is even looked at.
-            checks.insert(cur.check(self.notes));
-            self.watches.add(&cur);
-            let next = match cur.lookup(&name) {
-                Ok(i) => i,
-                Err(Errno::ENOENT) => return Terminal::Absent,
+            let search = self.check(&cur);
+            checks.insert(search);
+            let next = match self.lookup(&cur, &name) {
+                Ok(Some(i)) => i,
+                Ok(None) => return Terminal::Absent,
                 Err(_) => return Terminal::Failed,
             };
             if next.kind() == Kind::Symlink {
@@ -88,10 +131,7 @@ impl Walker<'_> {
                     return Terminal::Absent;
                 }
                 if target.starts_with(b"/") {
-                    cur = match self.root.try_clone() {
-                        Ok(i) => i,
-                        Err(_) => return Terminal::Failed,
-                    };
+                    cur = self.root.clone();
                 }
                 for part in components(&target).into_iter().rev() {
                     pending.push_front(part);
