@@ -3,13 +3,14 @@
 //! ident `authbind`, `RESULT=granted UID=… PID=… PROTO=… ADDR=… PORT=…
 //! RULE=… FILE=… BY=kernel`). User names are cached per uid until the
 //! next reload, so that a burst of binds does not read /etc/passwd each
-//! time.
+//! time. The PID is the kernel's (initial PID namespace) and the process
+//! has usually exited when the line is written, so no EXE is given: a
+//! /proc lookup could name another process.
 
 use crate::maps::layout::Event;
 use audit::{Entry, Outcome, Proto, Severity};
 use model::{PolicyFile, Target};
 use std::collections::BTreeMap;
-use std::os::unix::ffi::OsStrExt;
 
 #[derive(Default)]
 pub struct Names {
@@ -30,14 +31,14 @@ impl Names {
     }
 }
 
-/// The entry of one grant (`exe`: the process's executable, if it still runs).
-pub fn entry<'a>(e: &Event, target: &'a Target, user: Option<&'a str>, exe: Option<&'a [u8]>) -> Entry<'a> {
+/// The entry of one grant.
+pub fn entry<'a>(e: &Event, target: &'a Target, user: Option<&'a str>) -> Entry<'a> {
     Entry {
         result: Outcome::Granted,
         uid: e.uid,
         user,
         pid: Some(e.pid),
-        exe,
+        exe: None,
         proto: Some(Proto::of(e.protocol)),
         target: Some(target),
         rule: e.rule,
@@ -52,15 +53,8 @@ pub fn entry<'a>(e: &Event, target: &'a Target, user: Option<&'a str>, exe: Opti
 
 pub fn send(names: &mut Names, e: &Event) {
     let target = Target::new(e.addr, e.port);
-    // As the kernel names it; gone if the process already exited.
-    let exe = std::fs::read_link(format!("/proc/{}/exe", e.pid)).ok();
     let user = names.of(e.uid).map(str::to_string);
-    let entry = entry(
-        e,
-        &target,
-        user.as_deref(),
-        exe.as_ref().map(|p| p.as_os_str().as_bytes()),
-    );
+    let entry = entry(e, &target, user.as_deref());
     audit::send(&entry, Severity::Info, std::process::id());
 }
 
@@ -84,8 +78,8 @@ mod tests {
         };
         let t = Target::new(e.addr, e.port);
         assert_eq!(
-            entry(&e, &t, Some("alice"), Some(b"/usr/bin/x")).to_string(),
-            "RESULT=granted UID=1500 USER=alice PID=42 EXE=/usr/bin/x PROTO=tcp ADDR=127.0.0.1 PORT=636 RULE=byaddr \
+            entry(&e, &t, Some("alice")).to_string(),
+            "RESULT=granted UID=1500 USER=alice PID=42 PROTO=tcp ADDR=127.0.0.1 PORT=636 RULE=byaddr \
              FILE=byaddr/!127.0.0.1:636 BY=kernel"
         );
         let u = Event {
@@ -96,7 +90,7 @@ mod tests {
             ..e
         };
         let t = Target::new(u.addr, u.port);
-        assert!(entry(&u, &t, None, None)
+        assert!(entry(&u, &t, None)
             .to_string()
             .contains("PROTO=udp ADDR=127.0.0.1 PORT=53 RULE=byuid FILE=byuid/1500 BY=kernel"));
     }

@@ -1,7 +1,8 @@
 //! What makes the daemon reload: inotify on the configuration folder and
 //! its three folders, on every other folder and file a compiled decision
 //! depends on (symlink targets), and on /etc for `passwd` and `group`
-//! (tools replace them by renaming, so the folder is watched); and what
+//! (tools replace them by renaming, so the folder is watched, and the
+//! files too, for edits in place); and what
 //! makes it stop: its link pins being removed (`--detach`).
 
 use model::Rule;
@@ -62,6 +63,9 @@ impl Watch {
                     | AddWatchFlags::IN_DELETE,
             )
             .ok();
+        for file in USER_DB {
+            let _ = inotify.add_watch(Path::new("/etc").join(file).as_path(), policy_mask());
+        }
         let pins = inotify
             .add_watch(
                 pin_dir,

@@ -24,6 +24,17 @@ impl Install {
         install
     }
 
+    /// `$P/sbin/authbindd` (kernel mode); panics when it is not installed.
+    pub fn authbindd(&self) -> PathBuf {
+        let path = self.prefix.join("sbin/authbindd");
+        assert!(
+            path.is_file(),
+            "{} is missing (did `make install PREFIX=...` run?)",
+            path.display()
+        );
+        path
+    }
+
     pub fn prefix(&self) -> &Path {
         &self.prefix
     }
