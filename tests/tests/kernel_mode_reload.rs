@@ -4,7 +4,7 @@
 //! decided by the policy before a switch or the one after it, never by a
 //! mixture of the two.
 
-use authbind_e2e::{ready, Kernel, Policy, USER};
+use authbind_e2e::{ready, Kernel, Policy};
 use std::time::Duration;
 
 /// `flips WANT CMD…`: runs CMD until it prints WANT, for at most a second;
