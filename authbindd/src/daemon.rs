@@ -22,6 +22,9 @@ use std::time::{Duration, Instant};
 
 const QUIET: Duration = Duration::from_millis(50);
 const AT_MOST: Duration = Duration::from_millis(300);
+/// The programs never wake the daemon (a wakeup would cost every granted
+/// bind an IPI): it reads the ring this often.
+const READ_EVERY: Duration = Duration::from_millis(100);
 
 fn describe(s: &Swapped) -> String {
     let how = |i: Installed| match i {
@@ -106,30 +109,28 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
     // When a reload is due: (first change seen, last change seen).
     let mut pending: Option<(Instant, Instant)> = None;
     loop {
-        let timeout = match pending {
-            None => PollTimeout::NONE,
+        let wait = match pending {
+            None => READ_EVERY,
             Some((first, last)) => {
                 let due = (last + QUIET).min(first + AT_MOST);
-                let left = due.saturating_duration_since(Instant::now());
-                PollTimeout::from(left.as_millis().min(10_000) as u16)
+                due.saturating_duration_since(Instant::now()).min(READ_EVERY)
             }
         };
+        let timeout = PollTimeout::from(wait.as_millis() as u16);
         let mut fds = [
             PollFd::new(signal_fd.as_fd(), PollFlags::POLLIN),
             PollFd::new(watch.fd(), PollFlags::POLLIN),
-            PollFd::new(events.fd(), PollFlags::POLLIN),
         ];
         match poll(&mut fds, timeout) {
             Ok(_) | Err(nix::errno::Errno::EINTR) => {}
             Err(e) => return Err(Error::sys("poll", model::Errno(e as i32))),
         }
         let ready = |i: usize| fds[i].revents().is_some_and(|r| !r.is_empty());
-        let (sig_ready, watch_ready, events_ready) = (ready(0), ready(1), ready(2));
+        let (sig_ready, watch_ready) = (ready(0), ready(1));
 
-        if events_ready {
-            for e in events.drain() {
-                audit::send(&mut names, &e);
-            }
+        // Never woken by the ring: read it each time round.
+        for e in events.drain() {
+            audit::send(&mut names, &e);
         }
         if sig_ready {
             while let Ok(Some(info)) = signal_fd.read_signal() {

@@ -1,7 +1,7 @@
 //! `authbindd --check`: what a compile of the tree would load, in words,
 //! and what kernel mode cannot express exactly.
 
-use crate::compile::check::{Check, ACL, DIR, NOEXEC};
+use crate::compile::check::{Check, ACL, DIR, MEMBERS, NOEXEC};
 use crate::compile::{Chain, Compiled, End, FileState};
 use model::PolicyFile;
 use std::fmt::Write as _;
@@ -19,6 +19,9 @@ fn check(k: &Check) -> String {
     }
     if k.flags & ACL != 0 {
         s.push_str(" acl");
+    }
+    if k.flags & MEMBERS != 0 {
+        s.push_str(" members");
     }
     s
 }

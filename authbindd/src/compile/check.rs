@@ -13,6 +13,9 @@ pub const NOEXEC: u16 = 2;
 /// its owner is judged exactly (by the owner bits, as the ACL's owner
 /// entry is), everyone else is refused (the safe direction).
 pub const ACL: u16 = 4;
+/// Some user of the database is a member of its group (else the program
+/// skips the membership lookup: the answer would be no).
+pub const MEMBERS: u16 = 8;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Check {
@@ -24,6 +27,11 @@ pub struct Check {
 }
 
 impl Check {
+    /// Everyone passes it, root or not, whatever their groups.
+    pub fn always_passes(&self) -> bool {
+        self.flags & (NOEXEC | ACL) == 0 && self.mode & 0o111 == 0o111
+    }
+
     /// May real user `uid`, real group `gid`, member (by the database) of
     /// the groups `member` says yes to, pass this check? (The program's
     /// `allowed`, for the tests.)
@@ -44,7 +52,7 @@ impl Check {
         if self.flags & ACL != 0 {
             return false;
         }
-        if gid == self.group || member(self.group) {
+        if gid == self.group || (self.flags & MEMBERS != 0 && member(self.group)) {
             return mode & 0o010 != 0;
         }
         mode & 0o001 != 0
@@ -72,8 +80,8 @@ mod tests {
         assert!(check(1000, 1000, 0o100, 0).allows(1000, 5, none));
         // A group member by the owner's group bits, not the others'.
         assert!(!check(0, 50, 0o701, 0).allows(1000, 50, none));
-        assert!(!check(0, 50, 0o701, 0).allows(1000, 7, |g| g == 50));
-        assert!(check(0, 50, 0o010, 0).allows(1000, 7, |g| g == 50));
+        assert!(!check(0, 50, 0o701, MEMBERS).allows(1000, 7, |g| g == 50));
+        assert!(check(0, 50, 0o010, MEMBERS).allows(1000, 7, |g| g == 50));
         // Everyone else by the other bits.
         assert!(check(0, 50, 0o001, 0).allows(1000, 7, none));
         assert!(!check(0, 50, 0o770, 0).allows(1000, 7, none));

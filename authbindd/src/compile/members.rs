@@ -21,6 +21,10 @@ pub fn members(groups_named: &BTreeSet<u32>) -> BTreeSet<(u32, u32)> {
         first.entry(user.uid).or_insert(user);
     }
     for (uid, user) in first {
+        // Root is judged by root's rule, never by its groups.
+        if uid == 0 {
+            continue;
+        }
         for gid in syscalls::userdb::group_list(&user.name, user.gid) {
             if groups_named.contains(&gid) {
                 out.insert((uid, gid));
@@ -35,9 +39,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn root_is_in_its_group_and_unnamed_groups_are_left_out() {
+    fn root_is_left_out_and_so_are_unnamed_groups() {
         let m = members(&[0].into());
-        assert!(m.contains(&(0, 0)));
+        assert!(!m.contains(&(0, 0)));
         assert!(m.iter().all(|&(_, g)| g == 0));
         assert!(members(&BTreeSet::new()).is_empty());
     }

@@ -212,6 +212,21 @@ impl Compiler<'_> {
     }
 }
 
+/// Flags the checks whose group has database members.
+fn mark_members(chain: Chain, with_members: &BTreeSet<u32>) -> Chain {
+    let checks = chain
+        .checks
+        .into_iter()
+        .map(|mut k| {
+            if with_members.contains(&k.group) {
+                k.flags |= check::MEMBERS;
+            }
+            k
+        })
+        .collect();
+    Chain::new(checks, chain.end)
+}
+
 /// Compiles the tree at `confdir`.
 pub fn compile(confdir: &str) -> Compiled {
     let mut notes = Notes::default();
@@ -274,12 +289,18 @@ pub fn compile(confdir: &str) -> Compiled {
         .chain(byaddr.values())
         .flat_map(|ch| ch.checks.iter().map(|k| k.group))
         .collect();
+    let members = members::members(&groups_named);
+    let with_members: BTreeSet<u32> = members.iter().map(|&(_, g)| g).collect();
+    let mark = |c: Chain| mark_members(c, &with_members);
+    let folders = folders.map(mark);
+    let byport = byport.into_iter().map(|(k, c)| (k, mark(c))).collect();
+    let byaddr = byaddr.into_iter().map(|(k, c)| (k, mark(c))).collect();
     Compiled {
         confdir: confdir.to_string(),
         byport,
         byaddr,
         folders,
-        members: members::members(&groups_named),
+        members,
         byuid_files,
         byuid4,
         byuid6,

@@ -7,7 +7,6 @@ use super::load::{EVENTS, LOST, REFUSALS};
 use crate::error::Error;
 use aya::maps::{Map, MapData, PerCpuArray, PerCpuHashMap, RingBuf};
 use std::collections::BTreeMap;
-use std::os::fd::{AsFd, BorrowedFd};
 use std::path::Path;
 
 fn open(dir: &Path, file: &str) -> Result<Map, Error> {
@@ -25,11 +24,6 @@ impl Events {
     pub fn open(pins: &Path) -> Result<Events, Error> {
         let ring = RingBuf::try_from(open(pins, EVENTS.1)?).map_err(|e| Error::aya("events", &e))?;
         Ok(Events { ring })
-    }
-
-    /// Readable when a record is waiting.
-    pub fn fd(&self) -> BorrowedFd<'_> {
-        self.ring.as_fd()
     }
 
     /// Every record waiting now (malformed ones are skipped).
