@@ -25,6 +25,9 @@ const AT_MOST: Duration = Duration::from_millis(300);
 /// The programs never wake the daemon (a wakeup would cost every granted
 /// bind an IPI): it reads the ring this often.
 const READ_EVERY: Duration = Duration::from_millis(100);
+/// Audit lines written per turn of the loop (some 10 ms of work): a flood
+/// of grants delays neither a reload nor a signal.
+const LINES_PER_TURN: usize = 1000;
 
 fn describe(s: &Swapped) -> String {
     let how = |i: Installed| match i {
@@ -108,8 +111,10 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
 
     // When a reload is due: (first change seen, last change seen).
     let mut pending: Option<(Instant, Instant)> = None;
+    let mut backlog = false;
     loop {
         let wait = match pending {
+            _ if backlog => Duration::ZERO,
             None => READ_EVERY,
             Some((first, last)) => {
                 let due = (last + QUIET).min(first + AT_MOST);
@@ -128,10 +133,6 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
         let ready = |i: usize| fds[i].revents().is_some_and(|r| !r.is_empty());
         let (sig_ready, watch_ready) = (ready(0), ready(1));
 
-        // Never woken by the ring: read it each time round.
-        for e in events.drain() {
-            audit::send(&mut names, &e);
-        }
         if sig_ready {
             while let Ok(Some(info)) = signal_fd.read_signal() {
                 match Signal::try_from(info.ssi_signo as i32) {
@@ -180,6 +181,13 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
                     say.error(&format!("reload failed, the previous policy stays in force: {e}"));
                 }
             }
+        }
+        // Never woken by the ring: read some of it each time round, after
+        // the signals and the reloads.
+        let (lines, more) = events.drain(LINES_PER_TURN);
+        backlog = more;
+        for e in lines {
+            audit::send(&mut names, &e);
         }
     }
 }

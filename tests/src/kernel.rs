@@ -10,8 +10,9 @@
 //!   `$KL` kbindloop (tests/c/);
 //! - `kd_start [ARGS…]`: mounts a private bpffs on /sys/fs/bpf (unless
 //!   `KD_NO_BPFFS=1`), starts `$KD --cgroup $CG ARGS…` in the background
-//!   (pid in `$KDPID`, stderr appended to `$W/kd.err`) and waits until
-//!   `--status` says it is attached (status 1 if it never is);
+//!   (pid in `$KDPID`, stderr appended to `$W/kd.err`) and waits until it
+//!   says it serves and `--status` says it is attached (status 1 if it
+//!   never does);
 //! - `kd_stop`: SIGTERM and wait (the grants stay attached);
 //! - `in_cg CMD…`: runs CMD, as root, from a process in `$CG`;
 //! - `cg_user UID CMD…`: runs CMD as UID in `$CG`, without authbind, under
@@ -40,10 +41,16 @@ kd_start() {
     if [ "${KD_NO_BPFFS:-}" != 1 ] && ! mountpoint -q /sys/fs/bpf; then
         mount -t bpf authbind-e2e-bpf /sys/fs/bpf || return 1
     fi
+    local i served
+    served=$(grep -c '^authbindd: serving' "$W/kd.err" 2>/dev/null)
     "$KD" --cgroup "$CG" "$@" 2>>"$W/kd.err" & KDPID=$!
-    local i
-    for i in $(seq 1 200); do
-        "$KD" --status --cgroup "$CG" >/dev/null 2>&1 && return 0
+    # Attached (pins left by an earlier daemon count only once this one
+    # has taken them over and said so).
+    for i in $(seq 1 400); do
+        if [ "$(grep -c '^authbindd: serving' "$W/kd.err")" -gt "${served:-0}" ] &&
+            "$KD" --status --cgroup "$CG" >/dev/null 2>&1; then
+            return 0
+        fi
         kill -0 "$KDPID" 2>/dev/null || return 1
         sleep 0.05
     done

@@ -7,8 +7,8 @@
 use authbind_e2e::{ready, Kernel, Policy};
 use std::time::Duration;
 
-/// `flips WANT CMD…`: runs CMD until it prints WANT, for at most a second;
-/// prints the milliseconds it took, or `never`.
+/// `flips WANT CMD…`: runs CMD until it prints WANT, for at most
+/// `$LIMIT_MS` (1000) ms; prints the milliseconds it took, or `never`.
 const FLIPS: &str = r#"
 flips() {
     local want=$1 start now; shift
@@ -16,7 +16,7 @@ flips() {
     while :; do
         [ "$("$@")" = "$want" ] && { now=$(date +%s%N); echo $(( (now - start) / 1000000 )); return 0; }
         now=$(date +%s%N)
-        [ $(( (now - start) / 1000000 )) -gt 1000 ] && { echo never; return 1; }
+        [ $(( (now - start) / 1000000 )) -gt "${LIMIT_MS:-1000}" ] && { echo never; return 1; }
         sleep 0.01
     done
 }
@@ -92,6 +92,10 @@ cat "$W/kd.err" >&2
 /// - port 81 is granted in both, in O by byuid (byport/81 absent) and in
 ///   N by byport/81 (byuid without 81): only a mixture of O's byport with
 ///   N's byuid could refuse it.
+///
+/// Each switch must take effect (within 10 s: the loop keeps a CPU busy,
+/// and the one-second promise is the previous test's, on a machine that is
+/// not); how many took more than a second is printed.
 #[test]
 #[ignore = "needs root: make e2e"]
 fn every_bind_under_load_is_decided_by_the_old_or_the_new_policy() {
@@ -115,15 +119,21 @@ b() {{ cg_user $U $BT 4 127.0.0.2 "$1" tcp; }}
 echo "o80=$(b 80) o81=$(b 81)" | tr ' ' '\n'
 bg_cg_user $U $KL 127.0.0.1 80 81 "$W/stop" > "$W/loop.out"
 loop=$BGPID
-slow=0
+slow=0 never=0
+settle() {{
+    local ms
+    ms=$(LIMIT_MS=10000 flips "$@")
+    if [ "$ms" = never ]; then never=$((never + 1)); elif [ "$ms" -gt 1000 ]; then slow=$((slow + 1)); fi
+}}
 for i in $(seq 1 50); do
-    switch N; [ "$(flips ok b 80)" = never ] && slow=$((slow + 1))
+    switch N; settle ok b 80
     sleep 0.05
-    switch O; [ "$(flips errno=13 b 80)" = never ] && slow=$((slow + 1))
+    switch O; settle errno=13 b 80
     sleep 0.05
 done
 touch "$W/stop"; wait $loop
 echo "slow=$slow"
+echo "never=$never"
 tr ' ' '\n' < "$W/loop.out"
 echo "reloads=$(grep -c 'reloaded' "$W/kd.err")"
 kd_stop
@@ -134,7 +144,7 @@ kd_stop
     out.expect(&[
         ("o80", "errno=13"),
         ("o81", "ok"),
-        ("slow", "0"),
+        ("never", "0"),
         ("a_other", "0"),
         ("b_other", "0"),
         // Port 81 is granted by both policies: a refusal is a mixture.
@@ -148,9 +158,11 @@ kd_stop
     out.ensure(n("b_ok") >= 1000, "the loop made too few binds to say anything");
     out.ensure(n("reloads") >= 100, "fewer reloads than switches");
     eprintln!(
-        "{test}: {} binds during {} reloads: port 80 {} granted, {} refused; port 81 {} granted, {} refused",
+        "{test}: {} binds during {} reloads ({} of 100 switches took more than a second): port 80 {} granted, \
+         {} refused; port 81 {} granted, {} refused",
         n("total"),
         n("reloads"),
+        n("slow"),
         n("a_ok"),
         n("a_eacces"),
         n("b_ok"),

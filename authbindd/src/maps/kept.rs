@@ -26,15 +26,19 @@ impl Events {
         Ok(Events { ring })
     }
 
-    /// Every record waiting now (malformed ones are skipped).
-    pub fn drain(&mut self) -> Vec<Event> {
+    /// Up to `limit` of the records waiting now (malformed ones are
+    /// skipped), and whether more are waiting.
+    pub fn drain(&mut self, limit: usize) -> (Vec<Event>, bool) {
         let mut out = Vec::new();
-        while let Some(item) = self.ring.next() {
+        while out.len() < limit {
+            let Some(item) = self.ring.next() else {
+                return (out, false);
+            };
             if let Some(e) = Event::parse(&item) {
                 out.push(e);
             }
         }
-        out
+        (out, true)
     }
 }
 
