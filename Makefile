@@ -124,7 +124,7 @@ test-user: lint unit
 
 # What the tests run: real programs, Debian's authbind to compare with.
 TEST_DEBS := make gcc libc6-dev ca-certificates authbind python3 curl iproute2 util-linux mount procps socat \
-	coreutils bash nodejs openjdk-17-jdk-headless golang-go busybox-static $(BPF_DEBS) bpftool
+	coreutils bash nodejs openjdk-17-jdk-headless golang-go busybox-static $(BPF_DEBS) bpftool acl
 
 # Installs the packages of TEST_DEBS that are missing (root only),
 # saying which.

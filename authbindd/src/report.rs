@@ -69,6 +69,7 @@ pub fn report(c: &Compiled) -> String {
                 stopped.as_ref().map(|w| format!(" ({w})")).unwrap_or_default()
             ),
             FileState::Refused(why) => format!("refuses: {why}"),
+            FileState::Unexpressible(why) => format!("refused by kernel mode: it {why}"),
         };
         let _ = writeln!(s, "  {name}: {state}");
     }

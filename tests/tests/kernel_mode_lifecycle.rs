@@ -119,6 +119,10 @@ echo "user_says=$(grep -c 'must be run as root' "$W/user.err")"
 echo "reload_says=$(grep -c 'not attached' "$W/reload.err")"
 "$KD" --frobnicate 2>/dev/null; echo "usage_rc=$?"
 echo "attached_after=$(attached bind4)"
+# No cgroup2 mounted (here, in this mount namespace only).
+umount -l "$(findmnt -n -t cgroup2 -o TARGET | head -1)"
+"$KD" 2>"$W/nocg2.err"; echo "nocg2_rc=$?"
+echo "nocg2_says=$(grep -c 'no cgroup2 file system is mounted' "$W/nocg2.err")"
 cat "$W"/*.err >&2
 "#,
     );
@@ -134,6 +138,8 @@ cat "$W"/*.err >&2
         ("reload_says", "1"),
         ("usage_rc", "2"),
         ("attached_after", "0"),
+        ("nocg2_rc", "1"),
+        ("nocg2_says", "1"),
     ]);
 }
 
@@ -179,6 +185,45 @@ echo "pins=$(ls /sys/fs/bpf | grep -c authbind)"
         ("attached", "0"),
         ("pins", "0"),
     ]);
+}
+
+/// A POSIX ACL is not in the maps: kernel mode judges only the file's
+/// owner by it and refuses everyone else (the safe direction), and says
+/// so; the helper, which the shim asks when the kernel refuses, still
+/// grants by the ACL.
+#[test]
+#[ignore = "needs root: make e2e"]
+fn acls_are_refused_by_kernel_mode_and_left_to_the_helper() {
+    let test = "kernel_acl";
+    let install = ready(test);
+    let k = Kernel::new(test);
+    let sandbox = k.sandbox(&install, test);
+    let out = k.run(
+        sandbox,
+        r#"
+touch /etc/authbind/byport/80 && chmod 0000 /etc/authbind/byport/80
+setfacl -m u:$U:x /etc/authbind/byport/80 || echo "setfacl=failed"
+kd_start || echo "kd_start=failed"
+"$KD" --check > "$W/check"
+echo "check_says=$(grep -c 'has POSIX ACL entries' "$W/check")"
+r kernel cg_user $U $BT 4 127.0.0.1 80 tcp
+r helper in_cg setpriv --reuid=$U --regid=$U --clear-groups env -i PATH=/usr/bin:/bin $AB $BT 4 127.0.0.1 80 tcp
+r other in_cg setpriv --reuid=$O --regid=$O --clear-groups env -i PATH=/usr/bin:/bin $AB $BT 4 127.0.0.1 80 tcp
+cat "$W/check" >&2
+kd_stop
+"#,
+    );
+    let eacces = format!("errno={EACCES}");
+    out.expect(&[
+        ("check_says", "1"),
+        ("kernel", eacces.as_str()),
+        ("helper", "ok"),
+        ("other", eacces.as_str()),
+    ]);
+    out.ensure(
+        out.value("setfacl").is_none() && out.value("kd_start").is_none(),
+        "setup failed",
+    );
 }
 
 /// With kernel mode covering it, `authbind` runs a static Go program

@@ -12,6 +12,14 @@ use policy::{analyze, for_each_chunk, LineRule, OpenError, PolicyFs, ReadEnd};
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
+/// The most rules kernel mode takes from one byuid file (each may become
+/// up to 256 trie entries); a file with more is compiled as refusing all
+/// (the helper, which reads it per request, still grants through it).
+const MAX_RULES_PER_FILE: usize = 65_536;
+
+/// The most byuid folder entries looked at (those past it are refused).
+const MAX_ENTRIES: usize = 1 << 20;
+
 /// What became of one byuid file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FileState {
@@ -19,6 +27,9 @@ pub enum FileState {
     Read { chunks: u32, stopped: Option<String> },
     /// The helper refuses every request of this file's ports.
     Refused(String),
+    /// Kernel mode cannot express it and refuses its ports (the helper
+    /// may grant them).
+    Unexpressible(String),
 }
 
 pub struct ByuidFile {
@@ -82,6 +93,14 @@ pub fn read(conf: &mut grant::ConfDir, uid: u32, bang: bool) -> ByuidFile {
             model::MAX_BYUID_BYTES
         )),
     };
+    if file.v4.len() + file.v6.len() > MAX_RULES_PER_FILE {
+        file.v4.clear();
+        file.v6.clear();
+        file.state = FileState::Unexpressible(format!(
+            "has more than {MAX_RULES_PER_FILE} rules: kernel mode refuses what it would grant"
+        ));
+        return file;
+    }
     file.state = FileState::Read { chunks, stopped };
     file
 }
@@ -96,7 +115,7 @@ pub fn read_all(conf: &mut grant::ConfDir, confdir: &str, notes: &mut Notes) -> 
         Err(_) => return Vec::new(),
     };
     let mut owners = Vec::new();
-    for entry in entries.flatten() {
+    for entry in entries.flatten().take(MAX_ENTRIES) {
         use std::os::unix::ffi::OsStrExt;
         if let Some(owner) = byuid_owner(entry.file_name().as_bytes()) {
             owners.push(owner);
@@ -105,6 +124,11 @@ pub fn read_all(conf: &mut grant::ConfDir, confdir: &str, notes: &mut Notes) -> 
     owners.sort_unstable();
     let files: Vec<ByuidFile> = owners.into_iter().map(|(uid, bang)| read(conf, uid, bang)).collect();
     for f in &files {
+        if let FileState::Refused(why) = &f.state {
+            if why.contains("more than") {
+                notes.unexpressible(format!("byuid/{}{} {why}", if f.bang { "!" } else { "" }, f.uid));
+            }
+        }
         if let FileState::Read { stopped: Some(why), .. } = &f.state {
             notes.unexpressible(format!(
                 "byuid/{}{}: {why}; compiled from the lines read",

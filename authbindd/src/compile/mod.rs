@@ -38,6 +38,10 @@ use walk::{Terminal, Walker};
 /// program); a longer one is compiled as a refusal.
 pub const MAX_CHECKS: usize = 16;
 
+/// The most entries of the byaddr folder read (a bound on the work and
+/// the maps); a larger folder makes every byaddr lookup a refusal.
+const MAX_BYADDR_ENTRIES: usize = 1 << 20;
+
 /// What the compiler could not express exactly, and how it resolved it
 /// (always so that kernel mode grants nothing the helper would refuse).
 #[derive(Default, Debug)]
@@ -190,25 +194,31 @@ impl Compiler<'_> {
         self.bounded(chain, &format!("{} {addr} port {port}", rule.folder()))
     }
 
-    /// The requests that have a byaddr name of their own.
-    fn byaddr_requests(&mut self) -> BTreeSet<(Address, u16)> {
+    /// The requests that have a byaddr name of their own; `None` when the
+    /// folder cannot be listed completely (then no byaddr name can be
+    /// taken for absent: the caller refuses whatever reaches byaddr).
+    fn byaddr_requests(&mut self) -> Option<BTreeSet<(Address, u16)>> {
         let walk = self.walker.walk(&self.confdir, b"byaddr");
         let Terminal::Found(dir) = walk.terminal else {
-            return BTreeSet::new();
+            // No folder (every name absent) or a file (ENOTDIR): the
+            // folder's chain says it all.
+            return Some(BTreeSet::new());
         };
-        let Ok(mut listing) = nix::dir::Dir::openat(
-            dir.fd(),
-            ".",
-            nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_CLOEXEC,
-            nix::sys::stat::Mode::empty(),
-        ) else {
-            return BTreeSet::new();
-        };
-        listing
-            .iter()
-            .flatten()
-            .filter_map(|e| byaddr_request(e.file_name().to_bytes()))
-            .collect()
+        if dir.kind() != Kind::Dir {
+            return Some(BTreeSet::new());
+        }
+        let flags = nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_CLOEXEC;
+        let mut listing = nix::dir::Dir::openat(dir.fd(), ".", flags, nix::sys::stat::Mode::empty()).ok()?;
+        let mut out = BTreeSet::new();
+        for (n, entry) in listing.iter().enumerate() {
+            if n >= MAX_BYADDR_ENTRIES {
+                return None;
+            }
+            if let Some(request) = byaddr_request(entry.ok()?.file_name().to_bytes()) {
+                out.insert(request);
+            }
+        }
+        Some(out)
     }
 }
 
@@ -255,7 +265,7 @@ pub fn compile(confdir: &str) -> Compiled {
         confdir: Rc::new(conf),
         walker: Walker::new(Rc::new(root), &mut notes, &mut watches),
     };
-    let folders = [c.folder("byport"), c.folder("byaddr")];
+    let mut folders = [c.folder("byport"), c.folder("byaddr")];
     let mut byport = BTreeMap::new();
     for port in PORTS {
         // Any address: byport names do not depend on it.
@@ -265,10 +275,21 @@ pub fn compile(confdir: &str) -> Compiled {
         }
     }
     let mut byaddr = BTreeMap::new();
-    for (addr, port) in c.byaddr_requests() {
-        let chain = c.names(addr, port, Rule::ByAddr);
-        if chain != folders[1] {
-            byaddr.insert((addr, port), chain);
+    match c.byaddr_requests() {
+        Some(requests) => {
+            for (addr, port) in requests {
+                let chain = c.names(addr, port, Rule::ByAddr);
+                if chain != folders[1] {
+                    byaddr.insert((addr, port), chain);
+                }
+            }
+        }
+        None => {
+            c.walker.notes.unexpressible(format!(
+                "the byaddr folder could not be read completely (or has over {MAX_BYADDR_ENTRIES} entries): \
+                 every request that reaches byaddr is refused"
+            ));
+            folders[1] = Chain::refuse();
         }
     }
     let byuid_files = match grant::ConfDir::open_at(confdir) {
