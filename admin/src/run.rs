@@ -1,0 +1,25 @@
+//! One invocation: parse, run the command, hand back the exit status.
+
+use crate::cli::{parse, Command, USAGE};
+use crate::error::Result;
+use crate::who::UserDb;
+use std::io::Write;
+
+pub fn run(argv: &[String], out: &mut dyn Write) -> Result<i32> {
+    let inv = parse(argv, buildcfg::CONFDIR)?;
+    let confdir = inv.confdir.as_str();
+    match inv.command {
+        Command::Help => {
+            out.write_all(USAGE.as_bytes())?;
+            Ok(0)
+        }
+        Command::Version => {
+            writeln!(out, "authbind-policy {}", env!("CARGO_PKG_VERSION"))?;
+            Ok(0)
+        }
+        Command::Explain { user, udp, target } => {
+            crate::explain_cmd::run(confdir, &UserDb::system(), user.as_deref(), udp, &target, out)
+        }
+        _ => Err(crate::error::AdminError::usage("not yet")),
+    }
+}
