@@ -57,7 +57,7 @@ $(PATHS_STAMP): FORCE
 
 $(BUILD_STAMP): $(PATHS_STAMP) $(SOURCES)
 	@$(AS_BUILDER) sh -c 'command -v $(CARGO)' >/dev/null || { echo "cargo not found: run 'make' as the user who has Rust, then 'sudo make install' with the same settings" >&2; exit 1; }
-	$(AS_BUILDER) $(CARGO) build --release --locked -p authbind-shim -p authbind-launcher
+	$(AS_BUILDER) $(CARGO) build --release --locked -p authbind-shim -p authbind-launcher -p authbind-policy
 	@# The helper is linked statically: exec'ing it skips the dynamic loader
 	@# (about 0.3 ms of every privileged bind) and no LD_* variable can
 	@# reach a setuid process that has no loader at all.
@@ -79,6 +79,10 @@ install: $(BUILD_STAMP)
 	sed -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' man/authbind.1 > $(DESTDIR)$(MANDIR)/man1/authbind.1
 	sed -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' man/authbind-helper.8 > $(DESTDIR)$(MANDIR)/man8/authbind-helper.8
 	chmod 0644 $(DESTDIR)$(MANDIR)/man1/authbind.1 $(DESTDIR)$(MANDIR)/man8/authbind-helper.8
+	@# The administration tool (never setuid: users run `explain` as themselves).
+	install -m 0755 $(REL)/authbind-policy $(DESTDIR)$(BINDIR)/authbind-policy
+	sed -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' man/authbind-policy.8 > $(DESTDIR)$(MANDIR)/man8/authbind-policy.8
+	chmod 0644 $(DESTDIR)$(MANDIR)/man8/authbind-policy.8
 
 install-confdir:
 	install -d -m 0755 $(DESTDIR)$(CONFDIR) $(DESTDIR)$(CONFDIR)/byport $(DESTDIR)$(CONFDIR)/byaddr $(DESTDIR)$(CONFDIR)/byuid
@@ -86,6 +90,7 @@ install-confdir:
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/authbind $(DESTDIR)$(LIBDIR)/libauthbind.so.1 $(DESTDIR)$(LIBDIR)/helper
 	rm -f $(DESTDIR)$(MANDIR)/man1/authbind.1 $(DESTDIR)$(MANDIR)/man8/authbind-helper.8
+	rm -f $(DESTDIR)$(BINDIR)/authbind-policy $(DESTDIR)$(MANDIR)/man8/authbind-policy.8
 	-rmdir $(DESTDIR)$(LIBDIR)
 
 test: unit e2e difftest
@@ -104,7 +109,7 @@ e2e-install:
 # Real programs as an unprivileged user in fresh network and mount
 # namespaces. They skip loudly when not run as root.
 e2e: e2e-install
-	AUTHBIND_E2E_PREFIX=$(E2E_PREFIX) $(CARGO) test --locked --no-fail-fast -p authbind-e2e -- --test-threads=2
+	AUTHBIND_E2E_PREFIX=$(E2E_PREFIX) $(CARGO) test --locked --no-fail-fast -p authbind-e2e -- --include-ignored --test-threads=2
 
 # Debian's helper against ours on random trees (`make difftest CASES=200000 SEED=1`).
 CASES ?= 5000
@@ -115,6 +120,7 @@ difftest: e2e-install
 	  $(CARGO) build --locked --release -p authbind-difftest && \
 	  unshare --mount --net --fork $(CARGO_TARGET_DIR)/release/authbind-difftest \
 	    --ours $(E2E_PREFIX)/lib/authbind/helper --theirs /usr/lib/authbind/helper \
+	    --policy-tool $(E2E_PREFIX)/bin/authbind-policy \
 	    --cases $(CASES) $(if $(SEED),--seed $(SEED)); \
 	fi
 

@@ -5,16 +5,24 @@
 //! changes and writes them.
 #![forbid(unsafe_code)]
 
+pub mod apply;
 pub mod cli;
+pub mod declared;
+pub mod doc;
 pub mod error;
 pub mod explain;
 pub mod explain_cmd;
+pub mod export;
 pub mod inventory;
+pub mod lines;
+pub mod manifest;
 pub mod mode;
 pub mod names;
 pub mod oracle;
 pub mod run;
 pub mod sim;
 pub mod spec;
+pub mod view;
 pub mod walk;
 pub mod who;
+pub mod write;

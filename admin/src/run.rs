@@ -20,6 +20,10 @@ pub fn run(argv: &[String], out: &mut dyn Write) -> Result<i32> {
         Command::Explain { user, udp, target } => {
             crate::explain_cmd::run(confdir, &UserDb::system(), user.as_deref(), udp, &target, out)
         }
+        Command::Apply { file, dry_run, prune } => {
+            crate::apply::run(confdir, &UserDb::system(), &file, dry_run, prune, out)
+        }
+        Command::Export => crate::export::run(confdir, &UserDb::system(), out),
         _ => Err(crate::error::AdminError::usage("not yet")),
     }
 }
