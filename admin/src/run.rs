@@ -23,6 +23,13 @@ pub fn run(argv: &[String], out: &mut dyn Write) -> Result<i32> {
         Command::Apply { file, dry_run, prune } => {
             crate::apply::run(confdir, &UserDb::system(), &file, dry_run, prune, out)
         }
+        Command::Grant {
+            revoke,
+            who,
+            ports,
+            addrs,
+            dry_run,
+        } => crate::grant_cmd::run(confdir, &UserDb::system(), revoke, &who, &ports, &addrs, dry_run, out),
         Command::Export => crate::export::run(confdir, &UserDb::system(), out),
         _ => Err(crate::error::AdminError::usage("not yet")),
     }
