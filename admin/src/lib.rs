@@ -18,6 +18,7 @@ pub mod export;
 pub mod grant_cmd;
 pub mod inventory;
 pub mod lines;
+pub mod list;
 pub mod manifest;
 pub mod mode;
 pub mod names;
