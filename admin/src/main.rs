@@ -3,10 +3,16 @@
 use std::io::Write;
 
 fn main() {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let status = match admin::run::run(&argv, &mut out) {
+    let argv: Result<Vec<String>, _> = std::env::args_os().skip(1).map(|a| a.into_string()).collect();
+    let ran = match argv {
+        Ok(argv) => admin::run::run(&argv, &mut out),
+        Err(bad) => Err(admin::error::AdminError::usage(format!(
+            "argument {bad:?} is not UTF-8"
+        ))),
+    };
+    let status = match ran {
         Ok(status) => status,
         Err(e) => {
             let _ = out.flush();

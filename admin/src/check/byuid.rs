@@ -218,6 +218,7 @@ fn lines(inv: &Inventory, db: &UserDb, rel: &str, uid: u32, high: bool, data: &[
     };
     let who = db.who_uid(uid);
     let mut last_long = 0;
+    let mut last_nul = 0;
     let mut any_grant = false;
     let mut wildcard = false;
     let _ = for_each_chunk(std::io::Cursor::new(data), |n, chunk| {
@@ -231,7 +232,8 @@ fn lines(inv: &Inventory, db: &UserDb, rel: &str, uid: u32, high: bool, data: &[
                 "split it into lines of their own",
             ));
         }
-        if chunk.contains(&0) {
+        if chunk.contains(&0) && last_nul != n {
+            last_nul = n;
             out.push(finding(
                 Level::Warning,
                 rel,

@@ -252,16 +252,17 @@ fn effect(db: &UserDb, rel: &str, m: &Meta, port: u16, what: &str, out: &mut Vec
                 "give it a group that exists",
             ));
         }
-        if !sensitive.is_empty() {
+        let members = db.members(m.gid).len();
+        if !sensitive.is_empty() && members > 0 {
             out.push(finding(
                 Level::Warning,
                 rel,
                 None,
                 format!(
-                    "sensitive port {} granted to every member of group {} ({} users)",
+                    "sensitive port {} granted to every member of group {} ({members} user{})",
                     words(&sensitive),
                     db.group_label(m.gid),
-                    db.members(m.gid).len()
+                    if members == 1 { "" } else { "s" }
                 ),
                 "grant it to the one user that needs it",
             ));
