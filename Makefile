@@ -44,7 +44,7 @@ PATHS_STAMP := $(CARGO_TARGET_DIR)/paths.stamp
 BUILD_STAMP := $(CARGO_TARGET_DIR)/build.stamp
 SOURCES := $(shell find . \( -path ./target -o -path ./fuzz \) -prune -o \( -name '*.rs' -o -name Cargo.toml -o -name Cargo.lock \) -print 2>/dev/null)
 
-.PHONY: all build install install-confdir uninstall test unit e2e-install e2e difftest bench fuzz clippy fmt clean FORCE
+.PHONY: all build install install-confdir uninstall test test-root test-user test-deps lint fmt-check unit e2e-install e2e difftest bench fuzz clippy fmt clean FORCE
 
 all: build
 build: $(BUILD_STAMP)
@@ -67,7 +67,7 @@ $(BUILD_STAMP): $(PATHS_STAMP) $(SOURCES)
 install: $(BUILD_STAMP)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(REL)/authbind $(DESTDIR)$(BINDIR)/authbind
-	install -m 0644 $(REL)/libauthbind.so $(DESTDIR)$(LIBDIR)/libauthbind.so.1
+	install -m 0644 $(REL)/libauthbind_shim.so $(DESTDIR)$(LIBDIR)/libauthbind.so.1
 	@if [ "$$(id -u)" = 0 ]; then \
 	  echo "install -o root -g root -m 4755 $(REL)/helper $(DESTDIR)$(LIBDIR)/helper"; \
 	  install -o root -g root -m 4755 $(REL)/helper $(DESTDIR)$(LIBDIR)/helper; \
@@ -93,10 +93,43 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/authbind-policy $(DESTDIR)$(MANDIR)/man8/authbind-policy.8
 	-rmdir $(DESTDIR)$(LIBDIR)
 
-test: unit e2e difftest
+# As root: everything (installing the Debian packages the tests need
+# when they are missing). As a user: the lints and the unit tests, and the
+# command for the rest.
+test:
+	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory test-root; else $(MAKE) --no-print-directory test-user; fi
 
+test-root: test-deps lint unit e2e difftest
+
+test-user: lint unit
+	@echo
+	@echo "!!!!! not root: ran the lints and the unit tests only (the end-to-end tests are listed as ignored)."
+	@echo "!!!!! The end-to-end and differential tests need root: sudo make test"
+
+# What the tests run: real programs, Debian's authbind to compare with.
+TEST_DEBS := make gcc libc6-dev ca-certificates authbind python3 curl iproute2 util-linux mount procps socat \
+	coreutils bash nodejs openjdk-17-jdk-headless golang-go busybox-static
+
+# Installs the packages of TEST_DEBS that are missing (root only),
+# saying which.
+test-deps:
+	@missing=""; for p in $(TEST_DEBS); do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "== installing the Debian packages the tests need:$$missing"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+lint: fmt-check clippy
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+# Root-only end-to-end tests are #[ignore]d: here they are listed, not run.
 unit:
-	$(CARGO) test --locked --workspace --exclude authbind-e2e --exclude authbind-bench --exclude authbind-difftest
+	$(CARGO) test --locked --workspace --exclude authbind-bench --exclude authbind-difftest
 
 # A private installation for the end-to-end tests, the differential test
 # and the benchmark: its own target dir, paths baked for it, the real
@@ -107,7 +140,7 @@ e2e-install:
 	chmod -R a+rX $(E2E_PREFIX)
 
 # Real programs as an unprivileged user in fresh network and mount
-# namespaces. They skip loudly when not run as root.
+# namespaces. They need root, and fail without it.
 e2e: e2e-install
 	AUTHBIND_E2E_PREFIX=$(E2E_PREFIX) $(CARGO) test --locked --no-fail-fast -p authbind-e2e -- --include-ignored --test-threads=2
 

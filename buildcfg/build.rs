@@ -31,7 +31,8 @@ fn main() {
          pub const HELPER_PATH: &str = {helper:?};\n\
          pub const HELPER_PATH_C: &[u8] = &{helper_c:?};\n\
          pub const SHIM_PATH: &str = {shim:?};\n\
-         pub const VERSION: &str = {version:?};\n",
+         pub const VERSION: &str = {version:?};\n\
+         pub const RUNDIR: &str = \"/run/authbind\";\n",
         helper = format!("{libdir}/helper"),
         helper_c = format!("{libdir}/helper\0").into_bytes().as_slice(),
         shim = format!("{libdir}/libauthbind.so.1"),

@@ -42,12 +42,14 @@ const PRIV_PORT: u16 = 80;
 const HIGH_PORT: u16 = 40080;
 
 /// Sets up the sandbox, then runs "$@" as the unprivileged user.
-/// $1 = policy folder, $2 = uid, $3 = port granted; the command follows.
+/// $1 = policy folder, $2 = uid, $3 = port granted, $4 = 1 for a syslog
+/// receiver on a private /dev/log (socat, to /dev/null), 0 for none
+/// (/dev/log, if any, is /dev/null then); the command follows.
 const SANDBOX_SH: &str = r#"
 set -e
 PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
-confdir=$1 uid=$2 port=$3
-shift 3
+confdir=$1 uid=$2 port=$3 devlog=$4
+shift 4
 ip link set lo up
 mount --make-rprivate /
 [ -d "$confdir" ] || mkdir -p "$confdir"
@@ -56,7 +58,21 @@ mkdir "$confdir/byport" "$confdir/byaddr" "$confdir/byuid"
 touch "$confdir/byport/$port"
 chown "$uid" "$confdir/byport/$port"
 chmod 500 "$confdir/byport/$port"
-exec setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "$@"
+mkdir -p /run/authbind && mount -t tmpfs -o mode=0700 tmpfs /run/authbind
+if [ "$devlog" = 0 ]; then
+    [ -e /dev/log ] && mount --bind /dev/null /dev/log
+    exec setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "$@"
+fi
+real=$(mktemp -d); mount --rbind /dev "$real"
+mount -t tmpfs -o mode=0755 tmpfs /dev
+for d in null zero full random urandom tty; do touch "/dev/$d"; mount --bind "$real/$d" "/dev/$d"; done
+socat -u UNIX-RECV:/dev/log,mode=666 OPEN:/dev/null & receiver=$!
+for i in $(seq 1 100); do [ -S /dev/log ] && break; sleep 0.02; done
+set +e
+setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "$@"
+rc=$?
+kill $receiver
+exit $rc
 "#;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -73,6 +89,8 @@ struct Row {
     tag: &'static str,
     label: String,
     who: Who,
+    /// A syslog receiver listens on /dev/log (the helper's audit lines).
+    devlog: bool,
     port: u16,
     mem_mib: u64,
     iterations: u32,
@@ -282,15 +300,24 @@ fn build_bindloop() -> Result<Built, String> {
 }
 
 /// The command that runs `[launcher] bindloop ARGS`, in the sandbox as the
-/// unprivileged user when `sandbox`, else directly as ourselves.
-fn command(sandbox: bool, confdir: &str, launcher: Option<&Path>, bindloop: &Path, args: &[String]) -> Command {
+/// unprivileged user when `sandbox` (with a listening /dev/log when
+/// `devlog`), else directly as ourselves.
+fn command(
+    sandbox: bool,
+    devlog: bool,
+    confdir: &str,
+    launcher: Option<&Path>,
+    bindloop: &Path,
+    args: &[String],
+) -> Command {
     let mut cmd;
     if sandbox {
         cmd = Command::new("unshare");
         cmd.args(["--mount", "--net", "--fork", "sh", "-c", SANDBOX_SH, "sh"])
             .arg(confdir)
             .arg(SANDBOX_UID.to_string())
-            .arg(PRIV_PORT.to_string());
+            .arg(PRIV_PORT.to_string())
+            .arg(if devlog { "1" } else { "0" });
         if let Some(l) = launcher {
             cmd.arg(l);
         }
@@ -419,6 +446,7 @@ fn main() -> ExitCode {
                     tag,
                     label: format!("{who_s}, getppid() instead of bind"),
                     who,
+                    devlog: false,
                     port,
                     mem_mib: 0,
                     iterations,
@@ -441,6 +469,7 @@ fn main() -> ExitCode {
                 tag,
                 label: format!("{who_s}, port {port}{size}"),
                 who,
+                devlog: false,
                 port,
                 mem_mib: if big { big_mib } else { 0 },
                 iterations,
@@ -453,12 +482,30 @@ fn main() -> ExitCode {
             }
         })
         .collect();
+    // (c) again, with a syslog receiver on /dev/log: what the audit log costs.
+    let logged = Row {
+        tag: "l",
+        label: format!("ours, port {PRIV_PORT}, small, /dev/log listening"),
+        who: Who::Ours,
+        devlog: true,
+        port: PRIV_PORT,
+        mem_mib: 0,
+        iterations: 600,
+        max_ms: 1000,
+        warmup: 2,
+        skip: (!have("socat")).then(|| "socat not installed".to_string()),
+        runs: Vec::new(),
+        rss_mib: None,
+        error: None,
+    };
+    rows.push(logged);
     for r in rows.iter_mut() {
-        r.skip = match r.who {
+        let no_socat = r.skip.take();
+        r.skip = no_socat.or(match r.who {
             Who::Native => None,
             Who::Ours | Who::OursSeccomp => ours_skip.clone(),
             Who::Debian => debian_skip.clone(),
-        };
+        });
         if r.skip.is_none() && r.port != 0 && r.port < 1024 {
             r.skip = priv_skip.clone();
         }
@@ -512,6 +559,7 @@ fn main() -> ExitCode {
     if sandbox {
         let out = command(
             true,
+            false,
             &confdir,
             None,
             &bindloop,
@@ -589,6 +637,7 @@ fn main() -> ExitCode {
             }
             let mut cmd = command(
                 sandbox,
+                r.devlog,
                 &confdir,
                 launcher_for(r.who).as_deref(),
                 &program_for(r.who),
@@ -643,6 +692,7 @@ fn main() -> ExitCode {
             }
             let out = command(
                 sandbox,
+                r.devlog,
                 &confdir,
                 launcher_for(r.who).as_deref(),
                 &program_for(r.who),
@@ -736,6 +786,7 @@ fn main() -> ExitCode {
         ("supervisor / shim, small process".to_string(), "h", "c"),
         (format!("seccomp, {gib} / small"), "i", "h"),
         ("non-bind system call under the filter".to_string(), "k", "j"),
+        ("audit log: /dev/log listening / not".to_string(), "l", "c"),
     ];
     let lines = lines.map(|(what, num, den)| (what, format!("({num})/({den})"), ratio(m(num), m(den))));
     for (what, which, value) in lines {

@@ -4,12 +4,6 @@
 
 include!(concat!(env!("OUT_DIR"), "/paths.rs"));
 
-/// Folder names below CONFDIR, relative: the helper opens CONFDIR once and
-/// resolves every policy file against that handle.
-pub const BYPORT: &str = "byport";
-pub const BYADDR: &str = "byaddr";
-pub const BYUID: &str = "byuid";
-
 #[cfg(test)]
 mod tests {
     use super::*;

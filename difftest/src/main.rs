@@ -84,7 +84,10 @@ fn sandbox() -> Result<(), String> {
     sh("mount --make-rprivate /")?;
     sh(&format!(
         "mkdir -p {CONFDIR} && mount -t tmpfs -o mode=755 tmpfs {CONFDIR}"
-    ))
+    ))?;
+    // Our helper's refusal counts and audit lines stay in here.
+    sh("mkdir -p /run/authbind && mount -t tmpfs -o mode=0700 tmpfs /run/authbind")?;
+    sh("if [ -e /dev/log ]; then mount --bind /dev/null /dev/log; fi")
 }
 
 fn main() {

@@ -42,7 +42,16 @@ pub fn settle<F: PolicyFs>(
             errno,
         };
     }
-    Verdict::of_decision(decision, bind_target(socket, target))
+    let bound = bind_target(socket, target);
+    if bound == Err(Errno::EACCES) && !syscalls::process::may_bind_privileged() {
+        // Granted, but we are not the root we should be.
+        return Verdict {
+            outcome: Outcome::NoPrivilege,
+            decision: Some(decision),
+            errno: Errno::EACCES,
+        };
+    }
+    Verdict::of_decision(decision, bound)
 }
 
 /// The socket must be an Internet socket of the target's family (and of

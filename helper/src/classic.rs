@@ -8,13 +8,17 @@ use policy::parse_classic;
 pub fn run(args: &[&[u8]]) -> Result<Settled, HelperError> {
     let target = parse_classic(args).ok_or(HelperError::ClassicUsage)?;
     let verdict = crate::settle_on(&target, crate::STDIN, None);
+    crate::say::no_privilege(&verdict, &target);
     let status = match verdict.outcome {
         model::Outcome::Bound => 0,
         _ => status_for(verdict.errno),
     };
     Ok(Settled {
-        target,
+        target: Some(target),
         verdict,
         status,
+        // libauthbind forks the program and execs us from the copy.
+        caller: Some(syscalls::sock::parent_pid()),
+        proto: syscalls::sock::protocol(crate::STDIN).ok(),
     })
 }

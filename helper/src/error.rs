@@ -8,7 +8,7 @@ pub enum HelperError {
     ClassicUsage,
     #[error("bad usage: --native takes no arguments")]
     NativeUsage,
-    #[error("--native: fd 0 is not a socket pair: {0}")]
+    #[error("--native: fd 0 is not a Unix SOCK_SEQPACKET socket: {0}")]
     NotAChannel(Errno),
     #[error("--native: no request: {0}")]
     NoRequest(Errno),

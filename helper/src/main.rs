@@ -11,6 +11,7 @@
 
 mod classic;
 mod error;
+mod log;
 mod native;
 mod say;
 
@@ -18,15 +19,26 @@ use model::{Outcome, Target, Verdict};
 use std::os::unix::ffi::OsStrExt;
 use syscalls::BorrowedFd;
 
-// SAFETY: fd 0 is the socket (classic) or the channel (native); it is
-// never closed by this process, so the borrow lives as long as we do.
-const STDIN: BorrowedFd<'static> = unsafe { BorrowedFd::borrow_raw(0) };
+/// fd 0: the socket (classic) or the channel (native).
+const STDIN: BorrowedFd<'static> = syscalls::fd::STDIN;
 
-/// How a request ended: what the caller is told, and the exit status.
+/// The helper's whole life is bounded: SIGALRM (default action: the
+/// process ends) this many seconds after it starts, whatever it is waiting
+/// for. A caller can otherwise park a root process for ever: a reply queue
+/// filled beforehand, a stderr pipe nobody reads, a peer that never writes.
+pub const DEADLINE_SECONDS: u32 = 6;
+
+/// How a request ended: what the caller is told, the exit status, and
+/// what the audit log says of who asked.
 pub struct Settled {
-    pub target: Target,
+    /// `None` when the request could not be read.
+    pub target: Option<Target>,
     pub verdict: Verdict,
     pub status: i32,
+    /// The process that asked.
+    pub caller: Option<u32>,
+    /// The socket's IP protocol, when there was a socket.
+    pub proto: Option<u32>,
 }
 
 /// The real user's decision on `target` and, if granted, the bind of
@@ -60,6 +72,10 @@ fn reset_limits() {
 }
 
 fn main() {
+    // First of all: the deadline. SIGALRM may have been ignored by the
+    // caller (that survives exec); it must end us.
+    syscalls::signals::default_action(libc::SIGALRM);
+    syscalls::signals::alarm(DEADLINE_SECONDS);
     // With RLIMIT_FSIZE small and stderr a file, a message would kill us
     // with SIGXFSZ if the limit could not be raised (no CAP_SYS_RESOURCE
     // in the bounding set): make such writes fail with EFBIG instead.
@@ -79,7 +95,11 @@ fn main() {
     };
     let code = match ran {
         Ok(s) => {
-            say::fault(&s.verdict, syscalls::sock::real_uid(), &s.target);
+            let uid = syscalls::sock::real_uid();
+            if let Some(target) = &s.target {
+                say::fault(&s.verdict, uid, target);
+            }
+            log::decision(&s, uid);
             s.status
         }
         Err(e) => {

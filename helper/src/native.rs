@@ -3,7 +3,7 @@
 
 use crate::error::HelperError;
 use crate::Settled;
-use model::{Errno, Outcome, Target, Verdict};
+use model::{Errno, Outcome, Verdict};
 use syscalls::{fdpass, sock};
 use wire::Request;
 
@@ -12,24 +12,45 @@ pub fn run(extra_args: &[&[u8]]) -> Result<Settled, HelperError> {
         return Err(HelperError::NativeUsage);
     }
     let channel = crate::STDIN;
-    // A peer that never writes must not keep a root process around.
-    sock::set_recv_timeout(channel, 10_000).map_err(HelperError::NotAChannel)?;
+    // Nothing is done as root on anything but what the client makes: a
+    // Unix SOCK_SEQPACKET socket (not a netlink socket, not a connected
+    // TCP or stream socket someone else is at the end of).
+    match sock::domain_and_type(channel) {
+        Ok((libc::AF_UNIX, libc::SOCK_SEQPACKET)) => {}
+        Ok(_) => return Err(HelperError::NotAChannel(Errno::EPROTOTYPE)),
+        Err(e) => return Err(HelperError::NotAChannel(e)),
+    }
+    // A peer that never writes must not keep a root process around (the
+    // deadline would end it a little later anyway).
+    sock::set_recv_timeout(channel, 5_000).map_err(HelperError::NotAChannel)?;
     let mut buf = [0u8; 128];
     let got = fdpass::recv(channel, &mut buf, 0).map_err(HelperError::NoRequest)?;
     let (target, verdict) = match (Request::decode(&buf[..got.len]), &got.fd) {
         (Ok(req), Some(socket)) => (
-            req.target,
+            Some(req.target),
             crate::settle_on(&req.target, socket.as_fd(), Some(i32::from(req.socktype))),
         ),
-        (Ok(req), None) => (req.target, bad(Errno::EBADF)),
-        (Err(_), _) => (Target::new(model::Address::UNSPECIFIED_V4, 0), bad(Errno::EPROTO)),
+        (Ok(req), None) => (Some(req.target), bad(Errno::EBADF)),
+        (Err(_), _) => (None, bad(Errno::EPROTO)),
     };
+    let proto = got.fd.as_ref().and_then(|fd| sock::protocol(fd.as_fd()).ok());
     let reply = wire::encode_reply(&verdict);
-    fdpass::send(channel, &reply, got.fd.as_ref().map(|fd| fd.as_fd()), 0).map_err(HelperError::Reply)?;
+    // Never blocks: a reply queue filled beforehand gets EAGAIN, not a
+    // sleeping root process.
+    fdpass::send(
+        channel,
+        &reply,
+        got.fd.as_ref().map(|fd| fd.as_fd()),
+        libc::MSG_DONTWAIT,
+    )
+    .map_err(HelperError::Reply)?;
     Ok(Settled {
         target,
         verdict,
         status: 0,
+        // The program (or the supervisor) made the pair.
+        caller: sock::peer_pid(channel).ok(),
+        proto,
     })
 }
 

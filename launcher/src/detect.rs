@@ -40,10 +40,31 @@ fn is_executable_file(p: &Path) -> bool {
         .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
+/// Opens `path` for reading only if it is a regular file, and without
+/// blocking: a FIFO (or a terminal, a device) as the program or as an
+/// interpreter must not hang us before exec, which gives the kernel's own
+/// answer for it.
+fn open_regular(path: &Path) -> Option<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .ok()?;
+    // It may have been swapped for something else in between.
+    file.metadata().ok()?.is_file().then_some(file)
+}
+
 fn judge(path: &Path, depth: u32) -> (Mechanism, String) {
     let shown = path.display();
-    let Ok(mut file) = File::open(path) else {
-        return (Mechanism::Preload, format!("{shown}: cannot be read"));
+    let Some(mut file) = open_regular(path) else {
+        return (
+            Mechanism::Preload,
+            format!("{shown}: not a regular file that can be read"),
+        );
     };
     let mut head = [0u8; 256];
     let n = read_up_to(&mut file, &mut head);
@@ -90,14 +111,53 @@ fn read_up_to(file: &mut File, buf: &mut [u8]) -> usize {
 
 /// `#!/path/interp [arg]`; `#!/usr/bin/env NAME` looks NAME up on PATH.
 fn interpreter(head: &[u8]) -> Option<PathBuf> {
-    let line = head[2..].split(|&b| b == b'\n').next()?;
+    match shebang(head)? {
+        Shebang::Direct(interp) => Some(interp),
+        Shebang::Env(name) => resolve(&name),
+    }
+}
+
+enum Shebang {
+    Direct(PathBuf),
+    /// `#!/usr/bin/env NAME`: env is the interpreter, and runs NAME.
+    Env(OsString),
+}
+
+fn shebang(head: &[u8]) -> Option<Shebang> {
+    let line = head.strip_prefix(b"#!")?.split(|&b| b == b'\n').next()?;
     let mut words = line.split(|&b| b == b' ' || b == b'\t').filter(|w| !w.is_empty());
     let interp = PathBuf::from(OsStr::from_bytes(words.next()?));
     if interp.file_name() == Some(OsStr::new("env")) {
         let name = words.find(|w| !w.starts_with(b"-"))?;
-        return resolve(OsStr::from_bytes(name));
+        return Some(Shebang::Env(OsStr::from_bytes(name).to_os_string()));
     }
-    Some(interp)
+    Some(Shebang::Direct(interp))
+}
+
+/// For a script started through `#!/usr/bin/env NAME` (at any depth of
+/// scripts): the program that will do the work, and how many programs run
+/// before it, each taking one `--depth` level (the script's interpreter,
+/// env, …). `None` when no env stands in the way.
+pub fn env_chain(program: &OsStr) -> Option<(PathBuf, u32)> {
+    let mut path = resolve(program)?;
+    let mut before = 0;
+    let mut through_env = false;
+    for _ in 0..4 {
+        let mut head = [0u8; 256];
+        let n = read_up_to(&mut open_regular(&path)?, &mut head);
+        let next = match shebang(&head[..n]) {
+            None => break,
+            Some(Shebang::Direct(interp)) => interp,
+            Some(Shebang::Env(name)) => {
+                through_env = true;
+                // env itself is one program, then NAME another.
+                before += 1;
+                resolve(&name)?
+            }
+        };
+        path = next;
+    }
+    through_env.then_some((path, before))
 }
 
 struct ElfFacts {
@@ -194,6 +254,22 @@ mod tests {
         let junk = dir.join("junk");
         std::fs::write(&junk, "not elf").unwrap();
         assert_eq!(choose(junk.as_os_str()).0, Mechanism::Preload);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn env_stands_between_a_script_and_its_interpreter() {
+        let dir = std::env::temp_dir().join(format!("authbind-envchain-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let direct = dir.join("direct");
+        std::fs::write(&direct, "#!/bin/sh\necho hi\n").unwrap();
+        assert_eq!(env_chain(direct.as_os_str()), None);
+        let via_env = dir.join("via-env");
+        std::fs::write(&via_env, "#!/usr/bin/env sh\necho hi\n").unwrap();
+        let (last, before) = env_chain(via_env.as_os_str()).unwrap();
+        assert_eq!(before, 1);
+        assert_eq!(last.file_name(), Some(OsStr::new("sh")));
+        assert_eq!(env_chain(OsStr::new("/bin/sh")), None);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

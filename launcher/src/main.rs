@@ -8,6 +8,7 @@
 mod detect;
 mod options;
 mod preload;
+mod warnings;
 
 use detect::{choose, Mechanism};
 use options::{parse, Force, Parsed};
@@ -34,7 +35,7 @@ fn main() {
             let _ = writeln!(std::io::stdout(), "authbind (rebuilt) {}", buildcfg::VERSION);
         }
         Parsed::Usage(msg) => {
-            let _ = write!(std::io::stderr(), "authbind: usage error: {msg}\n{USAGE}");
+            let _ = write!(std::io::stderr(), "authbind: {msg}\n{USAGE}");
             exit(255);
         }
         Parsed::Run { depth, force, program } => {
@@ -49,6 +50,7 @@ fn main() {
                     if debug {
                         say(format_args!("using the LD_PRELOAD library: {why}"));
                     }
+                    warnings::before_preload(depth, &program[0]);
                     preload::run(depth, &program[0], &program[1..])
                 }
                 Mechanism::Seccomp => {

@@ -25,7 +25,20 @@ pub enum Parsed {
     },
     Help,
     Version,
-    Usage(&'static str),
+    /// What is wrong, naming the argument.
+    Usage(String),
+}
+
+fn depth_value(value: Option<&str>) -> Result<Depth, Parsed> {
+    let Some(value) = value else {
+        return Err(Parsed::Usage("--depth requires a value".into()));
+    };
+    match value.parse::<u32>() {
+        Ok(n) if (1..=100).contains(&n) && value.bytes().all(|b| b.is_ascii_digit()) => Ok(Depth::Levels(n)),
+        _ => Err(Parsed::Usage(format!(
+            "--depth value '{value}' is not valid (1 to 100)"
+        ))),
+    }
 }
 
 /// Options come first; `--` or a lone `-` ends them (authbind 2.1 takes
@@ -46,24 +59,27 @@ pub fn parse(args: &[OsString]) -> Parsed {
             "--preload" => force = Force::Preload,
             "--seccomp" => force = Force::Seccomp,
             "--depth" => {
-                let Some(value) = args.get(i).and_then(|v| v.to_str()) else {
-                    return Parsed::Usage("--depth requires a value");
-                };
+                let value = args.get(i).map(|v| v.to_str().unwrap_or("(not UTF-8)"));
                 i += 1;
-                match value.parse::<u32>() {
-                    Ok(n) if (1..=100).contains(&n) && value.bytes().all(|b| b.is_ascii_digit()) => {
-                        depth = Depth::Levels(n)
-                    }
-                    _ => return Parsed::Usage("--depth value is not valid (1 to 100)"),
+                match depth_value(value) {
+                    Ok(d) => depth = d,
+                    Err(usage) => return usage,
                 }
             }
             "--help" | "-h" => return Parsed::Help,
             "--version" => return Parsed::Version,
-            _ => return Parsed::Usage("unknown option"),
+            _ => match text.strip_prefix("--depth=") {
+                // The usual GNU spelling, as a synonym.
+                Some(value) => match depth_value(Some(value)) {
+                    Ok(d) => depth = d,
+                    Err(usage) => return usage,
+                },
+                None => return Parsed::Usage(format!("unknown option '{text}'")),
+            },
         }
     }
     if i >= args.len() {
-        return Parsed::Usage("need program name");
+        return Parsed::Usage("need program name".into());
     }
     Parsed::Run {
         depth,
@@ -99,17 +115,22 @@ mod tests {
         assert_eq!(p(&["--", "-prog"]), run(Depth::Levels(1), &["-prog"]));
         assert_eq!(p(&["-", "prog"]), run(Depth::Levels(1), &["prog"]));
         assert_eq!(p(&["--depth", "2", "--deep", "prog"]), run(Depth::Deep, &["prog"]));
+        assert_eq!(p(&["--depth=2", "prog"]), run(Depth::Levels(2), &["prog"]));
     }
 
     #[test]
     fn usage_errors() {
-        assert_eq!(p(&[]), Parsed::Usage("need program name"));
-        assert_eq!(p(&["--deep"]), Parsed::Usage("need program name"));
-        assert_eq!(p(&["--depth"]), Parsed::Usage("--depth requires a value"));
+        let usage = |m: &str| Parsed::Usage(m.to_string());
+        assert_eq!(p(&[]), usage("need program name"));
+        assert_eq!(p(&["--deep"]), usage("need program name"));
+        assert_eq!(p(&["--depth"]), usage("--depth requires a value"));
         for bad in ["0", "101", "-1", "x", "+2", ""] {
-            assert!(matches!(p(&["--depth", bad, "prog"]), Parsed::Usage(_)), "{bad}");
+            let want = usage(&format!("--depth value '{bad}' is not valid (1 to 100)"));
+            assert_eq!(p(&["--depth", bad, "prog"]), want, "{bad}");
+            assert_eq!(p(&[&format!("--depth={bad}"), "prog"]), want, "{bad}");
         }
-        assert_eq!(p(&["--bogus", "prog"]), Parsed::Usage("unknown option"));
+        assert_eq!(p(&["--bogus", "prog"]), usage("unknown option '--bogus'"));
+        assert_eq!(p(&["--deep=2", "prog"]), usage("unknown option '--deep=2'"));
         assert_eq!(p(&["--help"]), Parsed::Help);
         assert_eq!(p(&["--version", "prog"]), Parsed::Version);
     }

@@ -154,6 +154,10 @@ crate::wire_enum! {
         BadRequest = 4,
         /// The configuration could not be read.
         ConfigError = 5,
+        /// The policy granted, but the helper may not bind privileged ports
+        /// (it is not root: no_new_privs, a nosuid mount, no setuid bit; or
+        /// its capability bounding set lacks CAP_NET_BIND_SERVICE).
+        NoPrivilege = 6,
     }
 }
 

@@ -34,13 +34,14 @@ fn unreachable(debug: bool, tid: i32, what: &str, e: Errno) {
     );
 }
 
-/// Say once that /proc cannot tell us about the caller: without it no
+/// Say once (even under AUTHBIND_DEBUG: it is the same reason every
+/// time) that /proc cannot tell us about the caller: without it no
 /// privileged bind can be helped.
-fn no_proc(debug: bool, tid: i32, e: &std::io::Error) {
+fn no_proc(tid: i32, e: &std::io::Error) {
     static SAID: AtomicBool = AtomicBool::new(false);
     once(
         &SAID,
-        debug,
+        false,
         format_args!(
             "cannot read /proc/{tid}/status ({e}; is /proc mounted?): the supervisor needs it to check who \
              binds, so privileged binds get the kernel's answer"
@@ -152,7 +153,7 @@ impl Context {
             Ok(s) => s,
             Err(e) => {
                 if e.kind() == std::io::ErrorKind::NotFound && !std::path::Path::new("/proc/self").exists() {
-                    no_proc(self.debug, tid, &e);
+                    no_proc(tid, &e);
                 }
                 return None;
             }

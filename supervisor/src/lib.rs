@@ -9,11 +9,13 @@
 //! not helped.
 
 mod answer;
+mod error;
 mod judge;
 mod proc_status;
 pub mod say;
 mod start;
 
+pub use error::SupervisorError;
 pub use judge::Pass;
 
 use std::ffi::{OsStr, OsString};
@@ -32,8 +34,9 @@ const FORWARDED: [i32; 7] = [
     libc::SIGWINCH,
 ];
 
-fn fail(msg: &str) -> ! {
-    say::say(format_args!("{msg}"));
+/// The one place the supervisor's errors are printed.
+fn fail(e: SupervisorError) -> ! {
+    say::say(format_args!("{e}"));
     exit(255)
 }
 
@@ -44,29 +47,20 @@ pub const SUPERVISED_VAR: &str = "AUTHBIND_SUPERVISED";
 pub fn run(program: &OsStr, args: &[OsString], debug: bool) -> ! {
     let no_new_privs = proc_status::self_has_no_new_privs();
     if no_new_privs && std::env::var_os(SUPERVISED_VAR).is_some() {
-        fail(
-            "already running under authbind's seccomp supervisor: only one seccomp listener can exist \
-             in a process tree, so --seccomp cannot nest; the outer authbind already handles this program's binds",
-        );
+        fail(SupervisorError::Nested);
     }
     if no_new_privs {
-        fail(
-            "no_new_privs is set for this process (e.g. systemd NoNewPrivileges=yes, or a container), \
-             so the setuid helper could not gain root; the seccomp supervisor cannot work here",
-        );
+        fail(SupervisorError::NoNewPrivs);
     }
     // Blocked before the program starts, so none is lost; the program gets
     // a clean mask (see start.rs).
     let mut watched = FORWARDED.to_vec();
     watched.push(libc::SIGCHLD);
     if let Err(e) = signals::block(&watched) {
-        fail(&format!("cannot block signals: {e}"));
+        fail(SupervisorError::BlockSignals(e));
     }
-    let sigfd = signals::signalfd(&watched).unwrap_or_else(|e| fail(&format!("signalfd: {e}")));
-    let started = match start::start(program, args) {
-        Ok(s) => s,
-        Err(msg) => fail(&msg),
-    };
+    let sigfd = signals::signalfd(&watched).unwrap_or_else(|e| fail(SupervisorError::Signalfd(e)));
+    let started = start::start(program, args).unwrap_or_else(|e| fail(e));
     if debug && !started.killable_wait {
         say::say(format_args!("this kernel lacks SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: a signal during a bind may make it fail with EINTR"));
     }
@@ -76,7 +70,7 @@ pub fn run(program: &OsStr, args: &[OsString], debug: bool) -> ! {
         let listener = watching.then(|| ctx.listener());
         let ready = match poll([(listener, libc::POLLIN), (Some(sigfd.as_fd()), libc::POLLIN)], -1) {
             Ok(r) => r,
-            Err(e) => fail(&format!("poll: {e}")),
+            Err(e) => fail(SupervisorError::Poll(e)),
         };
         if ready[0] & libc::POLLIN != 0 {
             ctx.answer_one();

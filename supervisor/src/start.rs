@@ -1,5 +1,6 @@
 //! Starting the program under the bind filter and getting its listener.
 
+use crate::error::SupervisorError;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::process::CommandExt;
 use std::process::Command;
@@ -27,8 +28,8 @@ fn in_child(channel: BorrowedFd) -> std::io::Result<()> {
     Ok(())
 }
 
-pub fn start(program: &OsStr, args: &[OsString]) -> Result<Started, String> {
-    let (ours, theirs) = sock::seqpacket_pair().map_err(|e| format!("socketpair: {e}"))?;
+pub fn start(program: &OsStr, args: &[OsString]) -> Result<Started, SupervisorError> {
+    let (ours, theirs) = sock::seqpacket_pair().map_err(SupervisorError::Channel)?;
     let mut cmd = Command::new(program);
     cmd.args(args).env(super::SUPERVISED_VAR, "1");
     // SAFETY: `in_child` makes only async-signal-safe system calls through
@@ -40,16 +41,16 @@ pub fn start(program: &OsStr, args: &[OsString]) -> Result<Started, String> {
     let spawned = cmd.spawn();
     // Our copy of the child's end goes with the command.
     drop(cmd);
-    let child = spawned.map_err(|e| match e.raw_os_error() {
-        Some(libc::EBUSY) => {
-            "this process already has a seccomp listener (nested authbind --seccomp?): only one can exist".to_string()
-        }
-        _ => format!("{}: {e}", program.to_string_lossy()),
+    let child = spawned.map_err(|error| match error.raw_os_error() {
+        Some(libc::EBUSY) => SupervisorError::AlreadyListening,
+        _ => SupervisorError::Spawn {
+            program: program.to_string_lossy().into_owned(),
+            error,
+        },
     })?;
     let mut buf = [0u8; 4];
-    let got =
-        fdpass::recv(ours.as_fd(), &mut buf, 0).map_err(|e| format!("no seccomp listener from the child: {e}"))?;
-    let listener = got.fd.ok_or("no seccomp listener from the child")?;
+    let got = fdpass::recv(ours.as_fd(), &mut buf, 0).map_err(SupervisorError::NoListener)?;
+    let listener = got.fd.ok_or(SupervisorError::NoListener(Errno::EBADF))?;
     Ok(Started {
         pid: child.id() as i32,
         listener,

@@ -75,6 +75,13 @@ impl BorrowedFd<'_> {
     }
 }
 
+// SAFETY: the standard descriptors are the process's own; a number that
+// is not open only makes calls on it fail with EBADF, and nothing here
+// closes them.
+pub const STDIN: BorrowedFd<'static> = unsafe { BorrowedFd::borrow_raw(0) };
+// SAFETY: as for STDIN.
+pub const STDERR: BorrowedFd<'static> = unsafe { BorrowedFd::borrow_raw(2) };
+
 #[cfg(feature = "std")]
 mod std_conversions {
     extern crate std;

@@ -14,6 +14,7 @@ pub mod client;
 pub mod errno;
 pub mod fd;
 pub mod fdpass;
+pub mod privilege;
 pub mod process;
 pub mod seccomp;
 pub mod signals;

@@ -137,3 +137,35 @@ pub fn kcmp_files(a: i32, b: i32) -> Result<bool, Errno> {
     let r = check(unsafe { libc::syscall(libc::SYS_kcmp, a, b, KCMP_FILES, 0usize, 0usize) } as libc::c_int)?;
     Ok(r == 0)
 }
+
+/// Whether this process may bind privileged ports: root, or
+/// CAP_NET_BIND_SERVICE in its effective set.
+pub fn may_bind_privileged() -> bool {
+    const CAP_NET_BIND_SERVICE: u32 = 10;
+    const VERSION_3: u32 = 0x2008_0522;
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: i32,
+    }
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    let mut header = Header {
+        version: VERSION_3,
+        pid: 0,
+    };
+    let mut data = [Data {
+        effective: 0,
+        permitted: 0,
+        inheritable: 0,
+    }; 2];
+    // SAFETY: capget with a version-3 header and room for its two data
+    // structures.
+    let r = unsafe { libc::syscall(libc::SYS_capget, &mut header as *mut Header, data.as_mut_ptr()) };
+    r == 0 && data[0].effective & (1 << CAP_NET_BIND_SERVICE) != 0
+}

@@ -92,3 +92,16 @@ pub fn ignore(sig: i32) {
     // SAFETY: installing SIG_IGN has no memory-safety preconditions.
     unsafe { libc::signal(sig, libc::SIG_IGN) };
 }
+
+/// Sets `sig` to its default action (undoing a SIG_IGN inherited across
+/// exec).
+pub fn default_action(sig: i32) {
+    // SAFETY: installing SIG_DFL has no memory-safety preconditions.
+    unsafe { libc::signal(sig, libc::SIG_DFL) };
+}
+
+/// `alarm(seconds)`: SIGALRM after that long (replacing any pending alarm).
+pub fn alarm(seconds: u32) {
+    // SAFETY: alarm has no memory-safety preconditions.
+    unsafe { libc::alarm(seconds) };
+}

@@ -45,14 +45,45 @@ pub fn domain_and_type(fd: BorrowedFd) -> Result<(i32, i32), Errno> {
     Ok((getsockopt_int(fd, libc::SO_DOMAIN)?, getsockopt_int(fd, libc::SO_TYPE)?))
 }
 
+/// The socket's IP protocol (`SO_PROTOCOL`: 6 TCP, 17 UDP…).
+pub fn protocol(fd: BorrowedFd) -> Result<u32, Errno> {
+    Ok(getsockopt_int(fd, libc::SO_PROTOCOL)? as u32)
+}
+
+/// The pid of the process at the other end of a Unix socket, as it was
+/// when the connection (or the pair) was made (`SO_PEERCRED`).
+pub fn peer_pid(fd: BorrowedFd) -> Result<u32, Errno> {
+    // SAFETY: an all-zero ucred is valid for getsockopt to fill.
+    let mut cred: libc::ucred = unsafe { core::mem::zeroed() };
+    let mut len = size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: cred and len are valid for writing; the kernel writes at
+    // most `len` bytes.
+    check(unsafe {
+        libc::getsockopt(
+            fd.raw(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    })?;
+    Ok(cred.pid as u32)
+}
+
+/// The parent's pid (cannot fail).
+pub fn parent_pid() -> u32 {
+    // SAFETY: getppid has no preconditions.
+    unsafe { libc::getppid() as u32 }
+}
+
 /// Binds `fd` to the raw sockaddr bytes `addr` (exactly as a program
 /// passed them), by system call number: never through a (possibly
 /// interposed) `bind` symbol. EINTR is the caller's to see.
 pub fn bind_raw(fd: BorrowedFd, addr: &[u8]) -> Result<(), Errno> {
+    let len = addr.len() as libc::socklen_t;
     // SAFETY: addr is a valid buffer of its length.
-    check(
-        unsafe { libc::syscall(libc::SYS_bind, fd.raw(), addr.as_ptr(), addr.len() as libc::socklen_t) } as libc::c_int,
-    )?;
+    let r = unsafe { libc::syscall(libc::SYS_bind, fd.raw(), addr.as_ptr(), len) };
+    check(r as libc::c_int)?;
     Ok(())
 }
 

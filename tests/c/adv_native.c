@@ -15,6 +15,10 @@
  *
  * Cases:
  *   valid        a well-formed request (control)
+ *   fullreply    a valid request, but the queue the reply goes to was
+ *                filled beforehand and nobody reads it
+ *   netlink      fd 0 is a netlink socket
+ *   tcpconn      fd 0 is a connected TCP socket (to a listener of ours)
  *   notsock      fd 0 is /dev/null
  *   stream       fd 0 is a SOCK_STREAM socketpair end carrying a valid request
  *   tcpfd0       fd 0 is an (unconnected) TCP socket
@@ -146,6 +150,29 @@ int main(int argc, char **argv) {
 
     if (!strcmp(c, "valid") || !strcmp(c, "stream")) {
         r = send_msg(ours, m, REQ_LEN, fds, 1);
+    } else if (!strcmp(c, "fullreply")) {
+        /* Small messages from the helper's end fill our receive queue. */
+        int fl = fcntl(theirs, F_GETFL);
+        fcntl(theirs, F_SETFL, fl | O_NONBLOCK);
+        while (send(theirs, "x", 1, MSG_NOSIGNAL) == 1) {}
+        fcntl(theirs, F_SETFL, fl);
+        r = send_msg(ours, m, REQ_LEN, fds, 1);
+    } else if (!strcmp(c, "netlink")) {
+        fd0 = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0 /* NETLINK_ROUTE */);
+    } else if (!strcmp(c, "tcpconn")) {
+        int lst = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_in a;
+        socklen_t alen = sizeof a;
+        memset(&a, 0, sizeof a);
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (lst < 0 || bind(lst, (struct sockaddr *)&a, sizeof a) || listen(lst, 1) ||
+            getsockname(lst, (struct sockaddr *)&a, &alen))
+            die("listen");
+        fd0 = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd0 < 0 || connect(fd0, (struct sockaddr *)&a, sizeof a)) die("connect");
+        /* What a request would look like, waiting on the stream. */
+        if (write(fd0, m, REQ_LEN) != REQ_LEN) die("write");
     } else if (!strcmp(c, "notsock")) {
         fd0 = open("/dev/null", O_RDWR | O_CLOEXEC);
     } else if (!strcmp(c, "tcpfd0")) {

@@ -19,6 +19,8 @@
  *   -e NAME=VALUE put NAME=VALUE in the environment (which starts empty)
  *   -t MS         kill it with SIGKILL after MS milliseconds (default 5000)
  *   -s FILE       its stderr goes to FILE (created) instead of a pipe
+ *   -S            its stderr is a pipe already full, which nobody reads
+ *                 (lines=0 then: nothing can have been written)
  *
  * An argument `@rep:N:TEXT` is replaced by TEXT repeated N times.
  * Exit status: 0, or 2 when adv_run itself cannot do its job.
@@ -131,12 +133,13 @@ static int bound_port(int fd, int domain) {
 
 int main(int argc, char **argv) {
     const char *kind = "keep", *stderr_file = NULL;
+    int full_pipe = 0;
     char *env[MAX_ENV + 1];
     int nenv = 0, nlim = 0;
     struct { int res; rlim_t value; } limits[MAX_LIMITS];
     long timeout_ms = 5000;
     int opt;
-    while ((opt = getopt(argc, argv, "+0:r:e:t:s:")) != -1) {
+    while ((opt = getopt(argc, argv, "+0:r:e:t:s:S")) != -1) {
         switch (opt) {
         case '0': kind = optarg; break;
         case 'e':
@@ -154,6 +157,7 @@ int main(int argc, char **argv) {
         }
         case 't': timeout_ms = atol(optarg); break;
         case 's': stderr_file = optarg; break;
+        case 'S': full_pipe = 1; break;
         default: die("usage");
         }
     }
@@ -172,6 +176,16 @@ int main(int argc, char **argv) {
         if (err[1] < 0) die("open-stderr-file");
     } else if (pipe2(err, O_CLOEXEC)) {
         die("pipe");
+    }
+    if (full_pipe) {
+        /* Fill it to the brim: every later write would block. */
+        int fl = fcntl(err[1], F_GETFL);
+        fcntl(err[1], F_SETFL, fl | O_NONBLOCK);
+        char junk[4096];
+        memset(junk, 'x', sizeof junk);
+        while (write(err[1], junk, sizeof junk) > 0) {}
+        while (write(err[1], junk, 1) > 0) {}
+        fcntl(err[1], F_SETFL, fl);
     }
 
     long long start = now_ms();
@@ -194,7 +208,7 @@ int main(int argc, char **argv) {
     size_t total = 0;
     long long deadline = start + timeout_ms;
     int timed_out = 0;
-    if (!stderr_file) {
+    if (!stderr_file && !full_pipe) {
         for (;;) {
             long long left = deadline - now_ms();
             if (left <= 0) { timed_out = 1; break; }

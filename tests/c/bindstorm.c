@@ -4,11 +4,13 @@
  * TCP socket to 127.0.0.1:(BASEPORT+t), closes it, and repeats. MODE:
  *   plain   nothing else going on;
  *   sigign  SIGCHLD set to SIG_IGN first (children are auto-reaped);
- *   waiter  an extra thread loops on waitpid(-1, ...) all along.
+ *   waiter  an extra thread loops on waitpid(-1, ...) all along;
+ *   wall    the same with __WALL, which also reaps clone children.
  * Then one bind to 127.0.0.1:REFUSEDPORT, which the policy must refuse.
  * Prints key=value lines:
  *   failures=N total=400 bound_anyway=M (failed binds whose socket was in
- *   fact bound) errnos=E:COUNT,... refused=ok|errno=N ms=ELAPSED
+ *   fact bound) errnos=E:COUNT,... refused=ok|errno=N reaped_clones=N
+ *   (children the __WALL reaper collected) ms=ELAPSED
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -83,18 +85,24 @@ static void *worker(void *arg) {
     return NULL;
 }
 
+/* Reaps every child it can: with flags 0, ordinary children; with
+ * __WALL, clone children too (such as the shim's intermediate process). */
+static int reap_flags;
+static int reaped_clones;
+
 static void *waiter(void *arg) {
     (void)arg;
     while (!done) {
         int status;
-        if (waitpid(-1, &status, 0) < 0) sched_yield();
+        if (waitpid(-1, &status, reap_flags) < 0) sched_yield();
+        else if (reap_flags) __atomic_add_fetch(&reaped_clones, 1, __ATOMIC_RELAXED);
     }
     return NULL;
 }
 
 int main(int argc, char **argv) {
     if (argc != 4) {
-        fprintf(stderr, "usage: bindstorm plain|sigign|waiter BASEPORT REFUSEDPORT\n");
+        fprintf(stderr, "usage: bindstorm plain|sigign|waiter|wall BASEPORT REFUSEDPORT\n");
         return 2;
     }
     const char *mode = argv[1];
@@ -104,7 +112,8 @@ int main(int argc, char **argv) {
 
     if (!strcmp(mode, "sigign")) {
         signal(SIGCHLD, SIG_IGN);
-    } else if (!strcmp(mode, "waiter")) {
+    } else if (!strcmp(mode, "waiter") || !strcmp(mode, "wall")) {
+        reap_flags = !strcmp(mode, "wall") ? __WALL : 0;
         if (pthread_create(&wt, NULL, waiter, NULL)) return 3;
         pthread_detach(wt);
     } else if (strcmp(mode, "plain")) {
@@ -139,6 +148,7 @@ int main(int argc, char **argv) {
         printf("refused=errno=%d\n", refused);
     else
         printf("refused=ok\n");
+    printf("reaped_clones=%d\n", __atomic_load_n(&reaped_clones, __ATOMIC_RELAXED));
     printf("ms=%ld\n", (t1.tv_sec - t0.tv_sec) * 1000L + (t1.tv_nsec - t0.tv_nsec) / 1000000L);
     fflush(stdout);
     _exit(0);

@@ -8,9 +8,12 @@
 //! ([`programs`]) report what `bind()` returned. The script prints `key=value`
 //! lines; tests assert on them through [`Outcome`].
 //!
-//! Without root, or without `AUTHBIND_E2E_PREFIX`, [`ready`] says so loudly
-//! and each test returns early.
+//! Every test is `#[ignore = "needs root: make e2e"]`: a plain `cargo test`
+//! lists them as ignored; `make e2e` runs them (`--include-ignored`) as
+//! root, and [`ready`] fails any that is run without root or without
+//! `AUTHBIND_E2E_PREFIX`.
 
+mod cache;
 mod cbuild;
 mod gate;
 mod grants;

@@ -27,7 +27,11 @@ use std::time::{Duration, Instant};
 ///   `KEY.rc=<its exit status>` (its stderr goes to the script's stderr);
 /// - `fetch PID URL [TRIES]`: prints what curl gets from URL, trying up to
 ///   TRIES (100) times 0.1 s apart while the server PID starts, and giving
-///   up once PID is gone (exit status 1); curl's errors go to `$W/curl.err`.
+///   up once PID is gone (exit status 1); curl's errors go to `$W/curl.err`;
+/// - `private_dev_log FILE`: a private `/dev` whose `/dev/log` is a real
+///   syslog receiver (socat, pid in `$SOCAT`) appending each datagram to
+///   FILE. (Otherwise `/dev/log` is /dev/null here, and `/run/authbind` a
+///   private tmpfs.)
 pub struct Sandbox<'a> {
     install: &'a Install,
     name: String,
@@ -114,6 +118,11 @@ mount --make-rprivate / || fail 'mount --make-rprivate /'
 mkdir -p /etc/authbind || fail 'mkdir /etc/authbind'
 mount -t tmpfs -o mode=0755 authbind-e2e /etc/authbind || fail 'tmpfs on /etc/authbind'
 mkdir -m 0755 /etc/authbind/byport /etc/authbind/byaddr /etc/authbind/byuid || fail 'mkdir by*'
+# The helper's per-user refusal counts, private to this run.
+mkdir -p /run/authbind && mount -t tmpfs -o mode=0700 authbind-e2e-run /run/authbind || fail 'tmpfs on /run/authbind'
+# The helper's audit lines stay out of the machine's log (tests that read
+# them set up a /dev of their own with a receiver: see `private_dev_log`).
+if [ -e /dev/log ]; then mount --bind /dev/null /dev/log || fail 'hide /dev/log'; fi
 {nonlocal}{policy}P={prefix}; AB={launcher}; LIB={shim}; HELPER={helper}
 BT={bt}; BS={bs}; RB={rb}; W={scratch}; U={user}; O={other}
 SB={sb}; EP={ep}; MARK={mark}
@@ -127,6 +136,21 @@ fetch() {{
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
+    return 1
+}}
+# A private /dev (tmpfs; the usual devices bound in) with a syslog receiver
+# on /dev/log that appends every datagram to FILE, one per line.
+private_dev_log() {{
+    local file=$1 i
+    mkdir -p "$W/realdev" && mount --rbind /dev "$W/realdev" || return 1
+    mount -t tmpfs -o mode=0755 authbind-e2e-dev /dev || return 1
+    for d in null zero full random urandom tty; do
+        touch "/dev/$d" && mount --bind "$W/realdev/$d" "/dev/$d" || return 1
+    done
+    mkdir /dev/pts && mount --rbind "$W/realdev/pts" /dev/pts || return 1
+    ln -s /proc/self/fd /dev/fd
+    socat -u UNIX-RECV:/dev/log,mode=666 "OPEN:$file,creat,append" & SOCAT=$!
+    for i in $(seq 1 100); do [ -S /dev/log ] && return 0; sleep 0.02; done
     return 1
 }}
 echo __setup=done

@@ -2,12 +2,8 @@
 //! with Debian's golang-go (with cgo, a dynamic executable; with
 //! `CGO_ENABLED=0`, a static one), a Java HTTP server compiled with javac,
 //! and a node script. Like [`crate::programs`], each is built once into a
-//! root-owned folder under /tmp named after a hash of its sources, mode
-//! 0755, reused while the sources are unchanged.
+//! cached folder ([`crate::cache`]), reused while the sources are unchanged.
 
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -15,9 +11,6 @@ use std::sync::OnceLock;
 const GOSERVER: &str = include_str!("../progs/goserver.go");
 const HELLO_SERVER: &str = include_str!("../progs/HelloServer.java");
 const SERVER_JS: &str = include_str!("../progs/server.js");
-
-/// Written last into a finished build folder.
-const COMPLETE: &str = ".complete";
 
 pub struct GoPrograms {
     dir: PathBuf,
@@ -100,42 +93,8 @@ fn run(cmd: &mut Command) {
     );
 }
 
-/// `/tmp/authbind-e2e-TAG-HASH`, built by `build` in a temporary folder
-/// unless a complete, root-owned build is already there.
+/// `/tmp/authbind-e2e-TAG-HASH`, built by `build` unless a trustworthy
+/// build of the same sources is there.
 fn cached(tag: &str, sources: &[&str], build: impl FnOnce(&Path)) -> PathBuf {
-    let mut hasher = DefaultHasher::new();
-    sources.hash(&mut hasher);
-    let dir = std::env::temp_dir().join(format!("authbind-e2e-{tag}-{:016x}", hasher.finish()));
-    if trustworthy(&dir) {
-        return dir;
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-    let tmp = dir.with_extension(format!("tmp{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir(&tmp).unwrap_or_else(|e| panic!("mkdir {}: {e}", tmp.display()));
-    build(&tmp);
-    std::fs::write(tmp.join(COMPLETE), "").expect("write .complete");
-    let chmod = Command::new("chmod")
-        .args(["-R", "u+rwX,go+rX,go-w"])
-        .arg(&tmp)
-        .status()
-        .expect("chmod");
-    assert!(chmod.success(), "chmod -R {} failed", tmp.display());
-    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).expect("chmod build folder");
-    // Another test binary may have won the race: then use its (equal) build.
-    if std::fs::rename(&tmp, &dir).is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-        assert!(trustworthy(&dir), "{} is not usable", dir.display());
-    }
-    dir
-}
-
-/// Root's, not writable by others, finished.
-fn trustworthy(dir: &Path) -> bool {
-    let safe = |p: &Path| {
-        std::fs::symlink_metadata(p)
-            .map(|m| m.uid() == 0 && m.mode() & 0o022 == 0 && !m.file_type().is_symlink())
-            .unwrap_or(false)
-    };
-    safe(dir) && safe(&dir.join(COMPLETE))
+    crate::cache::cached(&format!("authbind-e2e-{tag}-"), &sources, build)
 }

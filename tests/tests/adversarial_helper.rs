@@ -159,10 +159,9 @@ const ARGUMENT_CASES: &[(&str, &[&str], &str, bool)] = &[
 ];
 
 #[test]
+#[ignore = "needs root: make e2e"]
 fn bad_and_odd_arguments() {
-    let Some(install) = ready("bad_and_odd_arguments") else {
-        return;
-    };
+    let install = ready("bad_and_odd_arguments");
     let debian = debian_helper();
     if debian.is_none() {
         note_no_debian("bad_and_odd_arguments");
@@ -224,10 +223,9 @@ fn bad_and_odd_arguments() {
 }
 
 #[test]
+#[ignore = "needs root: make e2e"]
 fn unusable_fd0() {
-    let Some(install) = ready("unusable_fd0") else {
-        return;
-    };
+    let install = ready("unusable_fd0");
     let debian = debian_helper();
     if debian.is_none() {
         note_no_debian("unusable_fd0");
@@ -319,10 +317,9 @@ r sockets ss -Htuan
 }
 
 #[test]
+#[ignore = "needs root: make e2e"]
 fn loader_and_runtime_environment_is_ignored() {
-    let Some(install) = ready("loader_and_runtime_environment_is_ignored") else {
-        return;
-    };
+    let install = ready("loader_and_runtime_environment_is_ignored");
     // (label, VAR=VALUE words): $M is the marker folder, $LP a folder
     // holding the marker library under its own name.
     let sets: &[(&str, &str)] = &[
@@ -424,10 +421,9 @@ echo "marks=$(cd "$M" && for f in *; do [ -e "$f" ] && echo "$f:$(cat "$f")"; do
 }
 
 #[test]
+#[ignore = "needs root: make e2e"]
 fn odd_policy_files() {
-    let Some(install) = ready("odd_policy_files") else {
-        return;
-    };
+    let install = ready("odd_policy_files");
     let debian = debian_helper();
     if debian.is_none() {
         note_no_debian("odd_policy_files");
@@ -556,9 +552,7 @@ const LIMIT_REQUESTS: &[(&str, &str, &str, bool)] = &[
 /// a file. Granted: bound, or refused with nothing bound; refused: non-zero
 /// and nothing bound; never a signal.
 fn limits_test(name: &str, limits: &[(&str, &str)]) {
-    let Some(install) = ready(name) else {
-        return;
-    };
+    let install = ready(name);
     let mut body = adversaries().prelude();
     body += "E=$W/err; mkdir -m 1777 \"$E\" || exit 96\nmkfifo -m 0644 /etc/authbind/byuid/$O\n\
              echo 127.0.0.1,81 > /etc/authbind/byuid/$U\n";
@@ -601,6 +595,7 @@ fn limits_test(name: &str, limits: &[(&str, &str)]) {
 }
 
 #[test]
+#[ignore = "needs root: make e2e"]
 fn tiny_fd_and_memory_limits() {
     limits_test(
         "tiny_fd_and_memory_limits",
@@ -620,6 +615,7 @@ fn tiny_fd_and_memory_limits() {
 /// to raise a hard limit, which is missing from many containers' bounding
 /// set: `as_user_nores` reproduces that anywhere.
 #[test]
+#[ignore = "needs root: make e2e"]
 fn file_size_limit_zero_with_stderr_to_a_file() {
     limits_test(
         "file_size_limit_zero_with_stderr_to_a_file",
@@ -628,10 +624,9 @@ fn file_size_limit_zero_with_stderr_to_a_file() {
 }
 
 #[test]
+#[ignore = "needs root: make e2e"]
 fn random_arguments_never_grant_or_crash() {
-    let Some(install) = ready("random_arguments_never_grant_or_crash") else {
-        return;
-    };
+    let install = ready("random_arguments_never_grant_or_crash");
     let seed = seed();
     println!("random_arguments_never_grant_or_crash: seed {seed} (AUTHBIND_E2E_SEED={seed} replays it)");
     const CASES: u32 = 500;
@@ -658,15 +653,18 @@ fn random_arguments_never_grant_or_crash() {
 }
 
 #[test]
+#[ignore = "needs root: make e2e"]
 fn native_protocol_abuse() {
-    let Some(install) = ready("native_protocol_abuse") else {
-        return;
-    };
-    // (case, bound for $U) — see tests/c/adv_native.c. `valid`, `stream`
-    // and `twomsgs` are well-formed requests (controls).
+    let install = ready("native_protocol_abuse");
+    // (case, bound for $U) — see tests/c/adv_native.c. `valid` and
+    // `twomsgs` are well-formed requests (controls); `stream` is one too,
+    // but on a SOCK_STREAM channel, which the helper refuses to use as
+    // root, as it refuses a netlink or a connected TCP socket on fd 0.
     let cases: &[(&str, bool)] = &[
         ("valid", true),
-        ("stream", true),
+        ("stream", false),
+        ("netlink", false),
+        ("tcpconn", false),
         ("twomsgs", true),
         ("notsock", false),
         ("tcpfd0", false),
@@ -689,7 +687,7 @@ fn native_protocol_abuse() {
         ("extraargs", false),
     ];
     let mut body = adversaries().prelude();
-    // The one slow case (the helper waits ~10 s for a request), meanwhile.
+    // The one slow case (the helper waits ~5 s for a request), meanwhile.
     body += "as_user $O $ADV_NATIVE \"$HELPER\" silent > \"$W/silent.out\" & SILENT=$!\n";
     for (case, _) in cases {
         body += &format!(
@@ -734,7 +732,7 @@ fn native_protocol_abuse() {
     let failed = matches!(silent.exit(), Some(e) if e != 0);
     if !failed || !(5000..=15000).contains(&silent.ms()) || silent.bound() != Some(0) {
         problems.push(format!(
-            "silent peer: expected a failure after the ~10 s receive timeout: {}",
+            "silent peer: expected a failure after the ~5 s receive timeout: {}",
             silent.line
         ));
     }

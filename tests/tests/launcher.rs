@@ -5,10 +5,9 @@ use authbind_e2e::{ready, Policy, Sandbox, USER};
 use std::os::unix::fs::MetadataExt;
 
 #[test]
+#[ignore = "needs root: make e2e"]
 fn installed_layout() {
-    let Some(install) = ready("installed_layout") else {
-        return;
-    };
+    let install = ready("installed_layout");
     let meta = |p: std::path::PathBuf| std::fs::metadata(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     let helper = meta(install.helper());
     assert_eq!(
@@ -32,10 +31,9 @@ fn installed_layout() {
 }
 
 #[test]
+#[ignore = "needs root: make e2e"]
 fn runs_the_program_with_its_arguments_and_exit_status() {
-    let Some(install) = ready("runs_the_program_with_its_arguments_and_exit_status") else {
-        return;
-    };
+    let install = ready("runs_the_program_with_its_arguments_and_exit_status");
     let out = Sandbox::new(&install, "launcher-run")
         .policy(Policy::new().byport("80", USER))
         .run(
@@ -58,10 +56,9 @@ r path    as_user $U PATH="/usr/bin:/bin:${BT%/*}" $AB bindtest 4 127.0.0.1 80 t
 }
 
 #[test]
+#[ignore = "needs root: make e2e"]
 fn exit_255_and_a_message_when_the_program_cannot_be_run() {
-    let Some(install) = ready("exit_255_and_a_message_when_the_program_cannot_be_run") else {
-        return;
-    };
+    let install = ready("exit_255_and_a_message_when_the_program_cannot_be_run");
     let out = Sandbox::new(&install, "launcher-noexec").run(
         r#"
 printf '#!/bin/sh\necho ran\n' > "$W/notexec"; chmod 0644 "$W/notexec"
@@ -95,10 +92,9 @@ echo "notinpath_err=$(head -c 300 "$W/notinpath.err" | tr '\n' ' ')"
 }
 
 #[test]
+#[ignore = "needs root: make e2e"]
 fn help_and_version() {
-    let Some(install) = ready("help_and_version") else {
-        return;
-    };
+    let install = ready("help_and_version");
     let out = Sandbox::new(&install, "launcher-help").run(
         r#"
 r help    as_user $U $AB --help
@@ -121,10 +117,9 @@ r version as_user $U $AB --version
 }
 
 #[test]
+#[ignore = "needs root: make e2e"]
 fn usage_errors() {
-    let Some(install) = ready("usage_errors") else {
-        return;
-    };
+    let install = ready("usage_errors");
     // Each case is a whole command line; none may run `echo RAN`.
     let cases = [
         "--depth x echo RAN",

@@ -37,10 +37,9 @@ const GRID: &[&str] = &[
 ];
 
 #[test]
+#[ignore = "needs root: make e2e"]
 fn static_program_binds_from_main_thread_and_second_thread() {
-    let Some(install) = ready("static_program_binds_from_main_thread_and_second_thread") else {
-        return;
-    };
+    let install = ready("static_program_binds_from_main_thread_and_second_thread");
     let out = Sandbox::new(&install, "seccomp-static")
         .policy(Policy::new().byport("80", USER))
         .run(&format!(
@@ -105,10 +104,9 @@ const ERRORS: &[(&str, i32)] = &[
 ];
 
 #[test]
+#[ignore = "needs root: make e2e"]
 fn error_answers_are_the_kernels() {
-    let Some(install) = ready("error_answers_are_the_kernels") else {
-        return;
-    };
+    let install = ready("error_answers_are_the_kernels");
     let out = Sandbox::new(&install, "seccomp-errors")
         .policy(Policy::new().byport("80", USER))
         .run(&format!(
@@ -152,10 +150,9 @@ pre refused   as_user $O $AB $SB granted 80
 
 /// 300 privileged binds while SIGALRM fires every 100 µs.
 #[test]
+#[ignore = "needs root: make e2e"]
 fn binds_under_a_timer_signal_are_never_inconsistent() {
-    let Some(install) = ready("binds_under_a_timer_signal_are_never_inconsistent") else {
-        return;
-    };
+    let install = ready("binds_under_a_timer_signal_are_never_inconsistent");
     let out = Sandbox::new(&install, "seccomp-timer")
         .policy(Policy::new().byport("80", USER))
         .timeout(Duration::from_secs(90))
@@ -201,7 +198,7 @@ pre refused   as_user $O $AB $SB timer 80 50 restart
 /// The Go HTTP server (`go`, the executable) on `:80`, fetched over
 /// IPv4 and IPv6, stopped with SIGTERM sent to the launcher.
 fn go_server(test: &str, go: &std::path::Path, kind: &str) {
-    let Some(install) = ready(test) else { return };
+    let install = ready(test);
     let out = Sandbox::new(&install, test)
         .policy(Policy::new().byport("80", USER))
         .var("GO", go)
@@ -256,20 +253,21 @@ r granted   as_user $U $AB $GO listen '[::1]:80'
 }
 
 #[test]
+#[ignore = "needs root: make e2e"]
 fn go_http_server_dynamic() {
     go_server("go_http_server_dynamic", &go_programs().dynamic(), "dynamically linked");
 }
 
 #[test]
+#[ignore = "needs root: make e2e"]
 fn go_http_server_static() {
     go_server("go_http_server_static", &go_programs().static_(), "statically linked");
 }
 
 #[test]
+#[ignore = "needs root: make e2e"]
 fn forced_seccomp_for_a_dynamic_program_and_a_script() {
-    let Some(install) = ready("forced_seccomp_for_a_dynamic_program_and_a_script") else {
-        return;
-    };
+    let install = ready("forced_seccomp_for_a_dynamic_program_and_a_script");
     let out = Sandbox::new(&install, "seccomp-forced")
         .policy(Policy::new().byport("80", USER))
         .var("GO", go_programs().dynamic())
@@ -315,10 +313,9 @@ r nnp       as_user $U $AB --seccomp awk '/^NoNewPrivs:/ {{ print $2 }}' /proc/s
 /// --seccomp` under `authbind --seccomp` must refuse to run, and say that
 /// supervisors cannot be nested (not blame systemd or a container).
 #[test]
+#[ignore = "needs root: make e2e"]
 fn nested_supervisors_fail_with_a_clear_message() {
-    let Some(install) = ready("nested_supervisors_fail_with_a_clear_message") else {
-        return;
-    };
+    let install = ready("nested_supervisors_fail_with_a_clear_message");
     let out = Sandbox::new(&install, "seccomp-nested")
         .policy(Policy::new().byport("80", USER))
         .run(&format!(
@@ -347,10 +344,9 @@ pre single    as_user $U $AB --seccomp $SB grid 80
 }
 
 #[test]
+#[ignore = "needs root: make e2e"]
 fn signals_sent_to_the_launcher_reach_the_program() {
-    let Some(install) = ready("signals_sent_to_the_launcher_reach_the_program") else {
-        return;
-    };
+    let install = ready("signals_sent_to_the_launcher_reach_the_program");
     let out = Sandbox::new(&install, "seccomp-signals")
         .policy(Policy::new().byport("80", USER))
         .run(&format!(
@@ -400,10 +396,9 @@ cat "$W/traps.err" >&2
 /// the grant or EACCES; never an error the kernel would not give, such as
 /// ENOSYS (its answer for a filtered call when no supervisor listens).
 #[test]
+#[ignore = "needs root: make e2e"]
 fn descendants_that_outlive_the_program_can_still_bind() {
-    let Some(install) = ready("descendants_that_outlive_the_program_can_still_bind") else {
-        return;
-    };
+    let install = ready("descendants_that_outlive_the_program_can_still_bind");
     let out = Sandbox::new(&install, "seccomp-orphans")
         .policy(Policy::new().byport("80", USER))
         .run(&format!(
@@ -434,10 +429,9 @@ sed 's/^/late./' "$W/late/out"
 /// through the supervisor, plain, with SIGCHLD ignored and with a thread
 /// reaping children; then a refused port in the same program.
 #[test]
+#[ignore = "needs root: make e2e"]
 fn concurrent_binds_from_eight_threads() {
-    let Some(install) = ready("concurrent_binds_from_eight_threads") else {
-        return;
-    };
+    let install = ready("concurrent_binds_from_eight_threads");
     let mut policy = Policy::new();
     for port in 100..108 {
         policy = policy.byport(&port.to_string(), USER);
@@ -471,10 +465,9 @@ pre waiter as_user $U $AB $BSS waiter 100 200
 /// kernel's answer, and the user is told why on stderr (documented
 /// limitation; a dynamic program can use --preload instead).
 #[test]
+#[ignore = "needs root: make e2e"]
 fn non_dumpable_programs_are_told_why() {
-    let Some(install) = ready("non_dumpable_programs_are_told_why") else {
-        return;
-    };
+    let install = ready("non_dumpable_programs_are_told_why");
     let out = Sandbox::new(&install, "seccomp-nodump")
         .policy(Policy::new().byport("80", USER))
         .run(&format!(
@@ -501,10 +494,9 @@ pre refused as_user $O $AB $SB nodump 80
 /// thread that unshared its table (CLONE_FILES) and reuses a number gets
 /// its own socket bound, not the main thread's socket of that number.
 #[test]
+#[ignore = "needs root: make e2e"]
 fn a_thread_with_its_own_descriptor_table_binds_its_own_socket() {
-    let Some(install) = ready("a_thread_with_its_own_descriptor_table_binds_its_own_socket") else {
-        return;
-    };
+    let install = ready("a_thread_with_its_own_descriptor_table_binds_its_own_socket");
     let out = Sandbox::new(&install, "seccomp-ownfiles")
         .policy(Policy::new().byport("80", USER))
         .run(&format!(
@@ -526,10 +518,9 @@ pre refused as_user $O $AB $SB ownfiles 80
 /// `setpriv` to uid 1501) gets the kernel's answer, not a bind made with
 /// the supervisor's rights or the policy of the supervisor's uid.
 #[test]
+#[ignore = "needs root: make e2e"]
 fn callers_with_other_credentials_get_the_kernels_answer() {
-    let Some(install) = ready("callers_with_other_credentials_get_the_kernels_answer") else {
-        return;
-    };
+    let install = ready("callers_with_other_credentials_get_the_kernels_answer");
     let out = Sandbox::new(&install, "seccomp-othercreds")
         .policy(Policy::new().byport("80", USER))
         .run(&format!(

@@ -152,7 +152,7 @@ pub fn decode_reply(m: &[u8]) -> Result<Verdict, DecodeError> {
                     != matches!(reason, Reason::Executable | Reason::NotExecutable | Reason::CheckFailed),
             )?;
             let consistent = match outcome {
-                Outcome::Bound | Outcome::BindFailed | Outcome::BadRequest => reason.granted(),
+                Outcome::Bound | Outcome::BindFailed | Outcome::BadRequest | Outcome::NoPrivilege => reason.granted(),
                 Outcome::Refused => !reason.granted() && !reason.is_fault(),
                 Outcome::ConfigError => reason.is_fault(),
             };
@@ -250,6 +250,11 @@ mod tests {
             Verdict::of_decision(decision(FileName::ByUid, Reason::TooLarge, 27, 0), Ok(())),
             Verdict::without_decision(Outcome::BadRequest, Errno::EPROTO),
             Verdict::without_decision(Outcome::ConfigError, Errno::ENOENT),
+            Verdict {
+                outcome: Outcome::NoPrivilege,
+                decision: Some(decision(FileName::ByPort, Reason::Executable, 0, 0)),
+                errno: Errno::EACCES,
+            },
         ];
         for v in cases {
             assert_eq!(decode_reply(&encode_reply(&v)), Ok(v), "{v:?}");

@@ -28,6 +28,8 @@ pub struct Asked<'h> {
     pub answer: Answer,
     /// The helper's path, NUL-terminated (for messages).
     pub helper: &'h [u8],
+    /// When the helper could not act as root: why, if it can be told.
+    pub cause: Option<crate::privilege::Cause>,
 }
 
 impl Asked<'_> {
@@ -38,7 +40,9 @@ impl Asked<'_> {
             Answer::Verdict(v) => match v.outcome {
                 Outcome::Bound => Ok(()),
                 Outcome::BindFailed => Err(v.errno),
-                Outcome::Refused | Outcome::BadRequest | Outcome::ConfigError => Err(Errno::EACCES),
+                Outcome::Refused | Outcome::BadRequest | Outcome::ConfigError | Outcome::NoPrivilege => {
+                    Err(Errno::EACCES)
+                }
             },
             Answer::Unavailable(_) => Err(Errno::EACCES),
         }
@@ -63,7 +67,17 @@ pub fn bind_with_helper<'h>(helper: &'h [u8], socket: BorrowedFd, addr: &[u8]) -
         }
         Err(e) => Answer::Unavailable(e),
     };
-    Some(Asked { target, answer, helper })
+    // Only on this slow path: why the helper could not act as root.
+    let cause = match answer {
+        Answer::Verdict(v) if v.outcome == Outcome::NoPrivilege => crate::privilege::helper_cannot_act(helper),
+        _ => None,
+    };
+    Some(Asked {
+        target,
+        answer,
+        helper,
+        cause,
+    })
 }
 
 /// Hands `socket` and `request` to the helper at `helper_path`

@@ -46,7 +46,7 @@ impl core::fmt::Display for Why<'_> {
             Reason::NoByuidFile => {
                 f.write_str("no such file")?;
                 if model::needs_bang(t.port) {
-                    f.write_str(" (ports 512-1023 use the \"!\" names)")?;
+                    f.write_str(" (ports 512–1023 use the \"!\" names)")?;
                 }
             }
             Reason::OpenFailed => write!(f, "cannot be opened: {}", d.errno)?,
@@ -94,6 +94,17 @@ impl core::fmt::Display for Report<'_> {
                 file(&d, t, self.uid),
                 v.errno
             ),
+            (Outcome::NoPrivilege, Some(d)) => {
+                write!(
+                    f,
+                    "{t} granted by {}, but the helper cannot act as root",
+                    file(&d, t, self.uid)
+                )?;
+                if let Some(cause) = a.cause {
+                    write!(f, ": {}", cause.describe())?;
+                }
+                write!(f, "; returning EACCES; {}", crate::privilege::REMEDY)
+            }
             (_, None) => write!(
                 f,
                 "{t} refused: the helper could not decide: {}; returning EACCES",

@@ -1,0 +1,25 @@
+//! The audit log of authbind's decisions: one line per decision, as
+//! key=value fields in a fixed order that starts with an explicit
+//! `RESULT=granted|refused|error` (log analysers have misread denials that
+//! lacked one), sent to syslog (`/dev/log`, facility authpriv, ident
+//! `authbind`). Shared by the setuid helper and the kernel-mode daemon:
+//! one format, one sender.
+//!
+//! - [`Entry`] is what is known of one decision; its `Display` is the line,
+//!   with every value escaped so that no line can be forged (white space,
+//!   control characters, backslashes and bytes beyond ASCII as `\xHH`).
+//! - [`send`] hands a line to `/dev/log` without ever blocking or failing
+//!   the caller: a missing, full or odd `/dev/log` drops it silently.
+//! - [`RateLimit`] keeps a user's refusals from flooding the log.
+#![forbid(unsafe_code)]
+
+mod entry;
+mod ratelimit;
+mod syslog;
+
+pub use entry::{Entry, Outcome, Proto};
+pub use ratelimit::{Allowance, RateLimit, REFUSALS_PER_WINDOW, WINDOW_SECONDS};
+pub use syslog::{send, send_to, Severity, DEV_LOG};
+
+mod passwd;
+pub use passwd::user_name;

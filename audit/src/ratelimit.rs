@@ -1,0 +1,134 @@
+//! A user's refusals must not flood the log: at most
+//! [`REFUSALS_PER_WINDOW`] lines per user per [`WINDOW_SECONDS`]; the
+//! first line after a quiet spell says how many were left out.
+//!
+//! The helper is a new process for every bind, so the count lives in a
+//! small file per uid under a folder only root may write (`/run/authbind`,
+//! baked in, made mode 0700): `WINDOW_START COUNT SUPPRESSED`. The file is
+//! locked without waiting; when it cannot be used at once (not root, busy,
+//! unreadable) the line is written: a lost count is better than a lost line.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub const REFUSALS_PER_WINDOW: u32 = 10;
+pub const WINDOW_SECONDS: u64 = 60;
+
+/// Whether to write a refusal line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Allowance {
+    /// Write it; `n` lines were left out before it (0: none).
+    Write { suppressed: u32 },
+    /// Leave it out (it is counted).
+    Suppress,
+}
+
+/// The per-uid counts in a folder.
+pub struct RateLimit {
+    dir: PathBuf,
+}
+
+impl RateLimit {
+    pub fn at(dir: &Path) -> RateLimit {
+        RateLimit { dir: dir.to_path_buf() }
+    }
+
+    /// Counts one refusal of `uid` at `now` (seconds since the epoch).
+    pub fn refusal(&self, uid: u32, now: u64) -> Allowance {
+        self.try_refusal(uid, now).unwrap_or(Allowance::Write { suppressed: 0 })
+    }
+
+    /// Counts one refusal now.
+    pub fn refusal_now(&self, uid: u32) -> Allowance {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        self.refusal(uid, now)
+    }
+
+    fn try_refusal(&self, uid: u32, now: u64) -> Option<Allowance> {
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&self.dir)
+            .ok()
+            .or_else(|| {
+                // It exists already (the usual case); anything else: give up.
+                self.dir.is_dir().then_some(())
+            })?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .mode(0o600)
+            .custom_flags(O_NOFOLLOW)
+            .open(self.dir.join(uid.to_string()))
+            .ok()?;
+        if !lock_now(&file) {
+            return None;
+        }
+        let mut text = String::new();
+        Read::by_ref(&mut file).take(256).read_to_string(&mut text).ok()?;
+        let mut fields = text.split_whitespace().map(|w| w.parse::<u64>().ok());
+        let (start, count, suppressed) = match (fields.next(), fields.next(), fields.next()) {
+            (Some(Some(s)), Some(Some(c)), Some(Some(x))) => (s, c as u32, x as u32),
+            _ => (now, 0, 0),
+        };
+        // A new window (or the clock went back): start counting again.
+        let (start, count, suppressed) = if now < start || now - start >= WINDOW_SECONDS {
+            (now, 0, suppressed)
+        } else {
+            (start, count, suppressed)
+        };
+        let (allowance, count, suppressed) = if count < REFUSALS_PER_WINDOW {
+            (Allowance::Write { suppressed }, count + 1, 0)
+        } else {
+            (Allowance::Suppress, count, suppressed.saturating_add(1))
+        };
+        file.seek(SeekFrom::Start(0)).ok()?;
+        file.set_len(0).ok()?;
+        file.write_all(format!("{start} {count} {suppressed}\n").as_bytes())
+            .ok()?;
+        Some(allowance)
+    }
+}
+
+/// `O_NOFOLLOW` (Linux): the count file is never reached through a link.
+const O_NOFOLLOW: i32 = 0o400000;
+
+/// An exclusive lock, only if it can be had at once.
+fn lock_now(file: &File) -> bool {
+    file.try_lock().is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ten_lines_a_minute_then_a_count() {
+        let dir = std::env::temp_dir().join(format!("audit-rate-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let r = RateLimit::at(&dir);
+        for i in 0..REFUSALS_PER_WINDOW {
+            assert_eq!(r.refusal(7, 1000 + u64::from(i)), Allowance::Write { suppressed: 0 });
+        }
+        assert_eq!(r.refusal(7, 1020), Allowance::Suppress);
+        assert_eq!(r.refusal(7, 1030), Allowance::Suppress);
+        // Another user has a count of its own.
+        assert_eq!(r.refusal(8, 1030), Allowance::Write { suppressed: 0 });
+        // A new window: the first line says how many were left out.
+        assert_eq!(r.refusal(7, 1000 + WINDOW_SECONDS), Allowance::Write { suppressed: 2 });
+        assert_eq!(
+            r.refusal(7, 1000 + WINDOW_SECONDS + 1),
+            Allowance::Write { suppressed: 0 }
+        );
+        // The clock going back starts a new window too.
+        assert_eq!(r.refusal(7, 10), Allowance::Write { suppressed: 0 });
+        // A link where the count file belongs is not followed: the line
+        // is written anyway.
+        std::os::unix::fs::symlink("/dev/null", dir.join("9")).unwrap();
+        assert_eq!(r.refusal(9, 1000), Allowance::Write { suppressed: 0 });
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

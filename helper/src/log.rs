@@ -1,0 +1,33 @@
+//! The audit line for each decision the helper makes (see the `audit`
+//! crate): who asked, for what, and what came of it. Refusals are rate
+//! limited per user; nothing here can block or fail a bind.
+
+use crate::Settled;
+use audit::{Allowance, Entry, Outcome, Proto, RateLimit, Severity};
+use std::os::unix::ffi::OsStrExt;
+
+/// Writes the line for `s`, decided for real user `uid`.
+pub fn decision(s: &Settled, uid: u32) {
+    let mut entry = Entry::of_verdict(&s.verdict, uid, s.target.as_ref());
+    if entry.result == Outcome::Refused {
+        match RateLimit::at(std::path::Path::new(buildcfg::RUNDIR)).refusal_now(uid) {
+            Allowance::Suppress => return,
+            Allowance::Write { suppressed } => entry.suppressed = Some(suppressed),
+        }
+    }
+    let user = audit::user_name(uid);
+    entry.user = user.as_deref();
+    entry.pid = s.caller;
+    // As the kernel names it: the caller cannot choose what this says.
+    let exe = s
+        .caller
+        .and_then(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).ok());
+    entry.exe = exe.as_ref().map(|p| p.as_os_str().as_bytes());
+    entry.proto = s.proto.map(Proto::of);
+    let severity = match entry.result {
+        Outcome::Granted => Severity::Info,
+        Outcome::Refused => Severity::Notice,
+        Outcome::Error => Severity::Warning,
+    };
+    audit::send(&entry, severity, std::process::id());
+}

@@ -1,0 +1,36 @@
+//! What the launcher says, once and always, before it execs the program,
+//! when it knows the program's privileged binds cannot work as asked: the
+//! helper cannot act as root here, or `--depth` does not reach the program
+//! that will bind. Only when it is true; each check is cheap (a prctl, a
+//! stat, a statvfs, reading a script's first line).
+
+use crate::detect::env_chain;
+use crate::options::Depth;
+use std::ffi::OsStr;
+use supervisor::say::say;
+use syscalls::privilege::{helper_cannot_act, REMEDY};
+
+pub fn before_preload(depth: Depth, program: &OsStr) {
+    // Root, or a holder of CAP_NET_BIND_SERVICE, needs no helper.
+    let needs_helper = !syscalls::process::may_bind_privileged();
+    if let Some(cause) = helper_cannot_act(buildcfg::HELPER_PATH_C).filter(|_| needs_helper) {
+        say(format_args!(
+            "privileged binds will be refused with EACCES: {}; {REMEDY}",
+            cause.describe()
+        ));
+    }
+    if let Depth::Levels(levels) = depth {
+        if let Some((last, before)) = env_chain(program) {
+            let needed = before + 1;
+            if levels < needed {
+                say(format_args!(
+                    "{} runs {} through /usr/bin/env, which takes one of the levels --depth {levels} gives: {} \
+                     will run without the library; use --depth {needed} (or --deep)",
+                    program.to_string_lossy(),
+                    last.display(),
+                    last.display(),
+                ));
+            }
+        }
+    }
+}

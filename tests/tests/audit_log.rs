@@ -1,0 +1,172 @@
+//! The helper's audit log, read from a real syslog receiver on a private
+//! `/dev/log` (socat): a grant, a refusal, an error and a program whose
+//! name tries to forge a field each give the line they should; a user's
+//! refusals are rate limited; and with no `/dev/log` binds still work.
+
+use authbind_e2e::{ready, Outcome, Policy, Sandbox, OTHER, USER};
+
+/// The syslog datagrams socat appended back to back to `text`, each
+/// starting with `<PRI>authbind[PID]: `: (PRI, the message after it).
+fn datagrams(text: &str) -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        let after = &rest[start + 1..];
+        let Some(close) = after.find(">authbind[") else { break };
+        let pri: u32 = after[..close].parse().unwrap_or(0);
+        let body = &after[close + 1..];
+        let Some(colon) = body.find("]: ") else { break };
+        let message = &body[colon + 3..];
+        // The next datagram starts where `<NN>authbind[` does.
+        let end = find_next(message).unwrap_or(message.len());
+        out.push((pri, message[..end].to_string()));
+        rest = &message[end..];
+    }
+    out
+}
+
+fn find_next(s: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = s[from..].find('<') {
+        let at = from + i;
+        let tail = &s[at + 1..];
+        if let Some(close) = tail.find(">authbind[") {
+            if close > 0 && tail[..close].bytes().all(|b| b.is_ascii_digit()) {
+                return Some(at);
+            }
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// The log's lines, each with its syslog priority.
+fn log_of(out: &Outcome) -> Vec<(u32, String)> {
+    datagrams(out.get("log"))
+}
+
+#[test]
+#[ignore = "needs root: make e2e"]
+fn each_decision_gives_its_line() {
+    let install = ready("each_decision_gives_its_line");
+    let policy = Policy::new()
+        .byport("80", USER)
+        .byuid(&OTHER.to_string(), &["127.0.0.1,82"]);
+    let out = Sandbox::new(&install, "audit-lines").policy(policy).run(
+        r#"
+private_dev_log "$W/log" || fail 'private /dev/log'
+r grant   as_user $U $AB $BT 4 127.0.0.1 80 tcp
+r udp     as_user $O $AB $BT 4 127.0.0.1 82 udp
+r refuse  as_user $O $AB $BT 4 127.0.0.1 80 tcp
+mkfifo /etc/authbind/byuid/!1501
+r error   as_user $O $AB $BT 4 127.0.0.1 600 tcp
+mkdir "$W/evil RESULT=granted UID=0"; cp "$BT" "$W/evil RESULT=granted UID=0/x"$'\n'"RESULT=granted"
+chmod -R a+rX "$W"
+r forged  as_user $O $AB "$W/evil RESULT=granted UID=0/x"$'\n'"RESULT=granted" 4 127.0.0.1 80 tcp
+sleep 0.3; kill $SOCAT
+echo "log=$(cat "$W/log")"
+echo "bt=$BT"
+echo "dir=$W"
+"#,
+    );
+    out.expect(&[
+        ("grant", "ok"),
+        ("udp", "ok"),
+        ("refuse", "errno=13"),
+        ("error", "errno=13"),
+        ("forged", "errno=13"),
+    ]);
+    let log = log_of(&out);
+    let lines: Vec<&str> = log.iter().map(|(_, m)| m.as_str()).collect();
+    out.ensure(
+        log.len() == 5,
+        &format!("expected 5 audit lines, got {}: {lines:#?}", log.len()),
+    );
+    let bt = out.get("bt");
+    let dir = out.get("dir");
+    // Priorities: authpriv (10) × 8 + info 6 / notice 5 / warning 4.
+    let want: [(u32, String); 5] = [
+        (
+            86,
+            format!("RESULT=granted UID={USER} PID=\\d+ EXE={bt} PROTO=tcp ADDR=127.0.0.1 PORT=80 RULE=byport FILE=byport/80 BY=helper"),
+        ),
+        (
+            86,
+            format!("RESULT=granted UID={OTHER} PID=\\d+ EXE={bt} PROTO=udp ADDR=127.0.0.1 PORT=82 RULE=byuid FILE=byuid/1501 LINE=1 BY=helper"),
+        ),
+        (
+            85,
+            format!("RESULT=refused UID={OTHER} PID=\\d+ EXE={bt} PROTO=tcp ADDR=127.0.0.1 PORT=80 RULE=byport FILE=byport/80 REASON=not-executable ERRNO=EACCES BY=helper"),
+        ),
+        (
+            84,
+            format!("RESULT=error UID={OTHER} PID=\\d+ EXE={bt} PROTO=tcp ADDR=127.0.0.1 PORT=600 RULE=byuid FILE=byuid/!1501 REASON=not-regular-file ERRNO=EINVAL BY=helper"),
+        ),
+        (
+            85,
+            format!("RESULT=refused UID={OTHER} PID=\\d+ EXE={dir}/evil\\x20RESULT=granted\\x20UID=0/x\\x0aRESULT=granted PROTO=tcp ADDR=127.0.0.1 PORT=80 RULE=byport FILE=byport/80 REASON=not-executable ERRNO=EACCES BY=helper"),
+        ),
+    ];
+    for ((pri, line), (want_pri, pattern)) in log.iter().zip(want.iter()) {
+        out.ensure(
+            pri == want_pri && matches_with_pid(line, pattern),
+            &format!("audit line\n  got  <{pri}> {line}\n  want <{want_pri}> {pattern}"),
+        );
+    }
+    // No line ever holds a second RESULT= field or a newline.
+    for line in &lines {
+        out.ensure(
+            line.split(' ').filter(|w| w.starts_with("RESULT=")).count() == 1 && !line.contains('\n'),
+            &format!("a forged field or line: {line}"),
+        );
+    }
+}
+
+/// `pattern` with `\d+` standing for the PID's digits.
+fn matches_with_pid(line: &str, pattern: &str) -> bool {
+    let Some((before, after)) = pattern.split_once("\\d+") else {
+        return line == pattern;
+    };
+    let Some(rest) = line.strip_prefix(before) else {
+        return false;
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0 && &rest[digits..] == after
+}
+
+#[test]
+#[ignore = "needs root: make e2e"]
+fn refusals_are_rate_limited_per_user_and_binds_work_without_a_log() {
+    let install = ready("refusals_are_rate_limited_per_user_and_binds_work_without_a_log");
+    let out = Sandbox::new(&install, "audit-limits")
+        .policy(Policy::new().byport("80", USER))
+        .run(
+            r#"
+private_dev_log "$W/log" || fail 'private /dev/log'
+for i in $(seq 1 15); do as_user $O $AB $BT 4 127.0.0.1 80 tcp >/dev/null; done
+for i in $(seq 1 3); do as_user $U $AB $BT 4 127.0.0.1 81 tcp >/dev/null; done
+sleep 0.3; kill $SOCAT; wait $SOCAT 2>/dev/null
+echo "refusals_o=$(grep -o 'RESULT=refused UID=1501' "$W/log" | wc -l)"
+echo "refusals_u=$(grep -o 'RESULT=refused UID=1500' "$W/log" | wc -l)"
+echo "count_file=$(cat /run/authbind/1501)"
+# Nobody listening any more, then no /dev/log at all: binds still work.
+r listener_gone as_user $U $AB $BT 4 127.0.0.1 80 tcp
+rm -f /dev/log
+r no_dev_log as_user $U $AB $BT 4 127.0.0.1 80 tcp
+r no_dev_log_refused as_user $O $AB $BT 4 127.0.0.1 80 tcp
+"#,
+        );
+    out.expect(&[
+        ("refusals_o", "10"),
+        ("refusals_u", "3"),
+        ("listener_gone", "ok"),
+        ("no_dev_log", "ok"),
+        ("no_dev_log_refused", "errno=13"),
+    ]);
+    let count = out.get("count_file");
+    let fields: Vec<&str> = count.split_whitespace().collect();
+    out.ensure(
+        fields.len() == 3 && fields[1] == "10" && fields[2] == "5",
+        &format!("the count file should say 10 written, 5 left out: `{count}`"),
+    );
+}
