@@ -88,7 +88,7 @@ fuzz_target!(|data: &[u8]| {
             .ignored
             .filter(|_| !reason.granted())
             .map(|(line, why)| IgnoredLine {
-                line,
+                line: line.max(1),
                 why: pick(Ignored::ALL, why),
             }),
     };

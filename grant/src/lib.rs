@@ -9,8 +9,9 @@
 mod confdir;
 
 pub use confdir::ConfDir;
-use model::{Errno, Outcome, Target, Verdict};
-use policy::{decide, PolicyFs};
+use model::{Decision, Errno, Outcome, Target, Verdict};
+pub use policy::decide;
+use policy::PolicyFs;
 use syscalls::sock::{bind_target, domain_and_type};
 use syscalls::BorrowedFd;
 
@@ -32,6 +33,13 @@ pub fn settle<F: PolicyFs>(
     socktype: Option<i32>,
 ) -> Verdict {
     let decision = decide(conf, caller.uid, &target.addr, target.port);
+    bind_granted(decision, target, socket, socktype)
+}
+
+/// The second half of [`settle`]: the policy has decided (as the real
+/// user); if it granted, bind `socket`. The helper drops the caller's ids
+/// between the two.
+pub fn bind_granted(decision: Decision, target: &Target, socket: BorrowedFd, socktype: Option<i32>) -> Verdict {
     if !decision.granted() {
         return Verdict::of_decision(decision, Ok(()));
     }

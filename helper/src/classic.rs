@@ -14,6 +14,7 @@ pub fn run(args: &[&[u8]]) -> Result<Settled, HelperError> {
         _ => status_for(verdict.errno),
     };
     Ok(Settled {
+        reply: None,
         target: Some(target),
         verdict,
         status,

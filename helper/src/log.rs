@@ -18,7 +18,9 @@ pub fn decision(s: &Settled, uid: u32) {
     let user = audit::user_name(uid);
     entry.user = user.as_deref();
     entry.pid = s.caller;
-    // As the kernel names it: the caller cannot choose what this says.
+    // As the kernel names it now. PID and EXE describe the asking
+    // process; they prove nothing (a caller may arrange for them to name
+    // another process of its own). UID is what the decision was for.
     let exe = s
         .caller
         .and_then(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).ok());

@@ -22,15 +22,22 @@ use syscalls::BorrowedFd;
 /// fd 0: the socket (classic) or the channel (native).
 const STDIN: BorrowedFd<'static> = syscalls::fd::STDIN;
 
-/// The helper's whole life is bounded: SIGALRM (default action: the
-/// process ends) this many seconds after it starts, whatever it is waiting
-/// for. A caller can otherwise park a root process for ever: a reply queue
+/// The helper's life is bounded: SIGALRM (default action: the process
+/// ends) this many seconds after it starts, whatever it is waiting for. A
+/// caller could otherwise park a root process for ever: a reply queue
 /// filled beforehand, a stderr pipe nobody reads, a peer that never writes.
+/// (A caller may still stop, with SIGSTOP, its own helper before the
+/// decision; from the decision on every id of the helper is root, and
+/// the caller cannot signal it at all.)
 pub const DEADLINE_SECONDS: u32 = 6;
 
 /// How a request ended: what the caller is told, the exit status, and
-/// what the audit log says of who asked.
+/// what the audit log says of who asked. The native reply is sent only
+/// after the audit line is written: a caller that makes the reply fail
+/// must not make a grant go unlogged.
 pub struct Settled {
+    /// The native protocol's reply, still to send.
+    pub reply: Option<native::Reply>,
     /// `None` when the request could not be read.
     pub target: Option<Target>,
     pub verdict: Verdict,
@@ -42,15 +49,18 @@ pub struct Settled {
 }
 
 /// The real user's decision on `target` and, if granted, the bind of
-/// `socket` (the grant library does the work).
+/// `socket` (the grant library does the work). The decision needs the
+/// caller's real ids (access() as the user); once it is made they are
+/// dropped, so that the caller cannot kill or stop us between the bind
+/// and its audit line.
 fn settle_on(target: &Target, socket: BorrowedFd, socktype: Option<i32>) -> Verdict {
-    let caller = grant::Caller {
-        uid: syscalls::sock::real_uid(),
+    let uid = syscalls::sock::real_uid();
+    let decision = match grant::ConfDir::open() {
+        Ok(mut conf) => grant::decide(&mut conf, uid, &target.addr, target.port),
+        Err(errno) => return Verdict::without_decision(Outcome::ConfigError, errno),
     };
-    match grant::ConfDir::open() {
-        Ok(mut conf) => grant::settle(&mut conf, caller, target, socket, socktype),
-        Err(errno) => Verdict::without_decision(Outcome::ConfigError, errno),
-    }
+    syscalls::process::become_root_entirely();
+    grant::bind_granted(decision, target, socket, socktype)
 }
 
 /// The caller chose our limits and could starve us into a crash halfway
@@ -86,6 +96,8 @@ fn main() {
     // SAFETY: nothing of ours is open yet beyond fds 0-2.
     unsafe { syscalls::sock::close_from(3) };
     syscalls::signals::unblock_all();
+    // The user the decision is for, read before our ids are all root.
+    let uid = syscalls::sock::real_uid();
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
     let ran = if args.first().copied() == Some(wire::NATIVE_ARG.as_bytes()) {
@@ -95,12 +107,18 @@ fn main() {
     };
     let code = match ran {
         Ok(s) => {
-            let uid = syscalls::sock::real_uid();
+            syscalls::process::become_root_entirely();
             if let Some(target) = &s.target {
                 say::fault(&s.verdict, uid, target);
             }
             log::decision(&s, uid);
-            s.status
+            match s.reply.as_ref().map(native::Reply::send) {
+                Some(Err(e)) => {
+                    say::error(&e);
+                    e.status()
+                }
+                _ => s.status,
+            }
         }
         Err(e) => {
             say::error(&e);

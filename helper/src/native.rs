@@ -4,8 +4,24 @@
 use crate::error::HelperError;
 use crate::Settled;
 use model::{Errno, Outcome, Verdict};
-use syscalls::{fdpass, sock};
+use syscalls::{fdpass, sock, Fd};
 use wire::Request;
+
+/// The reply, with the socket attached again, to send once the decision
+/// is logged.
+pub struct Reply {
+    bytes: [u8; wire::REPLY_LEN],
+    socket: Option<Fd>,
+}
+
+impl Reply {
+    /// Never blocks: a reply queue filled beforehand gets EAGAIN, not a
+    /// sleeping root process.
+    pub fn send(&self) -> Result<(), HelperError> {
+        let socket = self.socket.as_ref().map(Fd::as_fd);
+        fdpass::send(crate::STDIN, &self.bytes, socket, libc::MSG_DONTWAIT).map_err(HelperError::Reply)
+    }
+}
 
 pub fn run(extra_args: &[&[u8]]) -> Result<Settled, HelperError> {
     if !extra_args.is_empty() {
@@ -34,21 +50,15 @@ pub fn run(extra_args: &[&[u8]]) -> Result<Settled, HelperError> {
         (Err(_), _) => (None, bad(Errno::EPROTO)),
     };
     let proto = got.fd.as_ref().and_then(|fd| sock::protocol(fd.as_fd()).ok());
-    let reply = wire::encode_reply(&verdict);
-    // Never blocks: a reply queue filled beforehand gets EAGAIN, not a
-    // sleeping root process.
-    fdpass::send(
-        channel,
-        &reply,
-        got.fd.as_ref().map(|fd| fd.as_fd()),
-        libc::MSG_DONTWAIT,
-    )
-    .map_err(HelperError::Reply)?;
     Ok(Settled {
+        reply: Some(Reply {
+            bytes: wire::encode_reply(&verdict),
+            socket: got.fd,
+        }),
         target,
         verdict,
         status: 0,
-        // The program (or the supervisor) made the pair.
+        // Whoever made the pair (the program, or the supervisor).
         caller: sock::peer_pid(channel).ok(),
         proto,
     })

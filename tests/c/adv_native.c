@@ -17,6 +17,7 @@
  *   valid        a well-formed request (control)
  *   fullreply    a valid request, but the queue the reply goes to was
  *                filled beforehand and nobody reads it
+ *   hangup       a valid request, then our end is closed: the reply fails
  *   netlink      fd 0 is a netlink socket
  *   tcpconn      fd 0 is a connected TCP socket (to a listener of ours)
  *   notsock      fd 0 is /dev/null
@@ -157,6 +158,10 @@ int main(int argc, char **argv) {
         while (send(theirs, "x", 1, MSG_NOSIGNAL) == 1) {}
         fcntl(theirs, F_SETFL, fl);
         r = send_msg(ours, m, REQ_LEN, fds, 1);
+    } else if (!strcmp(c, "hangup")) {
+        r = send_msg(ours, m, REQ_LEN, fds, 1);
+        close(ours);
+        ours = -1;
     } else if (!strcmp(c, "netlink")) {
         fd0 = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0 /* NETLINK_ROUTE */);
     } else if (!strcmp(c, "tcpconn")) {

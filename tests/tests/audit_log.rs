@@ -170,3 +170,58 @@ r no_dev_log_refused as_user $O $AB $BT 4 127.0.0.1 80 tcp
         &format!("the count file should say 10 written, 5 left out: `{count}`"),
     );
 }
+
+/// A caller that makes the reply fail (its end closed, or its queue full)
+/// still gets its grant logged: the line is written before the reply is
+/// sent. And every line of the helper's reaches syslog with root's
+/// credentials (the helper drops the caller's ids once it has decided), so
+/// a receiver can tell it from a line any user can send with logger(1).
+#[test]
+#[ignore = "needs root: make e2e"]
+fn grants_are_logged_whatever_the_reply_and_lines_carry_roots_credentials() {
+    let install = ready("grants_are_logged_whatever_the_reply_and_lines_carry_roots_credentials");
+    let mut body = authbind_e2e::adversaries().prelude();
+    body += r#"
+private_dev_log "$W/unused" || fail 'private /dev'
+kill $SOCAT; wait $SOCAT 2>/dev/null; rm -f /dev/log
+# A receiver that writes each datagram's sender uid before it.
+python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+import os; os.chmod("/dev/log", 0o666)
+out = open(sys.argv[1], "a", buffering=1)
+while True:
+    msg, anc, _, _ = s.recvmsg(4096, socket.CMSG_SPACE(12))
+    uid = [struct.unpack("iII", d[:12])[1] for (l, t, d) in anc if t == socket.SCM_CREDENTIALS]
+    out.write("uid=%s %s\n" % (uid[0] if uid else "?", msg.decode("ascii", "replace")))
+' "$W/log" & RECEIVER=$!
+for i in $(seq 1 100); do [ -S /dev/log ] && break; sleep 0.02; done
+r hangup as_user $U $ADV_NATIVE "$HELPER" hangup
+r full   as_user $U $ADV_NATIVE "$HELPER" fullreply
+as_user $O logger -u /dev/log -p authpriv.info -t 'authbind[4242]' 'RESULT=granted UID=0 BY=helper'
+r refused as_user $O $AB $BT 4 127.0.0.1 80 tcp
+sleep 0.3; kill $RECEIVER
+echo "granted_lines=$(grep -c '^uid=0 .*RESULT=granted UID=1500 .*BY=helper' "$W/log")"
+echo "refused_lines=$(grep -c '^uid=0 .*RESULT=refused UID=1501 ' "$W/log")"
+echo "forged_lines=$(grep -c '^uid=1501 .*RESULT=granted UID=0' "$W/log")"
+echo "all_lines=$(grep -c '' "$W/log")"
+"#;
+    let out = Sandbox::new(&install, "audit-reply")
+        .policy(Policy::new().byport("80", USER))
+        .run(&body);
+    let hangup = out.get("hangup");
+    let full = out.get("full");
+    out.ensure(
+        hangup.contains("bound=80") && full.contains("bound=80"),
+        &format!("the grants were not made: `{hangup}` / `{full}`"),
+    );
+    out.expect(&[
+        ("refused", "errno=13"),
+        ("granted_lines", "2"),
+        ("refused_lines", "1"),
+        ("forged_lines", "1"),
+        ("all_lines", "4"),
+    ]);
+}

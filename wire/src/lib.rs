@@ -141,16 +141,24 @@ pub fn decode_reply(m: &[u8]) -> Result<Verdict, DecodeError> {
                     field(ignored_line == 0)?;
                     None
                 }
-                why => Some(IgnoredLine {
-                    line: ignored_line,
-                    why: Ignored::try_from(why).map_err(|_| DecodeError::Field)?,
-                }),
+                why => {
+                    // Only a refusal names an ignored line, and a real one.
+                    field(!reason.granted() && ignored_line != 0)?;
+                    Some(IgnoredLine {
+                        line: ignored_line,
+                        why: Ignored::try_from(why).map_err(|_| DecodeError::Field)?,
+                    })
+                }
             };
             field((reason == Reason::LineMatched) == (line != 0))?;
             field(
                 (file == FileName::ByUid)
                     != matches!(reason, Reason::Executable | Reason::NotExecutable | Reason::CheckFailed),
             )?;
+            // The helper retries EINTR, and only lacking privilege gives
+            // NoPrivilege's EACCES.
+            field(!(outcome == Outcome::BindFailed && errno == Errno::EINTR))?;
+            field(outcome != Outcome::NoPrivilege || errno == Errno::EACCES)?;
             let consistent = match outcome {
                 Outcome::Bound | Outcome::BindFailed | Outcome::BadRequest | Outcome::NoPrivilege => reason.granted(),
                 Outcome::Refused => !reason.granted() && !reason.is_fault(),
@@ -282,6 +290,34 @@ mod tests {
             Verdict::of_decision(decision(FileName::ByUid, Reason::NoMatchingLine, 2, 4), Ok(())),
             // A flag-file reason for the byuid file.
             Verdict::of_decision(decision(FileName::ByUid, Reason::Executable, 0, 0), Ok(())),
+            // A grant naming an ignored line; an ignored line 0.
+            Verdict::of_decision(
+                Decision {
+                    ignored: Some(IgnoredLine {
+                        line: 2,
+                        why: Ignored::BadPorts,
+                    }),
+                    ..decision(FileName::ByUid, Reason::LineMatched, 0, 3)
+                },
+                Ok(()),
+            ),
+            Verdict::of_decision(
+                Decision {
+                    ignored: Some(IgnoredLine {
+                        line: 0,
+                        why: Ignored::BadPorts,
+                    }),
+                    ..decision(FileName::ByUid, Reason::NoMatchingLine, 2, 0)
+                },
+                Ok(()),
+            ),
+            // EINTR after a grant, which the helper retries; NoPrivilege without EACCES.
+            Verdict::of_decision(decision(FileName::ByPort, Reason::Executable, 0, 0), Err(Errno::EINTR)),
+            Verdict {
+                outcome: Outcome::NoPrivilege,
+                decision: Some(decision(FileName::ByPort, Reason::Executable, 0, 0)),
+                errno: Errno::EPERM,
+            },
         ];
         for v in bad {
             assert_eq!(decode_reply(&encode_reply(&v)), Err(DecodeError::Field), "{v:?}");
