@@ -542,3 +542,33 @@ fn revoke_group(p: &mut Planning, view: &mut TreeView, g: &Grant, gid: u32) -> R
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::Content;
+
+    fn entry(uid: u32, gid: u32, mode: u32) -> Entry {
+        Entry {
+            rel: "byport/80".into(),
+            meta: Meta::new(Kind::File, uid, gid, mode),
+            link: None,
+            content: Content::NotRead,
+        }
+    }
+
+    #[test]
+    fn which_flag_files_revoke_may_remove() {
+        assert!(is_group_grant(&entry(0, 2000, 0o010), 2000));
+        assert!(!is_group_grant(&entry(0, 2000, 0o011), 2000));
+        assert!(grants_only_group(&entry(0, 2000, 0o510), 2000));
+        assert!(!grants_only_group(&entry(1000, 2000, 0o510), 2000));
+        assert!(!grants_only_group(&entry(0, 2000, 0o011), 2000));
+        assert!(grants_only_owner(&entry(1000, 1000, 0o500), 1000));
+        assert!(!grants_only_owner(&entry(1000, 1000, 0o550), 1000));
+        assert!(!grants_only_owner(&entry(1000, 1000, 0o500), 1001));
+        assert_eq!(port_of("byport/!636"), 636);
+        assert_eq!(port_of("byaddr/::1,80"), 80);
+        assert_eq!(addr_words(&AddrSpec::everywhere()), "every address");
+    }
+}

@@ -41,6 +41,8 @@ r v6       as_user $U $AB $BT 6 ::1 80 tcp
 r other    as_user $O $AB $BT 4 127.0.0.1 80 tcp
 r explain  as_user $U $APOL explain 127.0.0.1:80
 r group    $APOL grant @$U 81
+r list     $APOL list
+r listme   as_user $U $APOL list
 r g_mode   stat -c '%U:%g %a' /etc/authbind/byport/81
 r g_bind   as_user $U $AB $BT 4 127.0.0.1 81 tcp
 r g_other  as_user $O $AB $BT 4 127.0.0.1 81 tcp
