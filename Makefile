@@ -75,7 +75,7 @@ bpf-toolchain:
 
 $(BUILD_STAMP): $(PATHS_STAMP) $(SOURCES) authbindd/bpf/authbind.bpf.c authbindd/bpf/helpers.h | bpf-toolchain
 	@$(AS_BUILDER) sh -c 'command -v $(CARGO)' >/dev/null || { echo "cargo not found: run 'make' as the user who has Rust, then 'sudo make install' with the same settings" >&2; exit 1; }
-	$(AS_BUILDER) $(CARGO) build --release --locked -p authbind-shim -p authbind-launcher -p authbindd
+	$(AS_BUILDER) $(CARGO) build --release --locked -p authbind-shim -p authbind-launcher -p authbindd -p authbind-policy
 	@# The helper is linked statically: exec'ing it skips the dynamic loader
 	@# (about 0.3 ms of every privileged bind) and no LD_* variable can
 	@# reach a setuid process that has no loader at all.
@@ -99,6 +99,10 @@ install: $(BUILD_STAMP)
 	sed -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' man/authbind-helper.8 > $(DESTDIR)$(MANDIR)/man8/authbind-helper.8
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' man/authbindd.8 > $(DESTDIR)$(MANDIR)/man8/authbindd.8
 	chmod 0644 $(DESTDIR)$(MANDIR)/man1/authbind.1 $(DESTDIR)$(MANDIR)/man8/authbind-helper.8 $(DESTDIR)$(MANDIR)/man8/authbindd.8
+	@# The administration tool (never setuid: users run `explain` as themselves).
+	install -m 0755 $(REL)/authbind-policy $(DESTDIR)$(BINDIR)/authbind-policy
+	sed -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' man/authbind-policy.8 > $(DESTDIR)$(MANDIR)/man8/authbind-policy.8
+	chmod 0644 $(DESTDIR)$(MANDIR)/man8/authbind-policy.8
 
 install-confdir:
 	install -d -m 0755 $(DESTDIR)$(CONFDIR) $(DESTDIR)$(CONFDIR)/byport $(DESTDIR)$(CONFDIR)/byaddr $(DESTDIR)$(CONFDIR)/byuid
@@ -107,6 +111,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/authbind $(DESTDIR)$(LIBDIR)/libauthbind.so.1 $(DESTDIR)$(LIBDIR)/helper
 	rm -f $(DESTDIR)$(SBINDIR)/authbindd
 	rm -f $(DESTDIR)$(MANDIR)/man1/authbind.1 $(DESTDIR)$(MANDIR)/man8/authbind-helper.8 $(DESTDIR)$(MANDIR)/man8/authbindd.8
+	rm -f $(DESTDIR)$(BINDIR)/authbind-policy $(DESTDIR)$(MANDIR)/man8/authbind-policy.8
 	-rmdir $(DESTDIR)$(LIBDIR)
 
 # As root: everything (installing the Debian packages the tests need
@@ -169,6 +174,7 @@ difftest: e2e-install
 	  $(CARGO) build --locked --release -p authbind-difftest && \
 	  unshare --mount --net --fork $(CARGO_TARGET_DIR)/release/authbind-difftest \
 	    --ours $(E2E_PREFIX)/lib/authbind/helper --theirs /usr/lib/authbind/helper \
+	    --policy-tool $(E2E_PREFIX)/bin/authbind-policy \
 	    --cases $(CASES) $(if $(SEED),--seed $(SEED)); \
 	fi
 

@@ -9,6 +9,7 @@
 //! client on top, in safe code.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 
+pub mod asuser;
 pub mod bpf;
 pub mod client;
 pub mod errno;

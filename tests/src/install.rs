@@ -49,6 +49,11 @@ impl Install {
         self.prefix.join("lib/authbind/libauthbind.so.1")
     }
 
+    /// `$P/bin/authbind-policy`, the administration tool.
+    pub fn policy_tool(&self) -> PathBuf {
+        self.prefix.join("bin/authbind-policy")
+    }
+
     /// `$P/lib/authbind/helper`
     pub fn helper(&self) -> PathBuf {
         self.prefix.join("lib/authbind/helper")
