@@ -6,6 +6,7 @@
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
 LIBDIR  ?= $(PREFIX)/lib/authbind
 MANDIR  ?= $(PREFIX)/share/man
 CONFDIR ?= /etc/authbind
@@ -44,7 +45,7 @@ PATHS_STAMP := $(CARGO_TARGET_DIR)/paths.stamp
 BUILD_STAMP := $(CARGO_TARGET_DIR)/build.stamp
 SOURCES := $(shell find . \( -path ./target -o -path ./fuzz \) -prune -o \( -name '*.rs' -o -name Cargo.toml -o -name Cargo.lock \) -print 2>/dev/null)
 
-.PHONY: all build install install-confdir uninstall test test-root test-user test-deps lint fmt-check unit e2e-install e2e difftest bench fuzz clippy fmt clean FORCE
+.PHONY: all build bpf-toolchain install install-confdir uninstall test test-root test-user test-deps lint fmt-check unit e2e-install e2e difftest difftest-kernel bench fuzz clippy fmt clean FORCE
 
 all: build
 build: $(BUILD_STAMP)
@@ -55,9 +56,26 @@ $(PATHS_STAMP): FORCE
 	@$(AS_BUILDER) sh -c "mkdir -p '$(dir $@)' && printf 'LIBDIR=%s\nCONFDIR=%s\n' '$(LIBDIR)' '$(CONFDIR)' > '$@.new' && \
 	  if cmp -s '$@.new' '$@'; then rm -f '$@.new'; else mv '$@.new' '$@'; fi"
 
-$(BUILD_STAMP): $(PATHS_STAMP) $(SOURCES)
+# Kernel mode's BPF programs are compiled by clang when authbindd is
+# built (authbindd/build.rs; the kernel's UAPI headers come with
+# linux-libc-dev). Run as root, a missing clang is installed, saying so;
+# otherwise the build stops and names the packages.
+BPF_DEBS := clang linux-libc-dev
+bpf-toolchain:
+	@if ! command -v clang >/dev/null 2>&1 || [ ! -e /usr/include/linux/bpf.h ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "== installing what compiles kernel mode's BPF programs: $(BPF_DEBS)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BPF_DEBS); \
+	  else \
+	    echo "error: kernel mode (authbindd) is built with clang: install the Debian packages $(BPF_DEBS) (sudo apt-get install $(BPF_DEBS)), or run make as root" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
+$(BUILD_STAMP): $(PATHS_STAMP) $(SOURCES) authbindd/bpf/authbind.bpf.c authbindd/bpf/helpers.h | bpf-toolchain
 	@$(AS_BUILDER) sh -c 'command -v $(CARGO)' >/dev/null || { echo "cargo not found: run 'make' as the user who has Rust, then 'sudo make install' with the same settings" >&2; exit 1; }
-	$(AS_BUILDER) $(CARGO) build --release --locked -p authbind-shim -p authbind-launcher
+	$(AS_BUILDER) $(CARGO) build --release --locked -p authbind-shim -p authbind-launcher -p authbindd -p authbind-policy
 	@# The helper is linked statically: exec'ing it skips the dynamic loader
 	@# (about 0.3 ms of every privileged bind) and no LD_* variable can
 	@# reach a setuid process that has no loader at all.
@@ -65,8 +83,9 @@ $(BUILD_STAMP): $(PATHS_STAMP) $(SOURCES)
 	@$(AS_BUILDER) touch $@
 
 install: $(BUILD_STAMP)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(REL)/authbind $(DESTDIR)$(BINDIR)/authbind
+	install -m 0755 $(REL)/authbindd $(DESTDIR)$(SBINDIR)/authbindd
 	install -m 0644 $(REL)/libauthbind_shim.so $(DESTDIR)$(LIBDIR)/libauthbind.so.1
 	@if [ "$$(id -u)" = 0 ]; then \
 	  echo "install -o root -g root -m 4755 $(REL)/helper $(DESTDIR)$(LIBDIR)/helper"; \
@@ -78,14 +97,21 @@ install: $(BUILD_STAMP)
 	@[ -n "$(NO_CONFDIR)" ] || $(MAKE) --no-print-directory install-confdir
 	sed -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' man/authbind.1 > $(DESTDIR)$(MANDIR)/man1/authbind.1
 	sed -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' man/authbind-helper.8 > $(DESTDIR)$(MANDIR)/man8/authbind-helper.8
-	chmod 0644 $(DESTDIR)$(MANDIR)/man1/authbind.1 $(DESTDIR)$(MANDIR)/man8/authbind-helper.8
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' man/authbindd.8 > $(DESTDIR)$(MANDIR)/man8/authbindd.8
+	chmod 0644 $(DESTDIR)$(MANDIR)/man1/authbind.1 $(DESTDIR)$(MANDIR)/man8/authbind-helper.8 $(DESTDIR)$(MANDIR)/man8/authbindd.8
+	@# The administration tool (never setuid: users run `explain` as themselves).
+	install -m 0755 $(REL)/authbind-policy $(DESTDIR)$(BINDIR)/authbind-policy
+	sed -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' man/authbind-policy.8 > $(DESTDIR)$(MANDIR)/man8/authbind-policy.8
+	chmod 0644 $(DESTDIR)$(MANDIR)/man8/authbind-policy.8
 
 install-confdir:
 	install -d -m 0755 $(DESTDIR)$(CONFDIR) $(DESTDIR)$(CONFDIR)/byport $(DESTDIR)$(CONFDIR)/byaddr $(DESTDIR)$(CONFDIR)/byuid
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/authbind $(DESTDIR)$(LIBDIR)/libauthbind.so.1 $(DESTDIR)$(LIBDIR)/helper
-	rm -f $(DESTDIR)$(MANDIR)/man1/authbind.1 $(DESTDIR)$(MANDIR)/man8/authbind-helper.8
+	rm -f $(DESTDIR)$(SBINDIR)/authbindd
+	rm -f $(DESTDIR)$(MANDIR)/man1/authbind.1 $(DESTDIR)$(MANDIR)/man8/authbind-helper.8 $(DESTDIR)$(MANDIR)/man8/authbindd.8
+	rm -f $(DESTDIR)$(BINDIR)/authbind-policy $(DESTDIR)$(MANDIR)/man8/authbind-policy.8
 	-rmdir $(DESTDIR)$(LIBDIR)
 
 # As root: everything (installing the Debian packages the tests need
@@ -94,7 +120,7 @@ uninstall:
 test:
 	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory test-root; else $(MAKE) --no-print-directory test-user; fi
 
-test-root: test-deps lint unit e2e difftest package-test
+test-root: test-deps lint unit e2e difftest difftest-kernel package-test
 
 test-user: lint unit
 	@echo
@@ -105,7 +131,7 @@ test-user: lint unit
 # the package tools (make package-test: debhelper, lintian, rpm, systemd's
 # analyzer and the man pages it checks, Ansible for its example).
 TEST_DEBS := make gcc libc6-dev ca-certificates authbind python3 curl iproute2 util-linux mount procps socat \
-	coreutils bash nodejs openjdk-17-jdk-headless golang-go busybox-static \
+	coreutils bash nodejs openjdk-17-jdk-headless golang-go busybox-static $(BPF_DEBS) bpftool acl \
 	debhelper dpkg-dev lintian rpm file systemd man-db passwd ansible-core
 
 # Installs the packages of TEST_DEBS that are missing (root only),
@@ -151,8 +177,20 @@ difftest: e2e-install
 	  $(CARGO) build --locked --release -p authbind-difftest && \
 	  unshare --mount --net --fork $(CARGO_TARGET_DIR)/release/authbind-difftest \
 	    --ours $(E2E_PREFIX)/lib/authbind/helper --theirs /usr/lib/authbind/helper \
+	    --policy-tool $(E2E_PREFIX)/bin/authbind-policy \
 	    --cases $(CASES) $(if $(SEED),--seed $(SEED)); \
 	fi
+
+# Kernel mode against the helper: random trees, the helper's decision
+# against an actual bind under the attached programs, as each test user
+# (`make difftest-kernel KCASES=20000 SEED=1`). Root only; it fails without.
+KCASES ?= 2000
+difftest-kernel: e2e-install
+	@[ "$$(id -u)" = 0 ] || { echo "difftest-kernel needs root (cgroups, bpffs, a setuid helper): sudo make difftest-kernel" >&2; exit 1; }
+	$(CARGO) build --locked --release -p authbind-difftest
+	unshare --mount --net --fork $(CARGO_TARGET_DIR)/release/authbind-difftest \
+	  --kernel $(E2E_PREFIX)/sbin/authbindd --ours $(E2E_PREFIX)/lib/authbind/helper \
+	  --cases $(KCASES) $(if $(SEED),--seed $(SEED))
 
 bench:
 	$(MAKE) --no-print-directory e2e-install E2E_PREFIX=$(E2E_PREFIX)-bench E2E_TARGET=$(CARGO_TARGET_DIR)/bench

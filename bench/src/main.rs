@@ -36,6 +36,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitCode, Stdio};
 use std::time::Instant;
 
+mod kernel;
+
 const BINDLOOP_C: &str = include_str!("bindloop.c");
 const SANDBOX_UID: u32 = 1500;
 const PRIV_PORT: u16 = 80;
@@ -83,6 +85,8 @@ enum Who {
     /// Our launcher on the static bindloop: the seccomp supervisor.
     OursSeccomp,
     Debian,
+    /// No launcher, in a cgroup where authbindd is attached (kernel.rs).
+    Kernel(kernel::Mode),
 }
 
 struct Row {
@@ -404,6 +408,27 @@ fn main() -> ExitCode {
         }
     }
     let debian_skip = (!debian.exists()).then(|| format!("{} not installed", debian.display()));
+    // Kernel mode: our authbindd, and a scratch cgroup (removed at the end).
+    let authbindd = prefix.as_ref().map(|p| p.join("sbin/authbindd"));
+    let mut kernel_skip = match &authbindd {
+        None => Some("AUTHBIND_E2E_PREFIX not set (run `make bench`)".to_string()),
+        Some(k) if !k.exists() => Some(format!("{} not installed", k.display())),
+        _ if !root => Some("needs root".to_string()),
+        _ => None,
+    };
+    let kernel_place = match (&kernel_skip, &authbindd) {
+        (None, Some(kd)) => match kernel::Cgroup::new() {
+            Ok(cgroup) => Some(kernel::Place {
+                authbindd: kd.clone(),
+                cgroup,
+            }),
+            Err(e) => {
+                kernel_skip = Some(e);
+                None
+            }
+        },
+        _ => None,
+    };
     let avail = mem_available_mib();
     let big_skip = match avail {
         Some(a) if a < big_mib + 1024 => Some(format!("only {a} MiB available, {big_mib} MiB + 1 GiB needed")),
@@ -415,6 +440,7 @@ fn main() -> ExitCode {
         format!("{big_mib} MiB")
     };
 
+    use kernel::Mode::{Attached as KBare, Logging as KLog, Nothing as KNone};
     // tag, who, port, touches the big memory, iterations per run (a run
     // also stops after max_ms), max_ms, unmeasured warm-up binds.
     #[rustfmt::skip]
@@ -431,6 +457,12 @@ fn main() -> ExitCode {
         // Port 0: getppid() instead of a bind, natively and under the filter.
         ("j", Who::Native,      0,         false, 200000, 500, 1000),
         ("k", Who::OursSeccomp, 0,         false, 200000, 500, 1000),
+        // Kernel mode: a privileged bind granted by the attached programs,
+        // and an unprivileged one with them attached (the (a) loop otherwise).
+        ("m", Who::Kernel(KLog),  PRIV_PORT, false, 20000, 1000, 100),
+        ("n", Who::Kernel(KLog),  HIGH_PORT, false, 20000, 1000, 100),
+        ("o", Who::Kernel(KNone), HIGH_PORT, false, 20000, 1000, 100),
+        ("p", Who::Kernel(KBare), PRIV_PORT, false, 20000, 1000, 100),
     ];
     let mut rows: Vec<Row> = spec
         .into_iter()
@@ -440,6 +472,8 @@ fn main() -> ExitCode {
                 Who::Ours => "ours",
                 Who::OursSeccomp => "seccomp",
                 Who::Debian => "Debian's",
+                Who::Kernel(kernel::Mode::Nothing) => "kernel-mode sandbox",
+                Who::Kernel(_) => "kernel mode",
             };
             if port == 0 {
                 return Row {
@@ -461,6 +495,10 @@ fn main() -> ExitCode {
             let size = match (port < 1024, big) {
                 (false, _) if who == Who::Native => String::new(),
                 (false, _) if who == Who::OursSeccomp => " (no helper)".to_string(),
+                (false, _) if who == Who::Kernel(KLog) => " (programs attached)".to_string(),
+                (false, _) if who == Who::Kernel(KNone) => " (nothing attached)".to_string(),
+                (true, _) if who == Who::Kernel(KLog) => " (granted, grants logged)".to_string(),
+                (true, _) if who == Who::Kernel(KBare) => " (granted, no daemon)".to_string(),
                 (false, _) => " (shim only)".to_string(),
                 (true, false) => ", small process".to_string(),
                 (true, true) => format!(", {gib} touched"),
@@ -505,8 +543,10 @@ fn main() -> ExitCode {
             Who::Native => None,
             Who::Ours | Who::OursSeccomp => ours_skip.clone(),
             Who::Debian => debian_skip.clone(),
+            Who::Kernel(_) => kernel_skip.clone(),
         });
-        if r.skip.is_none() && r.port != 0 && r.port < 1024 {
+        let kernel_row = matches!(r.who, Who::Kernel(_));
+        if r.skip.is_none() && r.port != 0 && (r.port < 1024 || kernel_row) {
             r.skip = priv_skip.clone();
         }
         if r.skip.is_none() && r.mem_mib > 0 {
@@ -542,6 +582,9 @@ fn main() -> ExitCode {
     println!("  Debian: {}", debian.display());
     println!(
         "  rows (g)-(i), \"seccomp\": a static build of the loop, run by our launcher under its seccomp supervisor"
+    );
+    println!(
+        "  rows (m)-(n), \"kernel mode\": the dynamic loop run directly (no launcher) under no_new_privs, in a cgroup where authbindd is attached"
     );
     if sandbox {
         println!(
@@ -607,7 +650,7 @@ fn main() -> ExitCode {
     let big_rows = rows.iter().filter(|r| r.mem_mib > 0 && r.skip.is_none()).count() as u64;
     let kept = avail.map_or(true, |a| a >= big_rows * big_mib + 1024);
     let launcher_for = |who: Who| match who {
-        Who::Native => None,
+        Who::Native | Who::Kernel(_) => None,
         Who::Ours | Who::OursSeccomp => ours.clone(),
         Who::Debian => Some(debian.clone()),
     };
@@ -690,15 +733,25 @@ fn main() -> ExitCode {
             if tty {
                 eprint!("{}", r.tag);
             }
-            let out = command(
-                sandbox,
-                r.devlog,
-                &confdir,
-                launcher_for(r.who).as_deref(),
-                &program_for(r.who),
-                &args_for(r, blocks),
-            )
-            .output();
+            let mut cmd = match (r.who, &kernel_place) {
+                (Who::Kernel(mode), Some(place)) => place.command(
+                    mode,
+                    &confdir,
+                    SANDBOX_UID,
+                    PRIV_PORT,
+                    &program_for(r.who),
+                    &args_for(r, blocks),
+                ),
+                _ => command(
+                    sandbox,
+                    r.devlog,
+                    &confdir,
+                    launcher_for(r.who).as_deref(),
+                    &program_for(r.who),
+                    &args_for(r, blocks),
+                ),
+            };
+            let out = cmd.output();
             let o = match out {
                 Ok(o) => o,
                 Err(e) => {
@@ -787,6 +840,11 @@ fn main() -> ExitCode {
         (format!("seccomp, {gib} / small"), "i", "h"),
         ("non-bind system call under the filter".to_string(), "k", "j"),
         ("audit log: /dev/log listening / not".to_string(), "l", "c"),
+        ("kernel mode port 80 / native high port".to_string(), "m", "a"),
+        ("  the same, in the same sandbox".to_string(), "m", "o"),
+        ("  the same, no daemon (grants not logged)".to_string(), "p", "o"),
+        ("high port, programs attached / native".to_string(), "n", "a"),
+        ("  the same, in the same sandbox".to_string(), "n", "o"),
     ];
     let lines = lines.map(|(what, num, den)| (what, format!("({num})/({den})"), ratio(m(num), m(den))));
     for (what, which, value) in lines {
@@ -797,6 +855,9 @@ fn main() -> ExitCode {
     let deltas = [
         ("supervisor cost per unprivileged bind", "g", "a"),
         ("filter cost per non-bind system call", "k", "j"),
+        ("kernel mode cost per privileged bind", "m", "o"),
+        ("  of which the programs alone", "p", "o"),
+        ("kernel mode cost per unprivileged bind", "n", "o"),
     ];
     for (what, num, den) in deltas {
         if let (Some(n), Some(d)) = (m(num), m(den)) {

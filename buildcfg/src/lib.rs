@@ -4,6 +4,19 @@
 
 include!(concat!(env!("OUT_DIR"), "/paths.rs"));
 
+/// Kernel mode: where a bpffs is expected (`authbindd` mounts one there
+/// when nothing is mounted) and the folder below it where `authbindd`
+/// pins its links and maps, one subfolder per cgroup it serves.
+pub const BPFFS_DIR: &str = "/sys/fs/bpf";
+pub const KERNEL_PIN_DIR: &str = "/sys/fs/bpf/authbind";
+/// In each per-cgroup pin folder: the bind4 and bind6 links, and a
+/// symlink whose target is the cgroup's path in the cgroup2 hierarchy (as
+/// `/proc/PID/cgroup` writes it), which `authbind` reads to know whether
+/// kernel mode covers it.
+pub const PIN_BIND4: &str = "bind4";
+pub const PIN_BIND6: &str = "bind6";
+pub const PIN_CGROUP: &str = "cgroup";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,16 +1,28 @@
-//! `authbind-difftest --ours HELPER [--theirs HELPER] [--cases N] [--seed S]`
+//! `authbind-difftest --ours HELPER [--theirs HELPER] [--cases N] [--seed S] [--policy-tool PATH]`
+//! `authbind-difftest --kernel AUTHBINDD --ours HELPER [--cases N] [--seed S]`
 //!
 //! Must run as root inside its own mount and network namespaces
 //! (`unshare --mount --net --fork`): it mounts a scratch tmpfs over the
 //! configuration folder, allows non-local binds, then for each case writes
 //! a random tree, picks a request, and runs Debian's helper and ours on it
 //! as an unprivileged user. Their exit codes must be equal, every time.
+//!
+//! With `--policy-tool` (authbind-policy), each case also checks that
+//! `explain`'s exit status says what the helper decided (run by root for
+//! `--user UID`, and by the user itself), and makes a round trip: `export`
+//! the tree, empty the folder, `apply` the export, and the helper must
+//! decide the case's request and a few nearby ones exactly as before.
+//!
+//! With `--kernel`, our helper's decision is compared with an actual bind
+//! under kernel mode instead (see kernel.rs).
 
+mod kernel;
 mod lines;
 mod names;
 mod request;
 mod rng;
 mod run;
+mod tool;
 mod tree;
 
 use std::path::Path;
@@ -21,16 +33,20 @@ const CONFDIR: &str = "/etc/authbind";
 struct Options {
     ours: String,
     theirs: String,
+    kernel: Option<String>,
     cases: u64,
     seed: u64,
+    tool: Option<String>,
 }
 
 fn options() -> Result<Options, String> {
     let mut o = Options {
         ours: String::new(),
         theirs: "/usr/lib/authbind/helper".into(),
+        kernel: None,
         cases: 5000,
         seed: 0,
+        tool: None,
     };
     let mut seed = None;
     let mut args = std::env::args().skip(1);
@@ -39,8 +55,10 @@ fn options() -> Result<Options, String> {
         match a.as_str() {
             "--ours" => o.ours = value()?,
             "--theirs" => o.theirs = value()?,
+            "--kernel" => o.kernel = Some(value()?),
             "--cases" => o.cases = value()?.parse().map_err(|e| format!("--cases: {e}"))?,
             "--seed" => seed = Some(value()?.parse().map_err(|e| format!("--seed: {e}"))?),
+            "--policy-tool" => o.tool = Some(value()?),
             _ => return Err(format!("unknown argument {a}")),
         }
     }
@@ -56,7 +74,7 @@ fn options() -> Result<Options, String> {
     Ok(o)
 }
 
-fn sh(cmd: &str) -> Result<(), String> {
+pub(crate) fn sh(cmd: &str) -> Result<(), String> {
     let ok = Command::new("sh")
         .arg("-c")
         .arg(cmd)
@@ -92,6 +110,9 @@ fn main() {
         eprintln!("authbind-difftest: sandbox: {e}");
         exit(2);
     }
+    if let Some(authbindd) = &o.kernel {
+        exit(kernel_mode(&o, authbindd));
+    }
     println!(
         "difftest: seed={} cases={} ours={} theirs={}",
         o.seed, o.cases, o.ours, o.theirs
@@ -100,6 +121,7 @@ fn main() {
     let mut granted = 0u64;
     let mut failed = 0u64;
     let mut histogram = std::collections::BTreeMap::<i32, u64>::new();
+    let mut tally = tool::Tally::default();
     for case in 0..o.cases {
         let req = request::random(&mut rng);
         let tree = tree::random(&mut rng, &req);
@@ -110,6 +132,16 @@ fn main() {
         let args = request::classic_args(&req);
         let theirs = run::helper_status(&o.theirs, &args, req.uid, &req.addr);
         let ours = run::helper_status(&o.ours, &args, req.uid, &req.addr);
+        if let (Some(tool), Ok(decided)) = (&o.tool, &theirs) {
+            let trip = check_tool(tool, &o.ours, *decided, &req, &tree, &mut rng, &mut tally);
+            if let Err(report) = trip {
+                println!("TOOL MISMATCH case {case} (seed {}):\n{report}", o.seed);
+                if tally.failures() >= 20 {
+                    println!("difftest: stopping after 20 tool mismatches");
+                    break;
+                }
+            }
+        }
         match (theirs, ours) {
             (Ok(t), Ok(u)) if t == u => {
                 *histogram.entry(t).or_default() += 1;
@@ -134,5 +166,177 @@ fn main() {
     }
     println!("difftest: exit codes seen (code: count): {histogram:?}; granted {granted}");
     println!("difftest: {} passed, {failed} failed", o.cases - failed);
-    exit(if failed == 0 { 0 } else { 1 });
+    if o.tool.is_some() {
+        tally.print();
+    }
+    exit(if failed == 0 && tally.failures() == 0 { 0 } else { 1 });
+}
+
+/// explain against the helper's `decided` status, then the round trip.
+fn check_tool(
+    tool: &str,
+    ours: &str,
+    decided: i32,
+    req: &request::Request,
+    tree: &tree::Tree,
+    rng: &mut rng::Rng,
+    tally: &mut tool::Tally,
+) -> Result<(), String> {
+    let mut report = String::new();
+    let describe = |what: &str| {
+        format!(
+            "  {what}\n  request: uid={} {}\n{}",
+            req.uid,
+            tool::target(req),
+            tree::describe(tree)
+        )
+    };
+    let agrees = |status: i32| (status == 0) == (decided == 0) && (status == 0 || status == 1);
+    match tool::explain(tool, req, false) {
+        Ok(s) if agrees(s) => tally.root_agreed += 1,
+        other => {
+            tally.root_disagreed += 1;
+            report += &describe(&format!("explain --user (root): {other:?}, helper: {decided}"));
+        }
+    }
+    match tool::explain(tool, req, true) {
+        Ok(3) => tally.user_cannot_tell += 1,
+        Ok(s) if agrees(s) => tally.user_agreed += 1,
+        other => {
+            tally.user_disagreed += 1;
+            report += &describe(&format!("explain (as the user): {other:?}, helper: {decided}"));
+        }
+    }
+    let mut requests = vec![*req];
+    requests.extend(request::around(rng, req));
+    let before: Vec<_> = requests.iter().map(|r| status_of(ours, r)).collect();
+    let trip = (|| {
+        let exported = tool::export(tool).map_err(|e| format!("export failed: {e}"))?;
+        let file = std::env::temp_dir().join(format!("authbind-difftest-{}.toml", std::process::id()));
+        std::fs::write(&file, &exported).map_err(|e| e.to_string())?;
+        tree::write(Path::new(CONFDIR), &tree::Tree::default()).map_err(|e| e.to_string())?;
+        tool::apply(tool, &file).map_err(|e| format!("apply failed: {e}\n{exported}"))?;
+        Ok::<String, String>(exported)
+    })();
+    match trip {
+        Err(e) => {
+            tally.trip_failed += 1;
+            report += &describe(&e);
+        }
+        Ok(exported) => {
+            for (r, was) in requests.iter().zip(&before) {
+                let now = status_of(ours, r);
+                if now == *was {
+                    tally.trip_same += 1;
+                } else {
+                    tally.trip_different += 1;
+                    report += &format!(
+                        "  round trip: uid={} {}: before {was:?}, after {now:?}\n",
+                        r.uid,
+                        tool::target(r)
+                    );
+                }
+            }
+            if report.contains("round trip") {
+                report += &describe(&format!("exported:\n{exported}"));
+            }
+        }
+    }
+    if report.is_empty() {
+        Ok(())
+    } else {
+        Err(report)
+    }
+}
+
+fn status_of(helper: &str, r: &request::Request) -> Result<i32, String> {
+    run::helper_status(helper, &request::classic_args(r), r.uid, &r.addr).map_err(|e| e.to_string())
+}
+
+/// `--kernel`: our helper's decision against a bind under kernel mode.
+/// Returns the exit status.
+fn kernel_mode(o: &Options, authbindd: &str) -> i32 {
+    let k = match kernel::Kernel::setup(authbindd) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("authbind-difftest: kernel mode: {e}");
+            return 2;
+        }
+    };
+    println!(
+        "difftest --kernel: seed={} cases={} helper={} authbindd={} cgroup={}",
+        o.seed,
+        o.cases,
+        o.ours,
+        authbindd,
+        k.cgroup().display()
+    );
+    let mut rng = rng::Rng::new(o.seed);
+    let (mut privileged, mut granted, mut failed, mut done) = (0u64, 0u64, 0u64, 0u64);
+    let mut tree_no = 0u64;
+    'trees: while done < o.cases {
+        // One tree for both users: a reload costs more than a bind.
+        let first = request::random(&mut rng);
+        let tree = tree::random(&mut rng, &first);
+        if let Err(e) = tree::write(Path::new(CONFDIR), &tree)
+            .map_err(|e| format!("writing tree {tree_no}: {e}"))
+            .and_then(|()| k.reload())
+        {
+            eprintln!("authbind-difftest: {e} (seed {})", o.seed);
+            return 2;
+        }
+        tree_no += 1;
+        for uid in request::USERS {
+            if done >= o.cases {
+                break 'trees;
+            }
+            let req = request::Request { uid, ..first };
+            let case = done;
+            done += 1;
+            let args = request::classic_args(&req);
+            let run = k
+                .helper(&o.ours, &args, &req)
+                .map_err(|e| format!("helper: {e}"))
+                .and_then(|helper| Ok((helper, k.bind(&req)?)));
+            let (helper, bound) = match run {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("authbind-difftest: case {case} (seed {}): {e}", o.seed);
+                    return 2;
+                }
+            };
+            // Below 1024 the kernel refuses with EACCES unless kernel mode grants.
+            let want = if req.port >= 1024 || helper == 0 {
+                "ok"
+            } else {
+                "errno=13"
+            };
+            if req.port < 1024 {
+                privileged += 1;
+                granted += u64::from(helper == 0);
+            }
+            if bound != want {
+                failed += 1;
+                println!(
+                    "MISMATCH case {case} (seed {}): uid={} addr={} port={}: helper exit {helper}, bind under kernel mode: {bound} (expected {want})\n{}",
+                    o.seed,
+                    req.uid,
+                    req.addr,
+                    req.port,
+                    tree::describe(&tree)
+                );
+                if failed >= 20 {
+                    println!("difftest --kernel: stopping after 20 mismatches");
+                    break 'trees;
+                }
+            }
+        }
+    }
+    println!(
+        "difftest --kernel: {tree_no} trees, {done} binds: {privileged} privileged ({granted} granted by the helper, {} refused), {} unprivileged",
+        privileged - granted,
+        done - privileged
+    );
+    println!("difftest --kernel: {} agreed, {failed} disagreed", done - failed);
+    i32::from(failed != 0)
 }

@@ -50,6 +50,29 @@ pub fn random(rng: &mut Rng) -> Request {
     Request { uid, addr, port }
 }
 
+/// A few requests near `req` (the other user, the next port, the other
+/// side of 512, a random one), for checks that want more than one.
+pub fn around(rng: &mut Rng, req: &Request) -> Vec<Request> {
+    let other = if req.uid == USERS[0] { USERS[1] } else { USERS[0] };
+    let flipped = if req.port >= 512 {
+        req.port - 512
+    } else {
+        req.port + 512
+    };
+    vec![
+        Request { uid: other, ..*req },
+        Request {
+            port: req.port.saturating_add(1),
+            ..*req
+        },
+        Request {
+            port: flipped.max(1),
+            ..*req
+        },
+        random(rng),
+    ]
+}
+
 /// `helper ADDR4HEX PORTHEX` / `helper ADDR6HEX PORTHEX 6`: the values are
 /// s_addr / s6_addr bytes and sin_port as this machine stores them.
 pub fn classic_args(req: &Request) -> Vec<String> {

@@ -8,6 +8,14 @@ use std::process::{Command, Stdio};
 
 /// The exit status, or 1000 + signal number if it was killed.
 pub fn helper_status(helper: &str, args: &[String], uid: u32, addr: &IpAddr) -> std::io::Result<i32> {
+    let mut cmd = Command::new(helper);
+    cmd.args(args).uid(uid).gid(uid);
+    status_with_socket(cmd, addr)
+}
+
+/// Runs `cmd` with an empty environment and a fresh socket of `addr`'s
+/// family on fd 0: its exit status, or 1000 + signal number.
+pub fn status_with_socket(mut cmd: Command, addr: &IpAddr) -> std::io::Result<i32> {
     let family = if addr.is_ipv4() { libc::AF_INET } else { libc::AF_INET6 };
     // SAFETY: socket() has no memory-safety preconditions.
     let fd = unsafe { libc::socket(family, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
@@ -16,11 +24,9 @@ pub fn helper_status(helper: &str, args: &[String], uid: u32, addr: &IpAddr) -> 
     }
     // SAFETY: fd is a new descriptor that nothing else owns.
     let socket = unsafe { OwnedFd::from_raw_fd(fd) };
-    let status = Command::new(helper)
-        .args(args)
+    let status = cmd
         .env_clear()
-        .uid(uid)
-        .gid(uid)
+        .env("PATH", "/usr/bin:/bin")
         .stdin(Stdio::from(socket))
         .stdout(Stdio::null())
         .stderr(Stdio::null())

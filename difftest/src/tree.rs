@@ -27,10 +27,23 @@ pub enum Node {
     },
 }
 
-/// Paths relative to the configuration folder, in creation order.
+/// Paths relative to the configuration folder, in creation order, and
+/// the folder's own mode.
 #[derive(Default, Debug)]
 pub struct Tree {
     pub entries: Vec<(String, Node)>,
+    pub root_mode: u32,
+}
+
+/// Mostly searchable by all; sometimes a folder the users cannot search
+/// (every flag file in it is then refused, found or not), or only its
+/// owner or group can.
+fn folder_mode(rng: &mut Rng, percent_odd: u64) -> u32 {
+    if rng.chance(percent_odd) {
+        *rng.pick(&[0o700, 0o750, 0o711, 0o701, 0o710, 0o000, 0o100, 0o751])
+    } else {
+        0o755
+    }
 }
 
 const MODES: &[u32] = &[
@@ -79,7 +92,10 @@ fn bang(req: &Request, rng: &mut Rng) -> &'static str {
 }
 
 pub fn random(rng: &mut Rng, req: &Request) -> Tree {
-    let mut t = Tree::default();
+    let mut t = Tree {
+        entries: Vec::new(),
+        root_mode: folder_mode(rng, 8),
+    };
     let dirs = ["byport", "byaddr", "byuid"];
     for d in dirs {
         if rng.chance(3) {
@@ -96,7 +112,8 @@ pub fn random(rng: &mut Rng, req: &Request) -> Tree {
                 ));
             }
         } else {
-            t.entries.push((d.into(), Node::Dir { mode: 0o755 }));
+            let mode = folder_mode(rng, 12);
+            t.entries.push((d.into(), Node::Dir { mode }));
         }
     }
     // The target of the "../target" symlinks.
@@ -187,12 +204,12 @@ pub fn write(root: &Path, tree: &Tree) -> io::Result<()> {
             Node::Symlink { target } => symlink(target, &path)?,
         }
     }
-    Ok(())
+    fs::set_permissions(root, fs::Permissions::from_mode(tree.root_mode))
 }
 
 /// The tree as text, for a failure report.
 pub fn describe(tree: &Tree) -> String {
-    let mut s = String::new();
+    let mut s = format!("  .: dir mode={:o}\n", tree.root_mode);
     for (rel, node) in &tree.entries {
         let _ = match node {
             Node::File {

@@ -6,6 +6,7 @@
 //! supervisor.
 
 mod detect;
+mod kernel_mode;
 mod options;
 mod preload;
 mod warnings;
@@ -54,6 +55,9 @@ fn main() {
                     preload::run(depth, &program[0], &program[1..])
                 }
                 Mechanism::Seccomp => {
+                    if force == Force::Auto {
+                        kernel_mode::run_if_covered(&program[0], &program[1..], &why, debug);
+                    }
                     if debug {
                         say(format_args!("using the seccomp supervisor: {why}"));
                     }

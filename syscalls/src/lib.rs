@@ -9,6 +9,8 @@
 //! client on top, in safe code.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 
+pub mod asuser;
+pub mod bpf;
 pub mod client;
 pub mod errno;
 pub mod fd;
@@ -21,6 +23,7 @@ pub mod sock;
 pub mod spawn;
 #[cfg(feature = "std")]
 pub mod userdb;
+pub mod xattr;
 
 pub use errno::Errno;
 pub use fd::{BorrowedFd, Fd};

@@ -24,6 +24,17 @@ impl Install {
         install
     }
 
+    /// `$P/sbin/authbindd` (kernel mode); panics when it is not installed.
+    pub fn authbindd(&self) -> PathBuf {
+        let path = self.prefix.join("sbin/authbindd");
+        assert!(
+            path.is_file(),
+            "{} is missing (did `make install PREFIX=...` run?)",
+            path.display()
+        );
+        path
+    }
+
     pub fn prefix(&self) -> &Path {
         &self.prefix
     }
@@ -36,6 +47,11 @@ impl Install {
     /// `$P/lib/authbind/libauthbind.so.1`
     pub fn shim(&self) -> PathBuf {
         self.prefix.join("lib/authbind/libauthbind.so.1")
+    }
+
+    /// `$P/bin/authbind-policy`, the administration tool.
+    pub fn policy_tool(&self) -> PathBuf {
+        self.prefix.join("bin/authbind-policy")
     }
 
     /// `$P/lib/authbind/helper`

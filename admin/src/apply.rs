@@ -1,0 +1,349 @@
+//! `apply FILE.toml [--dry-run] [--prune]`: make the tree say exactly what
+//! the policy says. It creates, updates and removes the files it manages
+//! (recorded in the manifest), adopts files that already are exactly what
+//! the policy wants, leaves other files alone unless `--prune`, checks
+//! with the policy crate that every grant then works, prints its plan,
+//! and writes nothing when anything is wrong.
+
+use crate::declared::{desired, resolve, Desired};
+use crate::doc::PolicyDoc;
+use crate::error::{AdminError, Result};
+use crate::inventory::{Content, Inventory, CONTENT_CAP, FOLDERS, MANIFEST};
+use crate::mode::{octal, Kind, Meta};
+use crate::oracle::Kernel;
+use crate::sim::{Plan, Planned};
+use crate::view::{verify, Over, Points, TreeView};
+use crate::who::UserDb;
+use crate::write::Change;
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::path::Path;
+
+/// What stands at `rel` today, in the terms of a plan.
+pub fn current(root: &Path, inv: &Inventory, rel: &str) -> Option<Planned> {
+    let (meta, link, content) = match inv.get(rel) {
+        Some(e) => (e.meta, e.link.as_ref().map(|l| l.target.clone()), e.content.clone()),
+        None => {
+            let md = std::fs::symlink_metadata(root.join(rel)).ok()?;
+            let link = std::fs::read_link(root.join(rel))
+                .ok()
+                .map(|t| t.to_string_lossy().into_owned());
+            (Meta::of(&md), link, Content::NotRead)
+        }
+    };
+    if meta.kind == Kind::Symlink {
+        return Some(Planned::Symlink {
+            target: link.unwrap_or_default(),
+        });
+    }
+    let content = match (meta.kind, content) {
+        (Kind::File, Content::Bytes { data, truncated: false }) => data,
+        (Kind::File, _) => read_regular(&root.join(rel)).unwrap_or_else(|| b"\0unreadable".to_vec()),
+        _ => Vec::new(),
+    };
+    Some(Planned::Node {
+        meta: Meta::new(meta.kind, meta.uid, meta.gid, meta.mode),
+        content,
+    })
+}
+
+/// A regular file's bytes (never opening anything else), if small.
+pub fn read_regular(path: &Path) -> Option<Vec<u8>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let flags = nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_NONBLOCK;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits())
+        .open(path)
+        .ok()?;
+    if !f.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut data = Vec::new();
+    f.take(CONTENT_CAP + 1).read_to_end(&mut data).ok()?;
+    (data.len() as u64 <= CONTENT_CAP).then_some(data)
+}
+
+pub fn same(a: &Planned, b: &Planned) -> bool {
+    match (a, b) {
+        (Planned::Node { meta: m, content: c }, Planned::Node { meta: n, content: d }) => {
+            (m.kind, m.uid, m.gid, m.mode) == (n.kind, n.uid, n.gid, n.mode) && (m.kind != Kind::File || c == d)
+        }
+        _ => a == b,
+    }
+}
+
+fn describe(db: &UserDb, p: &Planned) -> String {
+    match p {
+        Planned::Absent => "nothing".into(),
+        Planned::Symlink { target } => format!("a symlink to {target}"),
+        Planned::Node { meta, .. } => format!(
+            "{}, owner {}, group {}, mode {}",
+            meta.kind.noun(),
+            db.user_label(meta.uid),
+            db.group_label(meta.gid),
+            octal(meta.mode)
+        ),
+    }
+}
+
+/// The changes, what is left alone, what is in the way, and the paths
+/// managed afterwards.
+#[derive(Debug, Default)]
+pub struct ApplyPlan {
+    pub changes: Vec<Change>,
+    pub kept: Vec<String>,
+    pub conflicts: Vec<String>,
+    pub managed: BTreeSet<String>,
+}
+
+impl ApplyPlan {
+    pub fn as_plan(&self) -> Plan {
+        let mut p = Plan::default();
+        for c in &self.changes {
+            p.set(&c.rel, c.to.clone());
+        }
+        p
+    }
+}
+
+fn change(rel: &str, to: Planned, verb: &'static str, note: impl Into<String>) -> Change {
+    Change {
+        rel: rel.to_string(),
+        to,
+        verb,
+        note: note.into(),
+    }
+}
+
+pub fn plan(
+    root: &Path,
+    inv: &Inventory,
+    manifest: &BTreeSet<String>,
+    want: &Desired,
+    explicit: &BTreeSet<String>,
+    prune: bool,
+    db: &UserDb,
+) -> ApplyPlan {
+    let mut out = ApplyPlan::default();
+    let mut creates = Vec::new();
+    let mut removes = Vec::new();
+    for (rel, wanted) in &want.entries {
+        let origin = want.origin.get(rel).cloned().unwrap_or_default();
+        let implicit = FOLDERS.contains(&rel.as_str()) && !explicit.contains(rel);
+        let cur = current(root, inv, rel);
+        match &cur {
+            None => creates.push(change(rel, wanted.clone(), "create", origin)),
+            Some(Planned::Node { meta, .. }) if implicit && meta.kind == Kind::Dir => {}
+            Some(c) if same(c, wanted) => {}
+            Some(c) if manifest.contains(rel) => {
+                creates.push(change(rel, wanted.clone(), "update", format!("{origin}; was {}", describe(db, c))))
+            }
+            Some(c) if prune => creates.push(change(
+                rel,
+                wanted.clone(),
+                "replace",
+                format!("{origin}; not written by apply (--prune): was {}", describe(db, c)),
+            )),
+            Some(c) => out.conflicts.push(format!(
+                "{rel} exists and was not written by apply: it is {}, the policy ({origin}) wants {}; `apply --prune` replaces it",
+                describe(db, c),
+                describe(db, wanted)
+            )),
+        }
+        if !implicit {
+            out.managed.insert(rel.clone());
+        }
+        if let Some((parent, _)) = rel.rsplit_once('/') {
+            let parent_ok = match want.entries.get(parent) {
+                Some(Planned::Node { meta, .. }) => meta.kind == Kind::Dir,
+                Some(_) => false,
+                None => {
+                    matches!(current(root, inv, parent), Some(Planned::Node { meta, .. }) if meta.kind == Kind::Dir)
+                }
+            };
+            if !parent_ok {
+                out.conflicts.push(format!(
+                    "{rel}: its folder {parent} is neither a folder in the policy nor one in the tree"
+                ));
+            }
+        }
+    }
+    for rel in manifest {
+        if !want.entries.contains_key(rel) && current(root, inv, rel).is_some() {
+            removes.push(change(
+                rel,
+                Planned::Absent,
+                "remove",
+                "written by an earlier apply, no longer in the policy",
+            ));
+        }
+    }
+    for e in inv.entries.values() {
+        let in_folder = matches!(e.folder_and_name().0, Some(f) if FOLDERS.contains(&f));
+        if !in_folder || want.entries.contains_key(&e.rel) || manifest.contains(&e.rel) {
+            continue;
+        }
+        if prune {
+            removes.push(change(&e.rel, Planned::Absent, "remove", "not in the policy (--prune)"));
+        } else {
+            out.kept.push(e.rel.clone());
+        }
+    }
+    // Deepest removals first, then creations from the top down.
+    removes.sort_by(|a, b| (b.rel.matches('/').count(), &a.rel).cmp(&(a.rel.matches('/').count(), &b.rel)));
+    creates.sort_by(|a, b| (a.rel.matches('/').count(), &a.rel).cmp(&(b.rel.matches('/').count(), &b.rel)));
+    out.changes = removes.into_iter().chain(creates).collect();
+    out
+}
+
+pub fn run(confdir: &str, db: &UserDb, file: &str, dry_run: bool, prune: bool, out: &mut dyn Write) -> Result<i32> {
+    let text = std::fs::read_to_string(file).map_err(|e| AdminError::io(file, &e))?;
+    let doc = PolicyDoc::parse(&text).map_err(|e| AdminError::usage(format!("{file}: {e}")))?;
+    let declared = resolve(&doc, db).map_err(|e| match e {
+        AdminError::Usage(m) => AdminError::Usage(format!("{file}: {m}")),
+        other => other,
+    })?;
+    let want = desired(&declared)?;
+    let root = Path::new(confdir);
+    let inv = Inventory::read(root).map_err(|e| AdminError::errno(confdir, e))?;
+    let manifest = crate::manifest::read(root)?;
+    let explicit: BTreeSet<String> = declared.files.iter().map(|(p, _)| p.clone()).collect();
+    let p = plan(root, &inv, &manifest, &want, &explicit, prune, db);
+    if !p.conflicts.is_empty() {
+        return Err(AdminError::Refused(format!(
+            "{file} cannot be applied, nothing was written:\n  {}",
+            p.conflicts.join("\n  ")
+        )));
+    }
+    let mut kernel = Kernel::open(confdir)?;
+    let mut conf = grant::ConfDir::open_at(confdir).map_err(|e| AdminError::errno(confdir, e))?;
+    let after = p.as_plan();
+    let points = Points::after(&inv, &after);
+    let mut view = TreeView {
+        root: root.to_path_buf(),
+        over: Over::Real {
+            oracle: &mut kernel,
+            conf: &mut conf,
+        },
+        plan: after,
+    };
+    let failures = verify(&mut view, &declared.grants, db, &points);
+    if let Some(e) = view.take_broken() {
+        return Err(e);
+    }
+    if !failures.is_empty() {
+        let lines: Vec<String> = failures
+            .iter()
+            .map(|f| {
+                let hint = if !f.file.is_empty() && !p.managed.contains(&f.file) && inv.get(&f.file).is_some() {
+                    format!(" ({} was not written by apply; `apply --prune` removes it)", f.file)
+                } else {
+                    String::new()
+                };
+                format!("{}{hint}", f.text())
+            })
+            .collect();
+        return Err(AdminError::Refused(format!(
+            "the tree cannot say what {file} says, nothing was written:\n  {}",
+            lines.join("\n  ")
+        )));
+    }
+    writeln!(out, "apply {file} to {confdir}:")?;
+    for c in &p.changes {
+        writeln!(out, "  {}", c.describe())?;
+    }
+    for k in &p.kept {
+        writeln!(out, "  keep {k}: not written by apply (`--prune` removes it)")?;
+    }
+    let manifest_changes = p.managed != manifest;
+    if dry_run {
+        writeln!(out, "{} change(s); dry run: nothing written", p.changes.len())?;
+        return Ok(0);
+    }
+    if p.changes.is_empty() && !manifest_changes {
+        writeln!(out, "nothing to change")?;
+        return Ok(0);
+    }
+    // Record first what may exist after a crash, then change, then record
+    // what is managed now.
+    let union: BTreeSet<String> = manifest.union(&p.managed).cloned().collect();
+    crate::manifest::write(root, &union)?;
+    crate::write::execute(root, &p.changes)?;
+    crate::manifest::write(root, &p.managed)?;
+    writeln!(
+        out,
+        "applied {} change(s); {} records {} file(s)",
+        p.changes.len(),
+        MANIFEST,
+        p.managed.len()
+    )?;
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::who::fixtures::db;
+
+    fn plan_for(dir: &Path, manifest: &[&str], policy: &str, prune: bool) -> ApplyPlan {
+        let d = resolve(&PolicyDoc::parse(policy).unwrap(), &db()).unwrap();
+        let want = desired(&d).unwrap();
+        let inv = Inventory::read(dir).unwrap();
+        let m: BTreeSet<String> = manifest.iter().map(|s| s.to_string()).collect();
+        let explicit = d.files.iter().map(|(p, _)| p.clone()).collect();
+        plan(dir, &inv, &m, &want, &explicit, prune, &db())
+    }
+
+    fn verbs(p: &ApplyPlan) -> Vec<String> {
+        p.changes.iter().map(|c| format!("{} {}", c.verb, c.rel)).collect()
+    }
+
+    #[test]
+    fn creates_removes_keeps_and_conflicts() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for f in FOLDERS {
+            std::fs::create_dir(root.join(f)).unwrap();
+        }
+        std::fs::write(root.join("byport/22"), "").unwrap();
+        std::fs::write(root.join("byuid/1001"), "old\n").unwrap();
+        let policy = "[[grant]]\nuser = \"alice\"\nports = [80]\n";
+        let p = plan_for(root, &["byuid/1001"], policy, false);
+        assert_eq!(verbs(&p), vec!["remove byuid/1001", "create byuid/1000"]);
+        assert_eq!(p.kept, vec!["byport/22"]);
+        assert!(p.conflicts.is_empty());
+        assert_eq!(p.managed, ["byuid/1000".to_string()].into());
+        let p = plan_for(root, &[], policy, true);
+        assert_eq!(
+            verbs(&p),
+            vec!["remove byport/22", "remove byuid/1001", "create byuid/1000"]
+        );
+        // A file in the way that apply did not write.
+        std::fs::write(root.join("byuid/1000"), "mine\n").unwrap();
+        let p = plan_for(root, &[], policy, false);
+        assert_eq!(p.conflicts.len(), 1);
+        assert!(
+            p.conflicts[0].starts_with("byuid/1000 exists and was not written by apply: it is regular file"),
+            "{}",
+            p.conflicts[0]
+        );
+        assert!(p.conflicts[0].ends_with("`apply --prune` replaces it"));
+        // Exactly what the policy wants: adopted, no change.
+        let me = (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw());
+        let exact = format!(
+            "[[file]]\npath = \"byuid/1000\"\nkind = \"file\"\nowner = {}\ngroup = {}\nmode = \"0644\"\ncontent = \"mine\\n\"\n",
+            me.0, me.1
+        );
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(root.join("byuid/1000"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let p = plan_for(root, &[], &exact, false);
+        assert!(p.changes.is_empty() && p.conflicts.is_empty(), "{p:?}");
+        assert!(p.managed.contains("byuid/1000"));
+        let p = plan_for(root, &[], "[[file]]\npath = \"nowhere/x\"\nkind = \"file\"\n", false);
+        assert_eq!(
+            p.conflicts,
+            vec!["nowhere/x: its folder nowhere is neither a folder in the policy nor one in the tree"]
+        );
+    }
+}

@@ -1,0 +1,495 @@
+//! byuid files: never consulted, not regular, changeable by others, too
+//! large, and each line as the helper reads it (`for_each_chunk`,
+//! `LineMeaning`): ignored (naming the token), ports in the wrong file,
+//! sensitive ports in ranges, ports a flag file decides first.
+
+use super::sensitive::{within, words};
+use super::{finding, Finding, Level};
+use crate::inventory::{Content, Entry, Inventory};
+use crate::lines::{consulted_ports, grants_of_chunk};
+use crate::mode::{may_execute, octal, Kind};
+use crate::names::{classify, Name};
+use crate::spec::{AddrSpec, PortRange};
+use crate::who::UserDb;
+use model::{Ignored, Rule, MAX_BYUID_BYTES};
+use policy::{for_each_chunk, LineMeaning, CHUNK};
+use std::ops::ControlFlow;
+
+fn fix_for(why: Ignored, line: &[u8]) -> String {
+    match why {
+        Ignored::NoComma => "write ADDRESS,PORT or ADDRESS,PORT-PORT (a comma before the ports)".into(),
+        Ignored::BadAddress => "write a numeric address with nothing around it: no host names, no white space".into(),
+        Ignored::SlashAndHyphen => "write either ADDRESS/LENGTH or ADDRESS-ADDRESS".into(),
+        Ignored::BadPrefixLength | Ignored::PrefixTooLong => {
+            "the length after / is 0 to 32 (IPv4) or 0 to 128 (IPv6)".into()
+        }
+        Ignored::HostBits => {
+            let head = String::from_utf8_lossy(line);
+            let head = head.split(',').next().unwrap_or("").trim();
+            match AddrSpec::parse(head) {
+                Err(e) if e.contains("write ") => format!(
+                    "write the network's first address: {}",
+                    e.rsplit("write ").next().unwrap_or("")
+                ),
+                _ => "write the network's first address".into(),
+            }
+        }
+        Ignored::AddressesReversed => "put the lower address first".into(),
+        Ignored::BadPorts => {
+            "nothing may follow the ports, not even a comment: put comments on lines of their own, starting with #"
+                .into()
+        }
+        Ignored::PortsReversed => "put the lower port first".into(),
+        Ignored::PortsOutOfRange => "ports are 1 to 65535".into(),
+        Ignored::ColonFormOutOfRange => "write ADDRESS/LENGTH,PORT-PORT".into(),
+    }
+}
+
+fn shown(bytes: &[u8]) -> String {
+    let t = policy::c_line(bytes);
+    String::from_utf8_lossy(t.strip_suffix(b"\n").unwrap_or(t))
+        .escape_debug()
+        .to_string()
+}
+
+pub(super) fn check(inv: &Inventory, db: &UserDb, out: &mut Vec<Finding>) {
+    for e in inv.children("byuid") {
+        one(inv, db, e, out);
+    }
+}
+
+fn one(inv: &Inventory, db: &UserDb, e: &Entry, out: &mut Vec<Finding>) {
+    let rel = e.rel.as_str();
+    let (uid, high) = match classify(Rule::ByUid, e.folder_and_name().1) {
+        Name::Uid { uid, high } => (uid, high),
+        Name::Never { why, .. } => {
+            out.push(finding(
+                Level::Error,
+                rel,
+                None,
+                format!("never consulted: {why}"),
+                "rename it byuid/UID or byuid/!UID, or remove it",
+            ));
+            return;
+        }
+        _ => return,
+    };
+    if db.user_by_uid(uid).is_none() {
+        out.push(finding(
+            Level::Warning,
+            rel,
+            None,
+            format!("uid {uid} has no user in the database"),
+            "remove it if the user is gone",
+        ));
+    }
+    let m = match &e.link {
+        None => e.meta,
+        Some(l) => {
+            out.push(finding(
+                Level::Warning,
+                rel,
+                None,
+                format!(
+                    "is a symlink to {}: the helper reads whatever that leads to, as root",
+                    l.target
+                ),
+                "replace it with the file itself",
+            ));
+            match l.resolved {
+                Ok(m) => m,
+                Err(_) => return,
+            }
+        }
+    };
+    match m.kind {
+        Kind::File => {}
+        Kind::Dir => {
+            out.push(finding(
+                Level::Error,
+                rel,
+                None,
+                format!("is a folder: every bind of uid {uid} that reaches it is refused (EISDIR)"),
+                format!("remove it, and put uid {uid}'s lines in a file"),
+            ));
+            return;
+        }
+        k => {
+            out.push(finding(
+                Level::Error,
+                rel,
+                None,
+                format!(
+                    "is a {}: the helper refuses every bind of uid {uid} that reaches it (authbind 2.1 would hang)",
+                    k.noun()
+                ),
+                "replace it with a regular file",
+            ));
+            return;
+        }
+    }
+    if m.uid != 0 {
+        let whose = if m.uid == uid {
+            format!("its own user, {}", db.user_label(uid))
+        } else {
+            db.user_label(m.uid)
+        };
+        out.push(finding(
+            Level::Error,
+            rel,
+            None,
+            format!("owned by {whose}, who can add lines granting uid {uid} any port"),
+            format!("chown root:root {rel}"),
+        ));
+    } else if m.mode & 0o002 != 0 {
+        out.push(finding(
+            Level::Error,
+            rel,
+            None,
+            format!(
+                "every user can write it (mode {}), and so grant uid {uid} any port",
+                octal(m.mode)
+            ),
+            format!("chmod o-w {rel}"),
+        ));
+    }
+    if m.uid == 0 && m.mode & 0o020 != 0 && m.gid != 0 {
+        out.push(finding(
+            Level::Error,
+            rel,
+            None,
+            format!(
+                "members of group {} can write it (mode {})",
+                db.group_label(m.gid),
+                octal(m.mode)
+            ),
+            format!("chmod g-w {rel}"),
+        ));
+    }
+    if m.size > MAX_BYUID_BYTES {
+        out.push(finding(
+            Level::Error,
+            rel,
+            None,
+            format!("is {} bytes, more than the helper reads ({MAX_BYUID_BYTES}): binds that no line before the limit grants are refused", m.size),
+            "keep the file small",
+        ));
+    }
+    let data = match &e.content {
+        Content::Bytes { data, truncated } => {
+            if *truncated {
+                out.push(finding(
+                    Level::Note,
+                    rel,
+                    None,
+                    "only its first MiB was checked".into(),
+                    "",
+                ));
+            }
+            data
+        }
+        Content::Failed(err) => {
+            out.push(finding(
+                Level::Warning,
+                rel,
+                None,
+                format!("cannot be read ({err}): its lines were not checked"),
+                "run check as root",
+            ));
+            return;
+        }
+        Content::NotRead => return,
+    };
+    lines(inv, db, rel, uid, high, data, out);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn lines(inv: &Inventory, db: &UserDb, rel: &str, uid: u32, high: bool, data: &[u8], out: &mut Vec<Finding>) {
+    let (lo, hi) = consulted_ports(high);
+    let other = if high {
+        format!("byuid/{uid}")
+    } else {
+        format!("byuid/!{uid}")
+    };
+    let range_words = if high {
+        "ports below 512 are read from"
+    } else {
+        "ports 512 and up are read from"
+    };
+    let who = db.who_uid(uid);
+    let mut last_long = 0;
+    let mut last_nul = 0;
+    let mut any_grant = false;
+    let mut wildcard = false;
+    let _ = for_each_chunk(std::io::Cursor::new(data), |n, chunk| {
+        if chunk.len() == CHUNK && !chunk.ends_with(b"\n") && last_long != n {
+            last_long = n;
+            out.push(finding(
+                Level::Error,
+                rel,
+                Some(n),
+                format!("is longer than {CHUNK} bytes: authbind reads it in pieces, each judged as a line of its own"),
+                "split it into lines of their own",
+            ));
+        }
+        if chunk.contains(&0) && last_nul != n {
+            last_nul = n;
+            out.push(finding(
+                Level::Warning,
+                rel,
+                Some(n),
+                "holds a NUL byte: authbind reads the line only up to it".into(),
+                "remove the NUL byte",
+            ));
+        }
+        let meaning = LineMeaning::of(chunk);
+        if let Some(v) = meaning.mistake() {
+            out.push(finding(
+                Level::Error,
+                rel,
+                Some(n),
+                format!(
+                    "authbind ignores `{}`: {} (`{}`)",
+                    shown(chunk),
+                    v.why.describe(),
+                    shown(v.token)
+                ),
+                fix_for(v.why, policy::c_line(chunk)),
+            ));
+            return ControlFlow::Continue(());
+        }
+        for (a, r) in grants_of_chunk(chunk) {
+            let text = shown(chunk);
+            any_grant = true;
+            wildcard |= a.contains(&model::Address::UNSPECIFIED_V4) || a.contains(&model::Address::UNSPECIFIED_V6);
+            match r.clip(lo, hi) {
+                None => out.push(finding(
+                    Level::Error,
+                    rel,
+                    Some(n),
+                    format!("`{text}` grants ports {r}, which are never read from {rel} ({range_words} {other})"),
+                    format!("move the line to {other}"),
+                )),
+                Some(kept) if kept != r => out.push(finding(
+                    Level::Warning,
+                    rel,
+                    Some(n),
+                    format!(
+                        "`{text}`: ports {} of {r} are never read from {rel} ({range_words} {other})",
+                        outside(r, kept)
+                    ),
+                    format!("split the line at 512: {kept} here, the rest in {other}"),
+                )),
+                Some(_) => {}
+            }
+            let Some(kept) = r.clip(lo, hi) else { continue };
+            let sensitive = within(kept);
+            if kept.min != kept.max && !sensitive.is_empty() {
+                out.push(finding(
+                    Level::Warning,
+                    rel,
+                    Some(n),
+                    format!(
+                        "`{text}` grants the range {kept}, with sensitive ports {}",
+                        words(&sensitive)
+                    ),
+                    "grant only the ports the service needs",
+                ));
+            }
+            shadows(inv, rel, n, &text, &who, &a, kept, out);
+        }
+        ControlFlow::Continue(())
+    });
+    if any_grant && !wildcard {
+        out.push(finding(
+            Level::Note,
+            rel,
+            None,
+            "no line covers the wildcard addresses 0.0.0.0 or ::, which most servers bind (Java and Go bind :: for both families)".into(),
+            "add 0.0.0.0,PORT and ::,PORT lines if the service binds every address",
+        ));
+    }
+}
+
+/// `512-1023` or `1-511`: the part of `r` outside `kept`.
+fn outside(r: PortRange, kept: PortRange) -> String {
+    let parts: Vec<String> = [
+        (r.min < kept.min).then(|| PortRange {
+            min: r.min,
+            max: kept.min - 1,
+        }),
+        (r.max > kept.max).then(|| PortRange {
+            min: kept.max + 1,
+            max: r.max,
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|p| p.to_string())
+    .collect();
+    parts.join(" and ")
+}
+
+/// Ports of the line that a byport file refuses this user before the
+/// line is read (judged by owner, group and mode).
+#[allow(clippy::too_many_arguments)]
+fn shadows(
+    inv: &Inventory,
+    rel: &str,
+    n: u32,
+    text: &str,
+    who: &crate::who::Who,
+    a: &AddrSpec,
+    kept: PortRange,
+    out: &mut Vec<Finding>,
+) {
+    let mut refused = Vec::new();
+    for e in inv.children("byport") {
+        let Name::Port(p) = classify(Rule::ByPort, e.folder_and_name().1) else {
+            continue;
+        };
+        if !kept.contains(p) {
+            continue;
+        }
+        if let Ok(m) = e.effective() {
+            if !may_execute(&m, &who.creds) {
+                refused.push((p, e.rel.clone()));
+            }
+        }
+    }
+    if refused.is_empty() {
+        return;
+    }
+    let all = refused.len() == usize::from(kept.max - kept.min) + 1;
+    let files: Vec<&str> = refused.iter().map(|(_, f)| f.as_str()).take(5).collect();
+    let (level, what) = if all {
+        (
+            Level::Error,
+            format!("`{text}` never grants anything to {}: ", who.short()),
+        )
+    } else {
+        (Level::Warning, format!("`{text}` ({a}): "))
+    };
+    out.push(finding(
+        level,
+        rel,
+        Some(n),
+        format!(
+            "{what}{} decide{} first and refuse{} {}",
+            files.join(", "),
+            if files.len() == 1 { "s" } else { "" },
+            if files.len() == 1 { "s" } else { "" },
+            who.short()
+        ),
+        "remove those byport files, or grant the user there",
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use crate::check::check;
+    use crate::mode::{Kind, Meta};
+    use crate::who::fixtures::db;
+
+    fn findings(setup: impl FnOnce(&mut crate::inventory::Inventory)) -> Vec<(String, String)> {
+        let mut inv = clean();
+        setup(&mut inv);
+        check(&inv, &db())
+            .into_iter()
+            .map(|f| {
+                let at = match f.line {
+                    Some(l) => format!("{} {}:{l}: {}", f.level.word(), f.file, f.message),
+                    None => format!("{} {}: {}", f.level.word(), f.file, f.message),
+                };
+                (at, f.fix)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_issues_lines_each_found_with_the_token_and_a_fix() {
+        let got = findings(|inv| {
+            bytes(inv, "byuid/1000", file(0, 0, 0o644), "127.0.0.1:84\n127.0.0.1,85 # web\n 127.0.0.1,86\nlocalhost,87\n127.0.0.1/8,92\n127.0.0.1,95-94\n# a comment\n\n127.0.0.1,80\n");
+        });
+        let want: Vec<(&str, &str)> = vec![
+            ("error byuid/1000:1: authbind ignores `127.0.0.1:84`: no comma between the addresses and the ports (`127.0.0.1:84`)", "write ADDRESS,PORT or ADDRESS,PORT-PORT (a comma before the ports)"),
+            ("error byuid/1000:2: authbind ignores `127.0.0.1,85 # web`: the ports are not PORT or PORT-PORT (nothing may follow them, not even a comment) (`85 # web`)", "nothing may follow the ports, not even a comment: put comments on lines of their own, starting with #"),
+            ("error byuid/1000:3: authbind ignores ` 127.0.0.1,86`: not an address inet_pton reads (no names, no white space) (` 127.0.0.1`)", "write a numeric address with nothing around it: no host names, no white space"),
+            ("error byuid/1000:4: authbind ignores `localhost,87`: not an address inet_pton reads (no names, no white space) (`localhost`)", "write a numeric address with nothing around it: no host names, no white space"),
+            ("error byuid/1000:5: authbind ignores `127.0.0.1/8,92`: host bits set past the prefix length (`127.0.0.1`)", "write the network's first address: 127.0.0.0/8"),
+            ("error byuid/1000:6: authbind ignores `127.0.0.1,95-94`: the lowest port is above the highest (`95-94`)", "put the lower port first"),
+            ("note byuid/1000: no line covers the wildcard addresses 0.0.0.0 or ::, which most servers bind (Java and Go bind :: for both families)", "add 0.0.0.0,PORT and ::,PORT lines if the service binds every address"),
+        ];
+        let got: Vec<(&str, &str)> = got.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn ports_in_the_wrong_file_ranges_and_shadows() {
+        let got = findings(|inv| {
+            bytes(
+                inv,
+                "byuid/1000",
+                file(0, 0, 0o644),
+                "127.0.0.1,636\n0.0.0.0/0,1-1023\n::1,80\n",
+            );
+            bytes(inv, "byuid/!1000", file(0, 0, 0o644), "::1,80\n");
+            put(inv, "byport/80", file(33, 33, 0o500));
+        });
+        let got: Vec<&str> = got.iter().map(|(a, _)| a.as_str()).collect();
+        assert_eq!(
+            got,
+            vec![
+                "error byuid/!1000:1: `::1,80` grants ports 80, which are never read from byuid/!1000 (ports below 512 are read from byuid/1000)",
+                "error byuid/1000:1: `127.0.0.1,636` grants ports 636, which are never read from byuid/1000 (ports 512 and up are read from byuid/!1000)",
+                "error byuid/1000:3: `::1,80` never grants anything to alice: byport/80 decides first and refuses alice",
+                "warning byport/80: owned by www-data (33), who may bind port 80 through it and can chmod it to let every user do so",
+                "warning byuid/1000:2: `0.0.0.0/0,1-1023`: ports 512-1023 of 1-1023 are never read from byuid/1000 (ports 512 and up are read from byuid/!1000)",
+                "warning byuid/1000:2: `0.0.0.0/0,1-1023` grants the range 1-511, with sensitive ports 21 (ftp), 22 (ssh), 23 (telnet), 25 (smtp), 53 (dns), and 12 more",
+                "warning byuid/1000:2: `0.0.0.0/0,1-1023` (0.0.0.0/0): byport/80 decides first and refuses alice",
+                "note byuid/!1000: no line covers the wildcard addresses 0.0.0.0 or ::, which most servers bind (Java and Go bind :: for both families)",
+            ]
+        );
+    }
+
+    #[test]
+    fn files_others_control_and_odd_kinds() {
+        let got = findings(|inv| {
+            bytes(inv, "byuid/1000", file(1000, 1000, 0o644), "127.0.0.1,80\n");
+            bytes(inv, "byuid/1001", file(0, 2000, 0o666), "127.0.0.1,80\n");
+            put(inv, "byuid/1002", Meta::new(Kind::Fifo, 0, 0, 0o644));
+            put(inv, "byuid/1500", Meta::new(Kind::Dir, 0, 0, 0o755));
+            put(inv, "byuid/alice", file(0, 0, 0o644));
+            let mut big = file(0, 0, 0o644);
+            big.size = model::MAX_BYUID_BYTES + 1;
+            put(inv, "byuid/33", big);
+            inv.entries.get_mut("byuid/33").unwrap().content = crate::inventory::Content::Failed(model::Errno::EACCES);
+            bytes(inv, "byuid/!1000", file(0, 0, 0o644), &format!("{}\n", "9".repeat(400)));
+        });
+        let got: Vec<&str> = got.iter().map(|(a, _)| a.as_str()).collect();
+        let ignored_nines = |n: usize| {
+            let t = "9".repeat(n);
+            format!("error byuid/!1000:1: authbind ignores `{t}`: no comma between the addresses and the ports (`{t}`)")
+        };
+        assert_eq!(
+            got,
+            vec![
+                "error byuid/!1000:1: is longer than 298 bytes: authbind reads it in pieces, each judged as a line of its own",
+                &ignored_nines(298),
+                &ignored_nines(102),
+                "error byuid/1000: owned by its own user, alice (1000), who can add lines granting uid 1000 any port",
+                "error byuid/1001: every user can write it (mode 0666), and so grant uid 1001 any port",
+                "error byuid/1001: members of group www (2000) can write it (mode 0666)",
+                "error byuid/1002: is a FIFO: the helper refuses every bind of uid 1002 that reaches it (authbind 2.1 would hang)",
+                "error byuid/1500: is a folder: every bind of uid 1500 that reaches it is refused (EISDIR)",
+                "error byuid/33: is 134217729 bytes, more than the helper reads (134217728): binds that no line before the limit grants are refused",
+                "error byuid/alice: never consulted: `alice` is not a uid as the helper writes it (decimal, no leading zeros)",
+                "warning byuid/1500: uid 1500 has no user in the database",
+                "warning byuid/33: cannot be read (Permission denied (EACCES)): its lines were not checked",
+                "note byuid/1000: no line covers the wildcard addresses 0.0.0.0 or ::, which most servers bind (Java and Go bind :: for both families)",
+                "note byuid/1001: no line covers the wildcard addresses 0.0.0.0 or ::, which most servers bind (Java and Go bind :: for both families)",
+            ]
+        );
+    }
+}

@@ -1,0 +1,574 @@
+//! `grant` and `revoke`: one change to the tree, in the forms of
+//! authbind-policy(8) (GRANT FILES): byuid lines for a user, root-owned
+//! flag files with the group's execute bit for a group. Before writing,
+//! the changed tree is decided by the policy crate: a grant must then work
+//! at every point where it could fail, a revoke must leave the user
+//! refused, and no one else may lose what they have; otherwise nothing is
+//! written and the reason is given.
+
+use crate::cli::Principal;
+use crate::declared::{group_files, Grant, Grantee};
+use crate::edit::ByuidFile;
+use crate::error::{AdminError, Result};
+use crate::inventory::{Entry, Inventory};
+use crate::lines::{grants_of_line, line_for, raw_lines};
+use crate::mode::{octal, Kind, Meta};
+use crate::names::{classify, Name};
+use crate::oracle::Kernel;
+use crate::sim::{Plan, Planned};
+use crate::spec::{AddrSpec, Ports};
+use crate::view::{grantees, probes, verify, Over, Points, TreeView};
+use crate::who::{UserDb, Who};
+use crate::write::Change;
+use model::{needs_bang, Address, Rule, Target};
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::Path;
+
+fn grantee(db: &UserDb, p: &Principal) -> Result<Grantee> {
+    match p {
+        Principal::User(u) => db
+            .lookup_user(u)
+            .map(Grantee::User)
+            .ok_or_else(|| AdminError::usage(format!("no user named `{u}`"))),
+        Principal::Group(g) => {
+            let gid = db
+                .lookup_group(g)
+                .ok_or_else(|| AdminError::usage(format!("no group named `{g}`")))?;
+            Ok(Grantee::Group {
+                gid,
+                name: db.group_by_gid(gid).map(|g| g.name.clone()),
+            })
+        }
+    }
+}
+
+/// Everyone whose decisions a change could touch: the database's users and
+/// every uid that has a byuid file.
+fn population(db: &UserDb, inv: &Inventory) -> Vec<Who> {
+    let mut uids: BTreeSet<u32> = db.distinct_users().iter().map(|u| u.uid).collect();
+    for e in inv.children("byuid") {
+        if let Name::Uid { uid, .. } = classify(Rule::ByUid, e.folder_and_name().1) {
+            uids.insert(uid);
+        }
+    }
+    uids.into_iter().filter(|&u| u != 0).map(|u| db.who_uid(u)).collect()
+}
+
+/// The (address, port) points where `who` could be granted one of `ports`
+/// today: the wildcards and byaddr addresses where flag files exist, and
+/// the ends of each of the user's byuid lines.
+fn their_points(inv: &Inventory, who: &Who, ports: &BTreeSet<u16>, points: &Points) -> Vec<(Address, u16)> {
+    let mut out = BTreeSet::new();
+    for &port in ports {
+        if let Some(addrs) = points.ports.get(&port) {
+            out.insert((Address::UNSPECIFIED_V4, port));
+            out.insert((Address::UNSPECIFIED_V6, port));
+            out.extend(addrs.iter().map(|a| (*a, port)));
+        }
+        let bang = if needs_bang(port) { "!" } else { "" };
+        let rel = format!("byuid/{bang}{}", who.creds.uid);
+        if let Some(crate::inventory::Content::Bytes { data, .. }) = inv.get(&rel).map(|e| &e.content) {
+            for l in raw_lines(data) {
+                for (a, r) in grants_of_line(l.bytes).unwrap_or_default() {
+                    if r.contains(port) {
+                        out.insert((a.first(), port));
+                        out.insert((a.last(), port));
+                    }
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// Who loses (or gains) something when `plan` is made, other than `skip`.
+fn collateral(
+    view: &mut TreeView,
+    inv: &Inventory,
+    db: &UserDb,
+    plan: &Plan,
+    ports: &BTreeSet<u16>,
+    skip: &dyn Fn(&Who) -> bool,
+) -> (Vec<String>, Vec<String>) {
+    let before_points = Points::after(inv, &Plan::default());
+    let after_points = Points::after(inv, plan);
+    let (mut lost, mut gained) = (Vec::new(), Vec::new());
+    for who in population(db, inv) {
+        if skip(&who) {
+            continue;
+        }
+        let mut pts = their_points(inv, &who, ports, &before_points);
+        pts.extend(their_points(inv, &who, ports, &after_points));
+        pts.sort();
+        pts.dedup();
+        for (addr, port) in pts {
+            view.plan = Plan::default();
+            let before = view.walk(&who, addr, port);
+            view.plan = plan.clone();
+            let after = view.walk(&who, addr, port);
+            let t = Target::new(addr, port);
+            let file = |w: &crate::walk::Walk| {
+                let f = model::PolicyFile::new(w.decision.file, addr, port, who.creds.uid)
+                    .map(|f| f.to_string())
+                    .unwrap_or_default();
+                match w.decision.line {
+                    0 => f,
+                    n => format!("{f}:{n}"),
+                }
+            };
+            // One line per user is enough to explain the refusal.
+            let said = |v: &Vec<String>| v.iter().any(|l| l.starts_with(&format!("{} ", who.label())));
+            if said(&lost) || said(&gained) {
+                continue;
+            }
+            match (before.decision.granted(), after.decision.granted()) {
+                (true, false) => lost.push(format!(
+                    "{} would lose {t} (granted today by {}; afterwards {} refuses it)",
+                    who.label(),
+                    file(&before),
+                    file(&after)
+                )),
+                (false, true) => gained.push(format!("{} would then be granted {t} by {}", who.label(), file(&after))),
+                _ => {}
+            }
+        }
+    }
+    (lost, gained)
+}
+
+fn flag_meta(gid: u32) -> Meta {
+    Meta::new(Kind::File, 0, gid, 0o010)
+}
+
+fn describe_entry(db: &UserDb, e: &Entry) -> String {
+    match &e.link {
+        Some(l) => format!("a symlink to {}", l.target),
+        None => format!(
+            "{}, owner {}, group {}, mode {}",
+            e.meta.kind.noun(),
+            db.user_label(e.meta.uid),
+            db.group_label(e.meta.gid),
+            octal(e.meta.mode)
+        ),
+    }
+}
+
+/// Exactly the flag file a group grant writes.
+fn is_group_grant(e: &Entry, gid: u32) -> bool {
+    e.link.is_none()
+        && e.meta.kind == Kind::File
+        && e.meta.uid == 0
+        && e.meta.gid == gid
+        && e.meta.mode & 0o7777 == 0o010
+}
+
+/// A flag file that grants this group and nobody else by its other bits.
+fn grants_only_group(e: &Entry, gid: u32) -> bool {
+    e.link.is_none()
+        && e.meta.gid == gid
+        && e.meta.mode & 0o010 != 0
+        && e.meta.mode & 0o001 == 0
+        && (e.meta.uid == 0 || e.meta.mode & 0o100 == 0)
+}
+
+/// A flag file that grants its owner, `uid`, and no one else.
+fn grants_only_owner(e: &Entry, uid: u32) -> bool {
+    e.link.is_none() && e.meta.uid == uid && e.meta.mode & 0o100 != 0 && e.meta.mode & 0o011 == 0
+}
+
+struct Planning<'a> {
+    root: &'a Path,
+    inv: &'a Inventory,
+    db: &'a UserDb,
+    changes: Vec<Change>,
+    notes: Vec<String>,
+    manifest: BTreeSet<String>,
+}
+
+impl Planning<'_> {
+    fn plan(&self) -> Plan {
+        let mut p = Plan::default();
+        for c in &self.changes {
+            p.set(&c.rel, c.to.clone());
+        }
+        p
+    }
+
+    fn push(&mut self, rel: &str, to: Planned, verb: &'static str, note: String) {
+        if self.manifest.contains(rel) {
+            self.notes.push(format!(
+                "note: {rel} is managed by `authbind-policy apply`: the next apply will undo this"
+            ));
+        }
+        // A second change to the same path replaces the first; its notes add up.
+        let (verb, note) = match self.changes.iter().position(|c| c.rel == rel) {
+            Some(i) => {
+                let old = self.changes.remove(i);
+                let verb = if old.verb == "create" && verb != "remove" {
+                    "create"
+                } else {
+                    verb
+                };
+                (verb, format!("{}; {note}", old.note))
+            }
+            None => (verb, note),
+        };
+        self.changes.push(Change {
+            rel: rel.into(),
+            to,
+            verb,
+            note,
+        });
+    }
+
+    /// The byuid file as the changes so far leave it.
+    fn byuid(&self, rel: &str) -> Result<ByuidFile> {
+        let mut f = ByuidFile::open(rel, self.inv.get(rel))?;
+        if let Some(Change {
+            to: Planned::Node { content, .. },
+            ..
+        }) = self.changes.iter().find(|c| c.rel == rel)
+        {
+            f.data = content.clone();
+        }
+        Ok(f)
+    }
+
+    fn write_byuid(&mut self, f: ByuidFile, note: String) {
+        if f.data.is_empty() && f.exists {
+            self.push(&f.rel, Planned::Absent, "remove", format!("{note}; no line left"));
+            return;
+        }
+        let verb = if f.exists { "update" } else { "create" };
+        let meta = Meta::new(Kind::File, f.meta.uid, f.meta.gid, f.meta.mode);
+        self.push(&f.rel.clone(), Planned::Node { meta, content: f.data }, verb, note);
+    }
+}
+
+/// What a grant's addresses are, for messages.
+fn addr_words(addrs: &[AddrSpec]) -> String {
+    if addrs == AddrSpec::everywhere().as_slice() {
+        "every address".into()
+    } else {
+        addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn run(
+    confdir: &str,
+    db: &UserDb,
+    revoke: bool,
+    who: &Principal,
+    ports: &Ports,
+    addrs: &[AddrSpec],
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> Result<i32> {
+    let root = Path::new(confdir);
+    let g = Grant {
+        n: 1,
+        grantee: grantee(db, who)?,
+        ports: ports.clone(),
+        addrs: if addrs.is_empty() {
+            AddrSpec::everywhere()
+        } else {
+            addrs.to_vec()
+        },
+    };
+    let inv = Inventory::read(root).map_err(|e| AdminError::errno(confdir, e))?;
+    let mut kernel = Kernel::open(confdir)?;
+    let mut conf = grant::ConfDir::open_at(confdir).map_err(|e| AdminError::errno(confdir, e))?;
+    let mut p = Planning {
+        root,
+        inv: &inv,
+        db,
+        changes: Vec::new(),
+        notes: Vec::new(),
+        manifest: crate::manifest::read(root)?,
+    };
+    let verb = if revoke { "revoke" } else { "grant" };
+    let what = format!(
+        "{verb} {} ports {} on {}",
+        g.grantee.label(),
+        g.ports,
+        addr_words(&g.addrs)
+    );
+    let mut view = TreeView {
+        root: root.to_path_buf(),
+        over: Over::Real {
+            oracle: &mut kernel,
+            conf: &mut conf,
+        },
+        plan: Plan::default(),
+    };
+    let result = match (&g.grantee, revoke) {
+        (Grantee::User(w), false) => grant_user(&mut p, &mut view, &g, w),
+        (Grantee::User(w), true) => revoke_user(&mut p, &mut view, &g, w),
+        (Grantee::Group { gid, .. }, false) => grant_group(&mut p, &mut view, &g, *gid),
+        (Grantee::Group { gid, .. }, true) => revoke_group(&mut p, &mut view, &g, *gid),
+    };
+    if let Some(e) = view.take_broken() {
+        return Err(e);
+    }
+    result.map_err(|e| match e {
+        AdminError::Refused(m) => AdminError::Refused(format!("{what}: refused, nothing was written:\n  {m}")),
+        other => other,
+    })?;
+    writeln!(out, "{what} in {confdir}:")?;
+    if p.changes.is_empty() {
+        let already = if revoke { "nothing to revoke" } else { "already granted" };
+        writeln!(out, "  nothing to do: {already}")?;
+    }
+    for c in &p.changes {
+        writeln!(out, "  {}", c.describe())?;
+    }
+    for n in &p.notes {
+        writeln!(out, "  {n}")?;
+    }
+    if dry_run {
+        writeln!(out, "dry run: nothing written")?;
+    } else if !p.changes.is_empty() {
+        crate::write::execute(p.root, &p.changes)?;
+        writeln!(out, "done")?;
+    }
+    Ok(0)
+}
+
+fn refusal_lines(failures: &[crate::view::Failure]) -> String {
+    failures
+        .iter()
+        .map(|f| {
+            let hint = if f.file.starts_with("byport/") || f.file.starts_with("byaddr/") {
+                format!(
+                    "; {} is read before any byuid file, so a byuid line cannot grant what it refuses: change or remove {} (see `authbind-policy explain`)",
+                    f.file, f.file
+                )
+            } else {
+                String::new()
+            };
+            format!("{} would not be granted {}: {}{hint}", f.who, f.target, f.why)
+        })
+        .collect::<Vec<_>>()
+        .join("\n  ")
+}
+
+fn grant_user(p: &mut Planning, view: &mut TreeView, g: &Grant, w: &Who) -> Result<()> {
+    for a in &g.addrs {
+        for piece in g.ports.pieces() {
+            let rel = format!("byuid/{}{}", if needs_bang(piece.min) { "!" } else { "" }, w.creds.uid);
+            let mut f = p.byuid(&rel)?;
+            if let Some(n) = f.covering_line(a, piece) {
+                p.notes.push(format!("{a} ports {piece}: already granted by {rel}:{n}"));
+                continue;
+            }
+            let line = line_for(a, piece);
+            f.append(&line)?;
+            p.write_byuid(f, format!("append `{}`", line.trim_end()));
+        }
+    }
+    view.plan = p.plan();
+    let points = Points::after(p.inv, &view.plan);
+    let failures = verify(view, std::slice::from_ref(g), p.db, &points);
+    if !failures.is_empty() {
+        return Err(AdminError::Refused(refusal_lines(&failures)));
+    }
+    Ok(())
+}
+
+fn revoke_user(p: &mut Planning, view: &mut TreeView, g: &Grant, w: &Who) -> Result<()> {
+    for a in &g.addrs {
+        for piece in g.ports.pieces() {
+            let rel = format!("byuid/{}{}", if needs_bang(piece.min) { "!" } else { "" }, w.creds.uid);
+            if p.inv.get(&rel).is_none() {
+                continue;
+            }
+            let mut f = p.byuid(&rel)?;
+            let done = f.revoke(a, piece)?;
+            if !done.is_empty() {
+                p.write_byuid(f, done.join("; "));
+            }
+        }
+    }
+    // What still grants it: flag files of this user's own may go, if no
+    // one else then gains or loses anything.
+    for _ in 0..64 {
+        view.plan = p.plan();
+        let points = Points::after(p.inv, &view.plan);
+        let mut still = None;
+        'probe: for (addr, port) in probes(g, &points) {
+            let d = view.decide(w, addr, port);
+            if d.granted() {
+                still = Some((addr, port, d));
+                break 'probe;
+            }
+        }
+        let Some((addr, port, d)) = still else {
+            return Ok(());
+        };
+        let file = model::PolicyFile::new(d.file, addr, port, w.creds.uid)
+            .map(|f| f.to_string())
+            .unwrap_or_default();
+        let entry = p.inv.get(&file);
+        match entry {
+            Some(e) if grants_only_owner(e, w.creds.uid) => {
+                let desc = describe_entry(p.db, e);
+                p.push(&file, Planned::Absent, "remove", format!("it grants {} only ({desc})", w.short()));
+                let plan = p.plan();
+                let ports: BTreeSet<u16> = [port].into();
+                let uid = w.creds.uid;
+                let (lost, gained) = collateral(view, p.inv, p.db, &plan, &ports, &|o: &Who| o.creds.uid == uid);
+                if !lost.is_empty() || !gained.is_empty() {
+                    return Err(AdminError::Refused(format!(
+                        "{} grants {} {}, and removing it would change other users' binds:\n  {}",
+                        file,
+                        w.short(),
+                        Target::new(addr, port),
+                        lost.iter().chain(&gained).cloned().collect::<Vec<_>>().join("\n  ")
+                    )));
+                }
+            }
+            Some(e) => {
+                return Err(AdminError::Refused(format!(
+                    "{} would still be granted {} by {file} ({}), which grants others too; change it by hand, or revoke the group's grant",
+                    w.label(),
+                    Target::new(addr, port),
+                    describe_entry(p.db, e)
+                )))
+            }
+            None => {
+                return Err(AdminError::Refused(format!(
+                    "{} would still be granted {} by {file}",
+                    w.label(),
+                    Target::new(addr, port)
+                )))
+            }
+        }
+    }
+    Err(AdminError::Refused("too many files grant it; revoke by hand".into()))
+}
+
+fn grant_group(p: &mut Planning, view: &mut TreeView, g: &Grant, gid: u32) -> Result<()> {
+    let paths = group_files(g)?;
+    let mut touched = BTreeSet::new();
+    for rel in &paths {
+        match p.inv.get(rel) {
+            Some(e) if is_group_grant(e, gid) => {
+                p.notes.push(format!("{rel}: already there"));
+            }
+            Some(e) => {
+                return Err(AdminError::Refused(format!(
+                    "{rel} exists ({}): it decides its port for every user, so authbind-policy will not change it; revoke what it grants, or remove it, first",
+                    describe_entry(p.db, e)
+                )))
+            }
+            None => {
+                touched.insert(port_of(rel));
+                p.push(
+                    rel,
+                    Planned::Node {
+                        meta: flag_meta(gid),
+                        content: Vec::new(),
+                    },
+                    "create",
+                    format!("group {}, execute for the group only", p.db.group_label(gid)),
+                );
+            }
+        }
+    }
+    let plan = p.plan();
+    view.plan = plan.clone();
+    let points = Points::after(p.inv, &plan);
+    let failures = verify(view, std::slice::from_ref(g), p.db, &points);
+    if !failures.is_empty() {
+        return Err(AdminError::Refused(refusal_lines(&failures)));
+    }
+    let members: BTreeSet<u32> = grantees(g, p.db).iter().map(|w| w.creds.uid).collect();
+    let (lost, gained) = collateral(view, p.inv, p.db, &plan, &touched, &|w: &Who| {
+        members.contains(&w.creds.uid)
+    });
+    if !lost.is_empty() {
+        return Err(AdminError::Refused(format!(
+            "the new files would be read first for everyone, and refuse users who are not in the group:\n  {}",
+            lost.join("\n  ")
+        )));
+    }
+    p.notes.extend(gained.into_iter().map(|s| format!("note: {s}")));
+    Ok(())
+}
+
+fn port_of(rel: &str) -> u16 {
+    let (folder, name) = rel.split_once('/').unwrap_or(("", rel));
+    let rule = if folder == "byport" { Rule::ByPort } else { Rule::ByAddr };
+    match classify(rule, name) {
+        Name::Port(p) | Name::Addr { port: p, .. } => p,
+        _ => 0,
+    }
+}
+
+fn revoke_group(p: &mut Planning, view: &mut TreeView, g: &Grant, gid: u32) -> Result<()> {
+    let paths = group_files(g)?;
+    let mut touched = BTreeSet::new();
+    for rel in &paths {
+        match p.inv.get(rel) {
+            None => {}
+            Some(e) if grants_only_group(e, gid) => {
+                touched.insert(port_of(rel));
+                let desc = describe_entry(p.db, e);
+                p.push(rel, Planned::Absent, "remove", format!("was {desc}"));
+            }
+            Some(e) => {
+                return Err(AdminError::Refused(format!(
+                    "{rel} is not a grant to {} alone ({}); change it by hand",
+                    g.grantee.label(),
+                    describe_entry(p.db, e)
+                )))
+            }
+        }
+    }
+    // Members lose the grant: that is the point. Anyone else can only
+    // gain (a removed flag file no longer hides their byuid lines): said.
+    let plan = p.plan();
+    let members: BTreeSet<u32> = grantees(g, p.db).iter().map(|w| w.creds.uid).collect();
+    let (lost, gained) = collateral(view, p.inv, p.db, &plan, &touched, &|w: &Who| {
+        members.contains(&w.creds.uid)
+    });
+    p.notes.extend(lost.into_iter().map(|s| format!("note: {s}")));
+    p.notes.extend(
+        gained
+            .into_iter()
+            .map(|s| format!("note: {s} (the removed file hid it)")),
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::Content;
+
+    fn entry(uid: u32, gid: u32, mode: u32) -> Entry {
+        Entry {
+            rel: "byport/80".into(),
+            meta: Meta::new(Kind::File, uid, gid, mode),
+            link: None,
+            content: Content::NotRead,
+        }
+    }
+
+    #[test]
+    fn which_flag_files_revoke_may_remove() {
+        assert!(is_group_grant(&entry(0, 2000, 0o010), 2000));
+        assert!(!is_group_grant(&entry(0, 2000, 0o011), 2000));
+        assert!(grants_only_group(&entry(0, 2000, 0o510), 2000));
+        assert!(!grants_only_group(&entry(1000, 2000, 0o510), 2000));
+        assert!(!grants_only_group(&entry(0, 2000, 0o011), 2000));
+        assert!(grants_only_owner(&entry(1000, 1000, 0o500), 1000));
+        assert!(!grants_only_owner(&entry(1000, 1000, 0o550), 1000));
+        assert!(!grants_only_owner(&entry(1000, 1000, 0o500), 1001));
+        assert_eq!(port_of("byport/!636"), 636);
+        assert_eq!(port_of("byaddr/::1,80"), 80);
+        assert_eq!(addr_words(&AddrSpec::everywhere()), "every address");
+    }
+}

@@ -1,0 +1,321 @@
+//! A snapshot of the configuration folder: every entry of the folder itself
+//! and of `byport/`, `byaddr/` and `byuid/`, with what `lstat` says, where
+//! symlinks lead, and the bytes of the files whose contents matter (byuid
+//! files, read exactly as the helper opens them: never a FIFO or a device).
+//! `check`, `list` and `export` work from this; nothing here judges.
+
+use crate::mode::{Kind, Meta};
+use model::Errno;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+/// How many bytes of a file are kept. A byuid file larger than this is
+/// judged on these bytes only (check says so), and export refuses it.
+pub const CONTENT_CAP: u64 = 1 << 20;
+
+/// The name of apply's record of the files it manages. Top level, so the
+/// helper (which reads only below byport/, byaddr/ and byuid/) never sees
+/// it as policy.
+pub const MANIFEST: &str = ".authbind-policy.manifest";
+
+/// The three folders, in the helper's order.
+pub const FOLDERS: [&str; 3] = ["byport", "byaddr", "byuid"];
+
+/// Where a symlink leads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    /// Its text, as `readlink` gives it.
+    pub target: String,
+    /// What `stat` says at the end of it (or why it failed).
+    pub resolved: Result<Meta, Errno>,
+    /// The path it leads to relative to the configuration folder, when
+    /// it stays inside it (textually: `..` taken literally).
+    pub inside: Option<String>,
+}
+
+/// A file's bytes, when they were read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Content {
+    NotRead,
+    /// The first [`CONTENT_CAP`] bytes at most (`truncated` if there was more).
+    Bytes {
+        data: Vec<u8>,
+        truncated: bool,
+    },
+    /// Opening or reading it failed, as the helper would have opened it.
+    Failed(Errno),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Relative to the configuration folder: `byuid/1000`.
+    pub rel: String,
+    pub meta: Meta,
+    pub link: Option<Link>,
+    pub content: Content,
+}
+
+impl Entry {
+    /// What the name leads to: itself, or its symlink's end.
+    pub fn effective(&self) -> Result<Meta, Errno> {
+        match &self.link {
+            Some(l) => l.resolved,
+            None => Ok(self.meta),
+        }
+    }
+
+    /// `byuid/1000` → (`byuid`, `1000`); top-level entries have no folder.
+    pub fn folder_and_name(&self) -> (Option<&str>, &str) {
+        match self.rel.split_once('/') {
+            Some((f, n)) => (Some(f), n),
+            None => (None, &self.rel),
+        }
+    }
+}
+
+/// The tree, as read by whoever runs the tool.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Inventory {
+    /// The configuration folder's absolute path.
+    pub root: PathBuf,
+    /// `stat` of the configuration folder, and of each folder above it.
+    pub root_meta: Option<Meta>,
+    pub ancestors: Vec<(PathBuf, Meta)>,
+    /// Every entry, by relative path.
+    pub entries: BTreeMap<String, Entry>,
+    /// Folders that could not be listed, and why.
+    pub unlisted: Vec<(String, Errno)>,
+}
+
+impl Inventory {
+    pub fn get(&self, rel: &str) -> Option<&Entry> {
+        self.entries.get(rel)
+    }
+
+    /// The entries directly inside `folder` (`byuid`).
+    pub fn children<'a>(&'a self, folder: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
+        self.entries
+            .values()
+            .filter(move |e| e.folder_and_name().0 == Some(folder))
+    }
+
+    /// Reads the tree at `root`.
+    pub fn read(root: &Path) -> Result<Inventory, Errno> {
+        let root = absolute(root);
+        let md = std::fs::metadata(&root).map_err(|e| Errno::of(&e))?;
+        let mut inv = Inventory {
+            root_meta: Some(Meta::of(&md)),
+            ..Inventory::default()
+        };
+        let mut up = root.parent();
+        while let Some(dir) = up {
+            if let Ok(md) = std::fs::metadata(dir) {
+                inv.ancestors.push((dir.to_path_buf(), Meta::of(&md)));
+            }
+            up = dir.parent();
+        }
+        inv.root = root.clone();
+        let mut conf = grant::ConfDir::open_at(&root.to_string_lossy()).ok();
+        let top = list(&root, "", &mut inv.unlisted);
+        for name in top {
+            let entry = read_entry(&root, &name, conf.as_mut(), &mut inv.unlisted);
+            let is_folder = FOLDERS.contains(&name.as_str()) && entry.effective().is_ok_and(|m| m.kind == Kind::Dir);
+            inv.entries.insert(name.clone(), entry);
+            if is_folder {
+                for child in list(&root, &name, &mut inv.unlisted) {
+                    let rel = format!("{name}/{child}");
+                    let entry = read_entry(&root, &rel, conf.as_mut(), &mut inv.unlisted);
+                    inv.entries.insert(rel, entry);
+                }
+            }
+        }
+        Ok(inv)
+    }
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    }
+}
+
+/// The names in `root/rel`, sorted (a folder that cannot be listed is
+/// recorded, not fatal).
+fn list(root: &Path, rel: &str, unlisted: &mut Vec<(String, Errno)>) -> Vec<String> {
+    let dir = if rel.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(rel)
+    };
+    let mut names = Vec::new();
+    match std::fs::read_dir(&dir) {
+        Ok(rd) => {
+            for e in rd.flatten() {
+                names.push(e.file_name().to_string_lossy().into_owned());
+            }
+        }
+        Err(e) => unlisted.push((if rel.is_empty() { ".".into() } else { rel.into() }, Errno::of(&e))),
+    }
+    names.sort();
+    names
+}
+
+/// Whether the bytes matter: byuid files, and top-level files (symlinks
+/// may lead there; export mirrors them).
+fn wants_content(rel: &str) -> bool {
+    rel.starts_with("byuid/") || (!rel.contains('/') && rel != MANIFEST)
+}
+
+fn read_entry(root: &Path, rel: &str, conf: Option<&mut grant::ConfDir>, unlisted: &mut Vec<(String, Errno)>) -> Entry {
+    let path = root.join(rel);
+    let meta = match std::fs::symlink_metadata(&path) {
+        Ok(md) => Meta::of(&md),
+        Err(e) => {
+            unlisted.push((rel.to_string(), Errno::of(&e)));
+            Meta::new(Kind::File, 0, 0, 0)
+        }
+    };
+    let link = (meta.kind == Kind::Symlink).then(|| {
+        let target = std::fs::read_link(&path)
+            .map(|t| t.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Link {
+            inside: inside(root, rel, &target),
+            resolved: std::fs::metadata(&path)
+                .map(|m| Meta::of(&m))
+                .map_err(|e| Errno::of(&e)),
+            target,
+        }
+    });
+    let ends_regular = match &link {
+        Some(l) => l.resolved.is_ok_and(|m| m.kind == Kind::File),
+        None => meta.kind == Kind::File,
+    };
+    let content = if wants_content(rel) && ends_regular {
+        read_content(conf, rel)
+    } else {
+        Content::NotRead
+    };
+    Entry {
+        rel: rel.to_string(),
+        meta,
+        link,
+        content,
+    }
+}
+
+/// Opened as the helper opens byuid files (grant::ConfDir: never a FIFO).
+fn read_content(conf: Option<&mut grant::ConfDir>, rel: &str) -> Content {
+    use policy::{OpenError, PolicyFs};
+    let Some(conf) = conf else {
+        return Content::Failed(Errno::EIO);
+    };
+    match conf.open(rel) {
+        Ok(file) => {
+            let mut data = Vec::new();
+            match file.take(CONTENT_CAP + 1).read_to_end(&mut data) {
+                Ok(_) => {
+                    let truncated = data.len() as u64 > CONTENT_CAP;
+                    data.truncate(CONTENT_CAP as usize);
+                    Content::Bytes { data, truncated }
+                }
+                Err(e) => Content::Failed(Errno::of(&e)),
+            }
+        }
+        Err(OpenError::Failed(e)) => Content::Failed(e),
+        Err(OpenError::Directory) => Content::Failed(Errno::EISDIR),
+        Err(OpenError::NotRegular) => Content::Failed(Errno::EINVAL),
+    }
+}
+
+/// Where `target` (a link at `rel`) leads, relative to the root, if it
+/// stays inside. Textual: `..` pops the link's own folder.
+pub fn inside(root: &Path, rel: &str, target: &str) -> Option<String> {
+    let t = Path::new(target);
+    let mut parts: Vec<String> = Vec::new();
+    if t.is_absolute() {
+        let rest = t.strip_prefix(root).ok()?;
+        return normalize(&mut parts, rest);
+    }
+    if let Some((folder, _)) = rel.rsplit_once('/') {
+        parts.extend(folder.split('/').map(String::from));
+    }
+    normalize(&mut parts, t)
+}
+
+fn normalize(parts: &mut Vec<String>, rest: &Path) -> Option<String> {
+    for c in rest.components() {
+        match c {
+            Component::Normal(n) => parts.push(n.to_string_lossy().into_owned()),
+            Component::ParentDir => {
+                parts.pop()?;
+            }
+            Component::CurDir => {}
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::{symlink, PermissionsExt};
+
+    #[test]
+    fn links_inside_and_out() {
+        let root = Path::new("/etc/authbind");
+        assert_eq!(inside(root, "byport/80", "../target"), Some("target".into()));
+        assert_eq!(inside(root, "byport/80", "81"), Some("byport/81".into()));
+        assert_eq!(inside(root, "byport/80", "../../x"), None);
+        assert_eq!(
+            inside(root, "byport/80", "/etc/authbind/byuid/1"),
+            Some("byuid/1".into())
+        );
+        assert_eq!(inside(root, "byport/80", "/nonexistent/target"), None);
+        assert_eq!(inside(root, "byport", ".."), None);
+    }
+
+    #[test]
+    fn reads_a_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for f in FOLDERS {
+            std::fs::create_dir(root.join(f)).unwrap();
+        }
+        std::fs::write(root.join("byuid/1000"), "127.0.0.1,80\n").unwrap();
+        std::fs::write(root.join("byport/80"), "").unwrap();
+        std::fs::set_permissions(root.join("byport/80"), std::fs::Permissions::from_mode(0o500)).unwrap();
+        symlink("../target", root.join("byport/81")).unwrap();
+        std::fs::write(root.join("target"), "x").unwrap();
+        nix::unistd::mkfifo(
+            &root.join("byuid/1001"),
+            nix::sys::stat::Mode::from_bits_truncate(0o644),
+        )
+        .unwrap();
+        let inv = Inventory::read(root).unwrap();
+        let e = inv.get("byuid/1000").unwrap();
+        assert_eq!(
+            e.content,
+            Content::Bytes {
+                data: b"127.0.0.1,80\n".to_vec(),
+                truncated: false
+            }
+        );
+        assert_eq!(inv.get("byport/80").unwrap().meta.mode, 0o500);
+        assert_eq!(inv.get("byport/80").unwrap().content, Content::NotRead);
+        let l = inv.get("byport/81").unwrap().link.as_ref().unwrap();
+        assert_eq!((l.target.as_str(), l.inside.as_deref()), ("../target", Some("target")));
+        assert_eq!(l.resolved.unwrap().kind, Kind::File);
+        // The FIFO is not opened (a read would hang).
+        assert_eq!(inv.get("byuid/1001").unwrap().meta.kind, Kind::Fifo);
+        assert_eq!(inv.get("byuid/1001").unwrap().content, Content::NotRead);
+        assert_eq!(inv.children("byport").count(), 2);
+        assert!(!inv.ancestors.is_empty());
+    }
+}

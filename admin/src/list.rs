@@ -1,0 +1,298 @@
+//! `list`: who may bind what. For each database user (and uids that have a
+//! byuid file, and any other user), every grant with the file that makes
+//! it: flag files whose decision for that user (by the policy crate, with
+//! the kernel's `access()` for that user) is a grant by that very file —
+//! so group grants come out expanded to the group's members — and byuid
+//! lines, with the ports and addresses a flag file decides first.
+
+use crate::error::{AdminError, Result};
+use crate::inventory::{Content, Inventory};
+use crate::lines::{consulted_ports, grants_of_chunk};
+use crate::mode::Class;
+use crate::names::{classify, Name};
+use crate::oracle::{am_root, Kernel};
+use crate::sim::Plan;
+use crate::view::{Over, Points, TreeView};
+use crate::who::{Creds, Source, UserDb, Who};
+use model::{Address, FileName, PolicyFile, Rule};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::ops::ControlFlow;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Listed {
+    pub ports: String,
+    pub addresses: String,
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// How the file grants it: `owner`, `group www (2000)`, `every user`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub how: String,
+    /// Parts a file read earlier decides instead.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub except: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UserList {
+    pub user: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    pub grants: Vec<Listed>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// A uid that no one has and that owns nothing: "any other user".
+const NOBODY_ELSE: u32 = u32::MAX - 1;
+
+fn how(inv: &Inventory, db: &UserDb, rel: &str, who: &Creds) -> String {
+    let Some(m) = inv.get(rel).and_then(|e| e.effective().ok()) else {
+        return String::new();
+    };
+    match Class::of(&m, who) {
+        Class::Owner => "its owner".into(),
+        Class::Group => format!("group {}", db.group_label(m.gid)),
+        Class::Other => "every user".into(),
+        Class::Root => "root".into(),
+    }
+}
+
+/// What `who` may bind.
+pub fn list_for(view: &mut TreeView, inv: &Inventory, db: &UserDb, who: &Who, byuid: bool) -> UserList {
+    let mut grants = Vec::new();
+    let mut notes = Vec::new();
+    let points = Points::after(inv, &Plan::default());
+    for (&port, addrs) in &points.ports {
+        let byport = PolicyFile::new(FileName::ByPort, Address::UNSPECIFIED_V4, port, 0).map(|f| f.to_string());
+        if byport.as_ref().is_some_and(|f| inv.get(f).is_some()) {
+            let file = byport.unwrap_or_default();
+            let both = [Address::UNSPECIFIED_V4, Address::UNSPECIFIED_V6]
+                .iter()
+                .all(|a| view.decide(who, *a, port).file == FileName::ByPort && view.decide(who, *a, port).granted());
+            if both {
+                grants.push(Listed {
+                    ports: port.to_string(),
+                    addresses: "every address".into(),
+                    how: how(inv, db, &file, &who.creds),
+                    file,
+                    line: None,
+                    except: vec![],
+                });
+            }
+            continue;
+        }
+        for a in addrs {
+            let d = view.decide(who, *a, port);
+            if d.granted() && d.file != FileName::ByUid {
+                let file = PolicyFile::new(d.file, *a, port, 0)
+                    .map(|f| f.to_string())
+                    .unwrap_or_default();
+                grants.push(Listed {
+                    ports: port.to_string(),
+                    addresses: a.to_string(),
+                    how: how(inv, db, &file, &who.creds),
+                    file,
+                    line: None,
+                    except: vec![],
+                });
+            }
+        }
+    }
+    if byuid {
+        for high in [false, true] {
+            let rel = format!("byuid/{}{}", if high { "!" } else { "" }, who.creds.uid);
+            let Some(e) = inv.get(&rel) else { continue };
+            let data = match &e.content {
+                Content::Bytes { data, .. } => data,
+                Content::Failed(err) => {
+                    notes.push(format!("{rel} cannot be read ({err}); the helper reads it as root"));
+                    continue;
+                }
+                Content::NotRead => continue,
+            };
+            let (lo, hi) = consulted_ports(high);
+            let _ = policy::for_each_chunk(std::io::Cursor::new(data), |n, chunk| {
+                for (a, r) in grants_of_chunk(chunk) {
+                    let Some(r) = r.clip(lo, hi) else { continue };
+                    let mut except = Vec::new();
+                    for (&port, addrs) in points.ports.range(r.min..=r.max) {
+                        let here: BTreeSet<Address> = addrs
+                            .iter()
+                            .copied()
+                            .filter(|x| a.contains(x))
+                            .chain([a.first()])
+                            .collect();
+                        for x in here {
+                            let d = view.decide(who, x, port);
+                            if d.file != FileName::ByUid {
+                                let f = PolicyFile::new(d.file, x, port, 0)
+                                    .map(|f| f.to_string())
+                                    .unwrap_or_default();
+                                let verdict = if d.granted() { "grants" } else { "refuses" };
+                                except.push(format!("{f} decides first and {verdict}"));
+                            }
+                        }
+                    }
+                    except.dedup();
+                    grants.push(Listed {
+                        ports: r.to_string(),
+                        addresses: a.to_string(),
+                        file: rel.clone(),
+                        line: Some(n),
+                        how: String::new(),
+                        except,
+                    });
+                }
+                ControlFlow::Continue(())
+            });
+        }
+    }
+    UserList {
+        user: who.short(),
+        uid: (who.creds.uid != NOBODY_ELSE).then_some(who.creds.uid),
+        grants,
+        notes,
+    }
+}
+
+fn render(lists: &[UserList]) -> String {
+    let mut s = String::new();
+    for l in lists {
+        let head = match l.uid {
+            Some(uid) if !l.user.starts_with("uid ") => format!("{} (uid {uid})", l.user),
+            _ => l.user.clone(),
+        };
+        s += &format!("{head}:\n");
+        if l.grants.is_empty() {
+            s += "  nothing\n";
+        }
+        for g in &l.grants {
+            let ports = if g.ports.contains('-') { "ports" } else { "port" };
+            let at = match g.line {
+                Some(n) => format!("{}:{n}", g.file),
+                None => g.file.clone(),
+            };
+            let how = if g.how.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", g.how)
+            };
+            let addresses = match g.addresses.as_str() {
+                "0.0.0.0/0" => "every IPv4 address",
+                "::/0" => "every IPv6 address",
+                a => a,
+            };
+            s += &format!("  {ports} {} on {addresses}: {at}{how}\n", g.ports);
+            for e in &g.except {
+                s += &format!("    except where {e}\n");
+            }
+        }
+        for n in &l.notes {
+            s += &format!("  note: {n}\n");
+        }
+    }
+    s
+}
+
+pub fn run(confdir: &str, db: &UserDb, user: Option<&str>, as_json: bool, out: &mut dyn Write) -> Result<i32> {
+    let root = std::path::Path::new(confdir);
+    let inv = Inventory::read(root).map_err(|e| AdminError::errno(confdir, e))?;
+    let mut kernel = Kernel::open(confdir)?;
+    let own = kernel.own().clone();
+    let mut conf = grant::ConfDir::open_at(confdir).map_err(|e| AdminError::errno(confdir, e))?;
+    let mut whos: Vec<(Who, bool)> = Vec::new();
+    let mut header_note = None;
+    if let Some(u) = user {
+        whos.push((crate::explain_cmd::whom(db, &own, Some(u), am_root())?, true));
+    } else if !am_root() {
+        whos.push((crate::explain_cmd::whom(db, &own, None, false)?, true));
+        header_note = Some("only root can list other users: this is you".to_string());
+    } else {
+        let mut uids: BTreeSet<u32> = db.distinct_users().iter().map(|u| u.uid).filter(|&u| u != 0).collect();
+        for e in inv.children("byuid") {
+            if let Name::Uid { uid, .. } = classify(Rule::ByUid, e.folder_and_name().1) {
+                uids.insert(uid);
+            }
+        }
+        whos.extend(uids.into_iter().map(|u| (db.who_uid(u), true)));
+        whos.push((
+            Who {
+                name: Some("any other user".into()),
+                creds: Creds::new(NOBODY_ELSE, NOBODY_ELSE, vec![]),
+                source: Source::NotInDatabase,
+            },
+            false,
+        ));
+    }
+    let mut view = TreeView {
+        root: root.to_path_buf(),
+        over: Over::Real {
+            oracle: &mut kernel,
+            conf: &mut conf,
+        },
+        plan: Plan::default(),
+    };
+    let mut lists = Vec::new();
+    let one = whos.len() == 1;
+    for (who, byuid) in &whos {
+        let l = list_for(&mut view, &inv, db, who, *byuid);
+        if let Some(e) = view.take_broken() {
+            return Err(e);
+        }
+        if one || !l.grants.is_empty() || !l.notes.is_empty() || !byuid {
+            lists.push(l);
+        }
+    }
+    if as_json {
+        let v = serde_json::json!({ "users": lists, "note": header_note });
+        out.write_all((serde_json::to_string_pretty(&v).unwrap_or_default() + "\n").as_bytes())?;
+    } else {
+        if let Some(n) = header_note {
+            writeln!(out, "({n})")?;
+        }
+        out.write_all(render(&lists).as_bytes())?;
+    }
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::{bytes, clean, file, put};
+    use crate::who::fixtures::db;
+
+    #[test]
+    fn group_grants_expand_and_lines_show_what_comes_first() {
+        let mut inv = clean();
+        put(&mut inv, "byport/80", file(0, 2000, 0o010));
+        put(&mut inv, "byaddr/127.0.0.1,81", file(1000, 1000, 0o500));
+        bytes(
+            &mut inv,
+            "byuid/1000",
+            file(0, 0, 0o644),
+            "127.0.0.1-127.0.0.9,80-88\nlocalhost,80\n",
+        );
+        let db = db();
+        let plan = Plan::default();
+        let mut view = TreeView {
+            root: inv.root.clone(),
+            over: Over::Snapshot(&inv),
+            plan,
+        };
+        let bob = list_for(&mut view, &inv, &db, &db.who_uid(1001), true);
+        assert_eq!(
+            render(&[bob]),
+            "bob (uid 1001):\n  port 80 on every address: byport/80 (group www (2000))\n"
+        );
+        let alice = list_for(&mut view, &inv, &db, &db.who_uid(1000), true);
+        assert_eq!(
+            render(&[alice]),
+            "alice (uid 1000):\n  port 81 on 127.0.0.1: byaddr/127.0.0.1,81 (its owner)\n  ports 80-88 on 127.0.0.1-127.0.0.9: byuid/1000:1\n    except where byport/80 decides first and refuses\n    except where byaddr/127.0.0.1,81 decides first and grants\n"
+        );
+        let carol = list_for(&mut view, &inv, &db, &db.who_uid(1002), true);
+        assert_eq!(carol.grants.len(), 1);
+    }
+}

@@ -1,0 +1,251 @@
+//! Decisions over a tree as it is or as a plan would leave it, and the
+//! check that a grant really works there: `policy::decide` at every point
+//! where the answer could change (the ends of each port and address
+//! range, and every port and address that has a flag file of its own).
+
+use crate::declared::{Grant, Grantee};
+use crate::explain::conclusion;
+use crate::inventory::Inventory;
+use crate::names::{classify, Name};
+use crate::oracle::Oracle;
+use crate::sim::{Base, Plan, Planned, Sim};
+use crate::walk::{walk, Walk};
+use crate::who::{UserDb, Who};
+use model::{Address, Decision, PolicyFile, Rule, Target};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// What the tree under the plan is.
+pub enum Over<'a> {
+    Real {
+        oracle: &'a mut dyn Oracle,
+        conf: &'a mut grant::ConfDir,
+    },
+    Snapshot(&'a Inventory),
+}
+
+pub struct TreeView<'a> {
+    pub root: PathBuf,
+    pub over: Over<'a>,
+    pub plan: Plan,
+}
+
+impl TreeView<'_> {
+    pub fn walk(&mut self, who: &Who, addr: Address, port: u16) -> Walk {
+        let base = match &mut self.over {
+            Over::Real { oracle, conf } => Base::Real {
+                oracle: &mut **oracle,
+                conf,
+            },
+            Over::Snapshot(inv) => Base::Snapshot(inv),
+        };
+        let mut sim = Sim {
+            root: self.root.clone(),
+            base,
+            plan: &self.plan,
+            who: who.creds.clone(),
+        };
+        walk(&mut sim, who.creds.uid, addr, port)
+    }
+
+    pub fn decide(&mut self, who: &Who, addr: Address, port: u16) -> Decision {
+        self.walk(who, addr, port).decision
+    }
+
+    /// The kernel could not be asked (the answers given are not to be
+    /// trusted).
+    pub fn take_broken(&mut self) -> Option<crate::error::AdminError> {
+        match &mut self.over {
+            Over::Real { oracle, .. } => oracle.take_broken(),
+            Over::Snapshot(_) => None,
+        }
+    }
+}
+
+/// Ports that have a flag file, and for each the addresses with a byaddr
+/// file: where a decision can differ from its neighbours'.
+#[derive(Clone, Debug, Default)]
+pub struct Points {
+    pub ports: BTreeMap<u16, BTreeSet<Address>>,
+}
+
+impl Points {
+    /// From the relative paths of a tree (names never consulted add nothing).
+    pub fn of<'a>(paths: impl IntoIterator<Item = &'a str>) -> Points {
+        let mut p = Points::default();
+        for rel in paths {
+            let Some((folder, name)) = rel.split_once('/') else {
+                continue;
+            };
+            let rule = match folder {
+                "byport" => Rule::ByPort,
+                "byaddr" => Rule::ByAddr,
+                _ => continue,
+            };
+            match classify(rule, name) {
+                Name::Port(port) => {
+                    p.ports.entry(port).or_default();
+                }
+                Name::Addr { addr, port, .. } => {
+                    p.ports.entry(port).or_default().insert(addr);
+                }
+                _ => {}
+            }
+        }
+        p
+    }
+
+    /// The paths a tree will have: the inventory's, changed by the plan.
+    pub fn after(inv: &Inventory, plan: &Plan) -> Points {
+        let mut paths: BTreeSet<&str> = if plan.empty_base {
+            BTreeSet::new()
+        } else {
+            inv.entries.keys().map(String::as_str).collect()
+        };
+        for (rel, p) in &plan.entries {
+            if *p == Planned::Absent {
+                paths.remove(rel.as_str());
+            } else {
+                paths.insert(rel.as_str());
+            }
+        }
+        Points::of(paths)
+    }
+}
+
+/// Every (address, port) at which `grant`'s answer could change.
+pub fn probes(g: &Grant, points: &Points) -> Vec<(Address, u16)> {
+    let mut out = BTreeSet::new();
+    for spec in &g.addrs {
+        for r in g.ports.pieces() {
+            let ports = [r.min, r.max]
+                .into_iter()
+                .chain(points.ports.range(r.min..=r.max).map(|(p, _)| *p));
+            for port in ports {
+                out.insert((spec.first(), port));
+                out.insert((spec.last(), port));
+                if let Some(addrs) = points.ports.get(&port) {
+                    out.extend(addrs.iter().filter(|a| spec.contains(a)).map(|a| (*a, port)));
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// The users a grant is for: the user, or the group's database members.
+pub fn grantees(g: &Grant, db: &UserDb) -> Vec<Who> {
+    match &g.grantee {
+        Grantee::User(w) => vec![w.clone()],
+        Grantee::Group { gid, .. } => db.members(*gid).into_iter().map(|u| db.who(u)).collect(),
+    }
+}
+
+/// A grant that does not work in the tree: for whom, where, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// The grant's place in the policy, from 1.
+    pub n: usize,
+    pub grant: String,
+    pub who: String,
+    pub target: Target,
+    /// The deciding file.
+    pub file: String,
+    /// `refused: …`, as explain says it.
+    pub why: String,
+}
+
+impl Failure {
+    pub fn text(&self) -> String {
+        format!(
+            "{}: {} would not be granted {}: {}",
+            self.grant, self.who, self.target, self.why
+        )
+    }
+}
+
+/// Checks that every grant is granted everywhere it says (first failure of
+/// each grant).
+pub fn verify(view: &mut TreeView, grants: &[Grant], db: &UserDb, points: &Points) -> Vec<Failure> {
+    let mut out = Vec::new();
+    'grants: for g in grants {
+        for who in grantees(g, db) {
+            for (addr, port) in probes(g, points) {
+                let d = view.decide(&who, addr, port);
+                if d.granted() {
+                    continue;
+                }
+                let target = Target::new(addr, port);
+                let file = PolicyFile::new(d.file, addr, port, who.creds.uid)
+                    .or_else(|| PolicyFile::new(model::FileName::ByUid, addr, port, who.creds.uid));
+                let (file, why) = match file {
+                    Some(f) => (f.to_string(), conclusion(&d, &f, &target, &who)),
+                    None => (String::new(), format!("refused: {:?}", d.reason)),
+                };
+                out.push(Failure {
+                    n: g.n,
+                    grant: g.label(),
+                    who: who.label(),
+                    target,
+                    file,
+                    why,
+                });
+                continue 'grants;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{AddrSpec, Ports};
+    use crate::who::fixtures::db;
+
+    fn a(t: &str) -> Address {
+        Address::parse_any(t.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn probes_cover_the_ends_and_every_flag_file() {
+        let points = Points::of([
+            "byport/80",
+            "byaddr/10.0.0.5,85",
+            "byaddr/10.9.0.0,85",
+            "byport/!8080",
+            "byuid/1",
+        ]);
+        let g = Grant {
+            n: 1,
+            grantee: Grantee::User(db().who_uid(1000)),
+            ports: Ports::parse("79-90").unwrap(),
+            addrs: vec![AddrSpec::parse("10.0.0.0/16").unwrap()],
+        };
+        let p = probes(&g, &points);
+        let (lo, hi) = (a("10.0.0.0"), a("10.0.255.255"));
+        assert_eq!(
+            p,
+            vec![
+                (lo, 79),
+                (lo, 80),
+                (lo, 85),
+                (lo, 90),
+                (a("10.0.0.5"), 85),
+                (hi, 79),
+                (hi, 80),
+                (hi, 85),
+                (hi, 90)
+            ]
+        );
+        let www = Grant {
+            grantee: Grantee::Group {
+                gid: 2000,
+                name: Some("www".into()),
+            },
+            ..g
+        };
+        let names: Vec<String> = grantees(&www, &db()).iter().map(|w| w.short()).collect();
+        assert_eq!(names, vec!["bob", "carol"]);
+    }
+}

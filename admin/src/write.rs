@@ -1,0 +1,241 @@
+//! Changing the tree so that no one ever sees half a change: every file is
+//! written to a temporary name in its own folder, given its owner and mode,
+//! flushed to disk, renamed over the old one, and the folder is flushed
+//! too. The temporary names start with a dot and carry a suffix, so the
+//! helper never mistakes one for a policy file.
+
+use crate::error::{AdminError, Result};
+use crate::mode::{octal, Kind, Meta};
+use crate::sim::Planned;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// One path and what it becomes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub rel: String,
+    pub to: Planned,
+    /// `create`, `update` or `remove`, and why, for the printed plan.
+    pub verb: &'static str,
+    pub note: String,
+}
+
+impl Change {
+    /// `create byuid/1000 (regular file, root:root 0644, 2 lines)`.
+    pub fn describe(&self) -> String {
+        let what = match &self.to {
+            Planned::Absent => String::new(),
+            Planned::Symlink { target } => format!(" (symlink to {target})"),
+            Planned::Node { meta, content } => {
+                let mut s = format!(" ({}, {}:{} {}", meta.kind.noun(), meta.uid, meta.gid, octal(meta.mode));
+                if meta.kind == Kind::File && !content.is_empty() {
+                    let lines = content.iter().filter(|&&b| b == b'\n').count();
+                    s += &format!(", {lines} line{}", if lines == 1 { "" } else { "s" });
+                }
+                s + ")"
+            }
+        };
+        let note = if self.note.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", self.note)
+        };
+        format!("{} {}{what}{note}", self.verb, self.rel)
+    }
+}
+
+fn io(path: &Path, e: std::io::Error) -> AdminError {
+    AdminError::io(path.to_string_lossy(), &e)
+}
+
+fn temp_name(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.authbind-policy-tmp.{}", std::process::id()))
+}
+
+fn sync_folder(path: &Path) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| io(dir, e))
+}
+
+/// Removes whatever is at `path` (a folder with what it holds).
+fn remove(path: &Path) -> Result<()> {
+    match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io(path, e)),
+        Ok(md) if md.is_dir() => fs::remove_dir_all(path).map_err(|e| io(path, e))?,
+        Ok(_) => fs::remove_file(path).map_err(|e| io(path, e))?,
+    }
+    sync_folder(path)
+}
+
+/// Puts `tmp` where `path` is, atomically (a folder in the way goes first).
+fn replace(tmp: &Path, path: &Path) -> Result<()> {
+    if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+        remove(path)?;
+    }
+    fs::rename(tmp, path).map_err(|e| {
+        let _ = fs::remove_file(tmp);
+        io(path, e)
+    })?;
+    sync_folder(path)
+}
+
+fn owner_and_mode(path: &Path, meta: &Meta) -> Result<()> {
+    std::os::unix::fs::lchown(path, Some(meta.uid), Some(meta.gid)).map_err(|e| io(path, e))?;
+    // After chown, which clears set-id bits.
+    fs::set_permissions(path, fs::Permissions::from_mode(meta.mode)).map_err(|e| io(path, e))
+}
+
+fn write_file(path: &Path, meta: &Meta, content: &[u8]) -> Result<()> {
+    let tmp = temp_name(path);
+    let _ = fs::remove_file(&tmp);
+    let written = (|| {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+            .open(&tmp)?;
+        f.write_all(content)?;
+        std::os::unix::fs::fchown(&f, Some(meta.uid), Some(meta.gid))?;
+        f.set_permissions(fs::Permissions::from_mode(meta.mode))?;
+        f.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(io(path, e));
+    }
+    replace(&tmp, path)
+}
+
+fn make_dir(path: &Path, meta: &Meta) -> Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(md) if md.is_dir() => {}
+        Ok(_) => {
+            remove(path)?;
+            fs::create_dir(path).map_err(|e| io(path, e))?;
+        }
+        Err(_) => fs::create_dir(path).map_err(|e| io(path, e))?,
+    }
+    owner_and_mode(path, meta)?;
+    sync_folder(path)
+}
+
+fn make_fifo(path: &Path, meta: &Meta) -> Result<()> {
+    let tmp = temp_name(path);
+    let _ = fs::remove_file(&tmp);
+    nix::unistd::mkfifo(&tmp, nix::sys::stat::Mode::from_bits_truncate(0o600))
+        .map_err(|e| AdminError::errno(tmp.to_string_lossy(), model::Errno(e as i32)))?;
+    if let Err(e) = owner_and_mode(&tmp, meta) {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    replace(&tmp, path)
+}
+
+fn make_symlink(path: &Path, target: &str) -> Result<()> {
+    let tmp = temp_name(path);
+    let _ = fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(target, &tmp).map_err(|e| io(&tmp, e))?;
+    replace(&tmp, path)
+}
+
+/// Makes each change in order, under the configuration folder `root`.
+pub fn execute(root: &Path, changes: &[Change]) -> Result<()> {
+    for c in changes {
+        let path = root.join(&c.rel);
+        match &c.to {
+            Planned::Absent => remove(&path)?,
+            Planned::Symlink { target } => make_symlink(&path, target)?,
+            Planned::Node { meta, content } => match meta.kind {
+                Kind::Dir => make_dir(&path, meta)?,
+                Kind::Fifo => make_fifo(&path, meta)?,
+                _ => write_file(&path, meta, content)?,
+            },
+        }
+    }
+    Ok(())
+}
+
+/// Writes one file atomically (the manifest).
+pub fn write_one(path: &Path, meta: &Meta, content: &[u8]) -> Result<()> {
+    write_file(path, meta, content)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::MetadataExt;
+
+    #[test]
+    fn changes_are_made_and_leave_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let (uid, gid) = (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw());
+        let file = |mode, content: &str| Planned::Node {
+            meta: Meta::new(Kind::File, uid, gid, mode),
+            content: content.as_bytes().to_vec(),
+        };
+        let change = |rel: &str, to| Change {
+            rel: rel.into(),
+            to,
+            verb: "create",
+            note: String::new(),
+        };
+        let changes = vec![
+            change(
+                "byuid",
+                Planned::Node {
+                    meta: Meta::new(Kind::Dir, uid, gid, 0o755),
+                    content: vec![],
+                },
+            ),
+            change("byuid/1000", file(0o644, "127.0.0.1,80\n")),
+            change("byuid/1000", file(0o640, "::1,80\n")),
+            change(
+                "link",
+                Planned::Symlink {
+                    target: "byuid/1000".into(),
+                },
+            ),
+            change(
+                "fifo",
+                Planned::Node {
+                    meta: Meta::new(Kind::Fifo, uid, gid, 0o600),
+                    content: vec![],
+                },
+            ),
+        ];
+        execute(root, &changes).unwrap();
+        assert_eq!(fs::read(root.join("byuid/1000")).unwrap(), b"::1,80\n");
+        assert_eq!(fs::metadata(root.join("byuid/1000")).unwrap().mode() & 0o7777, 0o640);
+        assert_eq!(
+            fs::read_link(root.join("link")).unwrap().to_string_lossy(),
+            "byuid/1000"
+        );
+        assert_eq!(
+            Kind::of_mode(fs::symlink_metadata(root.join("fifo")).unwrap().mode()),
+            Kind::Fifo
+        );
+        // A folder in the way of a file is replaced.
+        execute(root, &[change("byuid", file(0o644, "x"))]).unwrap();
+        assert!(fs::metadata(root.join("byuid")).unwrap().is_file());
+        execute(
+            root,
+            &[change("byuid", Planned::Absent), change("gone", Planned::Absent)],
+        )
+        .unwrap();
+        let left: Vec<_> = fs::read_dir(root).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left.len(), 2, "{left:?}");
+        assert_eq!(
+            change("byuid/1000", file(0o644, "a\nb\n")).describe(),
+            format!("create byuid/1000 (regular file, {uid}:{gid} 0644, 2 lines)")
+        );
+    }
+}

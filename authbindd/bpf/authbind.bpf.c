@@ -1,0 +1,357 @@
+/* Kernel mode's bind4 and bind6 programs (cgroup/sock_addr).
+ *
+ * For a bind of port 1-1023 they decide, from maps authbindd compiled
+ * out of the policy tree, what authbind 2.1's helper would decide for the
+ * calling process's real uid, and return 3 on a grant (the bind then
+ * skips the CAP_NET_BIND_SERVICE check) or 1 otherwise (the kernel
+ * decides as if authbind did not exist). Never 0: kernel mode never
+ * refuses what the kernel would allow.
+ *
+ * The helper's decision, in its order:
+ *   1. byport/[!]PORT, 2. the byaddr names of the address (one map entry
+ *   per address and port, for all its names), each a "chain": the
+ *   permission checks of the path walk faccessat(X_OK) makes as the real
+ *   user (every folder searched, then the file itself), all of which must
+ *   pass, and how the walk ends: the name is absent (go on), found (grant
+ *   if the checks pass) or broken (refuse). A name without an entry of
+ *   its own has its folder's chain (`folders`).
+ *   3. byuid/[!]UID, read as root: an LPM trie keyed by (uid, address)
+ *   whose longest match holds the ports of every line covering the
+ *   address (authbindd stores unions so that this is exact).
+ *
+ * The layouts below are mirrored byte for byte by authbindd's encoder
+ * (src/maps/layout.rs). Bounded loops only; every exit returns 1 or 3.
+ */
+#include <linux/bpf.h>
+#include "helpers.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define PORT_LIMIT 1024
+#define MAX_CHECKS 16
+
+#define KERNEL_DECIDES 1
+#define GRANTED 3
+
+/* How a chain's walk ends. */
+#define END_CONTINUE 0
+#define END_GRANT 1
+#define END_REFUSE 2
+
+/* Check flags. */
+#define CK_DIR 1    /* a directory: root may always search it */
+#define CK_NOEXEC 2 /* a regular file on a noexec mount: X_OK fails for all */
+#define CK_ACL 4    /* has ACL entries: only its owner is judged, by the owner bits */
+#define CK_MEMBERS 8 /* the database gives its group members: look them up */
+
+/* model::Rule and model::FileName codes, for the audit record. */
+#define RULE_BYPORT 1
+#define RULE_BYADDR 2
+#define RULE_BYUID 3
+#define FILE_BYUID 5
+
+struct check {
+	__u32 owner;
+	__u32 group;
+	__u16 mode;
+	__u16 flags;
+};
+
+struct chain {
+	__u32 n;
+	__u32 end;
+	__u32 file;
+	__u32 reserved;
+	struct check checks[MAX_CHECKS];
+};
+
+struct addr_key {
+	__u32 family;
+	__u32 port;
+	__u8 addr[16];
+};
+
+struct member_key {
+	__u32 uid;
+	__u32 gid;
+};
+
+struct trie4_key {
+	__u32 prefixlen;
+	__u8 data[8]; /* uid (host order), then the address */
+};
+
+struct trie6_key {
+	__u32 prefixlen;
+	__u8 data[20];
+};
+
+struct ports {
+	__u64 bits[PORT_LIMIT / 64];
+};
+
+struct refusal_key {
+	__u32 uid;
+	__u32 port;
+};
+
+struct event {
+	__u32 uid;
+	__u32 gid;
+	__u32 pid;
+	__u32 port;
+	__u32 family;
+	__u32 rule;
+	__u32 file;
+	__u32 type;
+	__u32 protocol;
+	__u8 addr[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct chain);
+} byport SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, struct addr_key);
+	__type(value, struct chain);
+} byaddr SEC(".maps");
+
+/* [0]: a byport name without an entry; [1]: a byaddr name without one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct chain);
+} folders SEC(".maps");
+
+/* (uid, gid) when the user database makes uid a member of gid. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, struct member_key);
+	__type(value, __u8);
+} members SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct trie4_key);
+	__type(value, struct ports);
+} byuid4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct trie6_key);
+	__type(value, struct ports);
+} byuid6 SEC(".maps");
+
+/* Kept across reloads (pinned): the grants for the audit log, the
+ * refusal counts, the audit records lost to a full ring. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1024 * 1024);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct refusal_key);
+	__type(value, __u64);
+} refusals SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+/* Linux's generic permission check for faccessat(X_OK) as the real user
+ * (capabilities are dropped for a non-root real uid; a real root keeps
+ * the helper's), with the process's groups taken as the real gid plus the
+ * database's groups of the uid. */
+static __always_inline int allowed(const struct check *c, __u32 uid, __u32 gid)
+{
+	__u32 mode = c->mode;
+	__u32 flags = c->flags;
+
+	if (flags & CK_NOEXEC)
+		return 0;
+	if (uid == 0)
+		return (flags & CK_DIR) || (mode & 0111);
+	if (uid == c->owner)
+		return (mode & 0100) != 0;
+	if (flags & CK_ACL)
+		return 0;
+	if (gid == c->group)
+		return (mode & 0010) != 0;
+	if (flags & CK_MEMBERS) {
+		struct member_key k = { .uid = uid, .gid = c->group };
+		if (bpf_map_lookup_elem(&members, &k))
+			return (mode & 0010) != 0;
+	}
+	return (mode & 0001) != 0;
+}
+
+/* A global (not inlined) function: the verifier checks it once, with `ch`
+ * as memory of sizeof(struct chain), instead of at each of its call sites
+ * (a third of the reload time otherwise). */
+__attribute__((noinline)) __u32 run(const struct chain *ch, __u32 uid, __u32 gid)
+{
+	/* A global function's pointer may be NULL as far as it knows. */
+	if (!ch)
+		return END_REFUSE;
+	__u32 n = ch->n;
+
+	for (__u32 i = 0; i < MAX_CHECKS; i++) {
+		if (i >= n)
+			break;
+		if (!allowed(&ch->checks[i], uid, gid))
+			return END_REFUSE;
+	}
+	return ch->end;
+}
+
+static __always_inline void count_refusal(__u32 uid, __u32 port)
+{
+	struct refusal_key k = { .uid = uid, .port = port };
+	__u64 *v = bpf_map_lookup_elem(&refusals, &k);
+
+	if (v) {
+		*v += 1;
+		return;
+	}
+	__u64 one = 1;
+	bpf_map_update_elem(&refusals, &k, &one, BPF_NOEXIST);
+}
+
+/* Who binds what. */
+struct request {
+	__u32 uid;
+	__u32 gid;
+	struct addr_key ak;
+};
+
+static __always_inline int grant(struct bpf_sock_addr *ctx, const struct request *q, __u32 rule, __u32 file)
+{
+	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		__u32 zero = 0;
+		__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+		if (n)
+			*n += 1;
+		return GRANTED;
+	}
+	e->uid = q->uid;
+	e->gid = q->gid;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->port = q->ak.port;
+	e->family = q->ak.family;
+	e->rule = rule;
+	e->file = file;
+	e->type = ctx->type;
+	e->protocol = ctx->protocol;
+	__builtin_memcpy(e->addr, q->ak.addr, 16);
+	/* Never wake the daemon: it reads the ring every 100 ms. A wakeup (an
+	 * IPI and a task wakeup, inside this bind) costs the binding process
+	 * several times the whole decision. The ring holds 100 ms of about
+	 * 150,000 grants a second; beyond, records are lost and counted. */
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	return GRANTED;
+}
+
+static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 family)
+{
+	__u32 port = net16((__u16)ctx->user_port);
+
+	if (port == 0 || port >= PORT_LIMIT)
+		return KERNEL_DECIDES;
+
+	__u64 ids = bpf_get_current_uid_gid();
+	struct request q = {};
+	q.uid = (__u32)ids;
+	q.gid = ids >> 32;
+	q.ak.family = family;
+	q.ak.port = port;
+	__u32 uid = q.uid, gid = q.gid;
+	if (family == 4) {
+		__u32 a = ctx->user_ip4;
+		__builtin_memcpy(q.ak.addr, &a, 4);
+	} else {
+		/* Context fields need constant offsets: no loop. */
+		__u32 w0 = ctx->user_ip6[0], w1 = ctx->user_ip6[1], w2 = ctx->user_ip6[2], w3 = ctx->user_ip6[3];
+		__builtin_memcpy(&q.ak.addr[0], &w0, 4);
+		__builtin_memcpy(&q.ak.addr[4], &w1, 4);
+		__builtin_memcpy(&q.ak.addr[8], &w2, 4);
+		__builtin_memcpy(&q.ak.addr[12], &w3, 4);
+	}
+
+	__u32 folder = 0;
+	const struct chain *ch = bpf_map_lookup_elem(&byport, &port);
+	if (!ch)
+		ch = bpf_map_lookup_elem(&folders, &folder);
+	if (!ch)
+		goto refused;
+	__u32 r = run(ch, uid, gid);
+	if (r == END_GRANT)
+		return grant(ctx, &q, RULE_BYPORT, ch->file);
+	if (r != END_CONTINUE)
+		goto refused;
+
+	folder = 1;
+	ch = bpf_map_lookup_elem(&byaddr, &q.ak);
+	if (!ch)
+		ch = bpf_map_lookup_elem(&folders, &folder);
+	if (!ch)
+		goto refused;
+	r = run(ch, uid, gid);
+	if (r == END_GRANT)
+		return grant(ctx, &q, RULE_BYADDR, ch->file);
+	if (r != END_CONTINUE)
+		goto refused;
+
+	const struct ports *p;
+	if (family == 4) {
+		struct trie4_key k = { .prefixlen = 64 };
+		__builtin_memcpy(&k.data[0], &uid, 4);
+		__builtin_memcpy(&k.data[4], q.ak.addr, 4);
+		p = bpf_map_lookup_elem(&byuid4, &k);
+	} else {
+		struct trie6_key k = { .prefixlen = 160 };
+		__builtin_memcpy(&k.data[0], &uid, 4);
+		__builtin_memcpy(&k.data[4], q.ak.addr, 16);
+		p = bpf_map_lookup_elem(&byuid6, &k);
+	}
+	/* The mask restates port < 1024 for the verifier, which may have seen
+	 * the port spilled to the stack and reloaded without its bounds. */
+	if (p && ((p->bits[(port >> 6) & (PORT_LIMIT / 64 - 1)] >> (port & 63)) & 1))
+		return grant(ctx, &q, RULE_BYUID, FILE_BYUID);
+
+refused:
+	/* Root binds what it likes without us: not worth counting. */
+	if (uid != 0)
+		count_refusal(uid, port);
+	return KERNEL_DECIDES;
+}
+
+SEC("cgroup/bind4")
+int authbind_bind4(struct bpf_sock_addr *ctx)
+{
+	return decide(ctx, 4);
+}
+
+SEC("cgroup/bind6")
+int authbind_bind6(struct bpf_sock_addr *ctx)
+{
+	return decide(ctx, 6);
+}

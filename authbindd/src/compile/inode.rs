@@ -1,0 +1,145 @@
+//! An inode met on a path walk, held by an `O_PATH` descriptor (which
+//! opens nothing: no device is touched, no FIFO blocks), and the check
+//! `faccessat` would make on it.
+
+use super::check::{Check, ACL, DIR, NOEXEC};
+use super::Notes;
+use model::Errno;
+use nix::fcntl::{openat, readlinkat, OFlag};
+use nix::sys::stat::{fstat, FileStat, Mode, SFlag};
+use nix::sys::statvfs::{fstatvfs, FsFlags};
+use std::ffi::{CString, OsStr};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Dir,
+    Regular,
+    Symlink,
+    /// A FIFO, a device, a socket.
+    Other,
+}
+
+pub struct Inode {
+    fd: OwnedFd,
+    st: FileStat,
+}
+
+fn errno(e: nix::errno::Errno) -> Errno {
+    Errno(e as i32)
+}
+
+impl Inode {
+    fn of(fd: OwnedFd) -> Result<Inode, Errno> {
+        let st = fstat(&fd).map_err(errno)?;
+        Ok(Inode { fd, st })
+    }
+
+    /// The folder at `path`, following symlinks (root's own paths: the
+    /// configuration folder, `/`).
+    pub fn open_dir(path: &str) -> Result<Inode, Errno> {
+        let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+        Inode::of(nix::fcntl::open(path, flags, Mode::empty()).map_err(errno)?)
+    }
+
+    /// The entry `name` of this folder, not followed if it is a symlink.
+    pub fn lookup(&self, name: &[u8]) -> Result<Inode, Errno> {
+        let flags = OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+        Inode::of(openat(&self.fd, OsStr::from_bytes(name), flags, Mode::empty()).map_err(errno)?)
+    }
+
+    pub fn try_clone(&self) -> Result<Inode, Errno> {
+        Ok(Inode {
+            fd: self
+                .fd
+                .try_clone()
+                .map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EIO)))?,
+            st: self.st,
+        })
+    }
+
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    pub fn into_fd(self) -> OwnedFd {
+        self.fd
+    }
+
+    /// (device, inode number).
+    pub fn id(&self) -> (u64, u64) {
+        (self.st.st_dev, self.st.st_ino)
+    }
+
+    pub fn kind(&self) -> Kind {
+        match SFlag::from_bits_truncate(self.st.st_mode) & SFlag::S_IFMT {
+            SFlag::S_IFDIR => Kind::Dir,
+            SFlag::S_IFREG => Kind::Regular,
+            SFlag::S_IFLNK => Kind::Symlink,
+            _ => Kind::Other,
+        }
+    }
+
+    /// A symlink's target.
+    pub fn link_target(&self) -> Result<Vec<u8>, Errno> {
+        readlinkat(&self.fd, "").map(|t| t.as_bytes().to_vec()).map_err(errno)
+    }
+
+    /// The check `faccessat(X_OK)` makes here: search on a folder (when
+    /// looking a name up in it, or when it is the file asked about),
+    /// execute on anything else.
+    pub fn check(&self, notes: &mut Notes) -> Check {
+        let mut flags = 0;
+        match self.kind() {
+            Kind::Dir => flags |= DIR,
+            // Linux refuses X_OK on a regular file of a noexec mount
+            // before it looks at the mode (not for other kinds).
+            Kind::Regular => match fstatvfs(&self.fd) {
+                Ok(vfs) if vfs.flags().contains(FsFlags::ST_NOEXEC) => flags |= NOEXEC,
+                Ok(_) => {}
+                Err(e) => {
+                    notes.unexpressible(format!(
+                        "inode {}: cannot tell whether its mount is noexec ({}): judged as noexec",
+                        self.st.st_ino,
+                        errno(e)
+                    ));
+                    flags |= NOEXEC;
+                }
+            },
+            Kind::Symlink | Kind::Other => {}
+        }
+        match self.has_acl() {
+            Ok(false) => {}
+            Ok(true) => {
+                notes.unexpressible(format!(
+                    "inode {} (uid {}, mode {:o}) has POSIX ACL entries: kernel mode lets only its owner through it",
+                    self.st.st_ino,
+                    self.st.st_uid,
+                    self.st.st_mode & 0o7777
+                ));
+                flags |= ACL;
+            }
+            Err(e) => {
+                notes.unexpressible(format!(
+                    "inode {}: cannot read its ACL ({e}): only its owner is let through",
+                    self.st.st_ino
+                ));
+                flags |= ACL;
+            }
+        }
+        Check {
+            owner: self.st.st_uid,
+            group: self.st.st_gid,
+            mode: (self.st.st_mode & 0o777) as u16,
+            flags,
+        }
+    }
+
+    /// Through /proc/self/fd: the xattr calls do not take `O_PATH`
+    /// descriptors, and the magic link reaches this very inode.
+    fn has_acl(&self) -> Result<bool, Errno> {
+        let path = CString::new(format!("/proc/self/fd/{}", self.fd.as_raw_fd())).map_err(|_| Errno::EINVAL)?;
+        syscalls::xattr::has_access_acl(&path)
+    }
+}

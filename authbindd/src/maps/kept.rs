@@ -1,0 +1,64 @@
+//! The maps kept across reloads, opened from their pins: the grants'
+//! ring buffer (the daemon reads it), the refusal counts and the count
+//! of audit records lost to a full ring (`--status` prints them).
+
+use super::layout::{refusal_key, Event};
+use super::load::{EVENTS, LOST, REFUSALS};
+use crate::error::Error;
+use aya::maps::{Map, MapData, PerCpuArray, PerCpuHashMap, RingBuf};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn open(dir: &Path, file: &str) -> Result<Map, Error> {
+    let path = dir.join(file);
+    let data = MapData::from_pin(&path).map_err(|e| Error::aya(&path.display().to_string(), &e))?;
+    Map::from_map_data(data).map_err(|e| Error::aya(&path.display().to_string(), &e))
+}
+
+/// The grants' ring buffer.
+pub struct Events {
+    ring: RingBuf<MapData>,
+}
+
+impl Events {
+    pub fn open(pins: &Path) -> Result<Events, Error> {
+        let ring = RingBuf::try_from(open(pins, EVENTS.1)?).map_err(|e| Error::aya("events", &e))?;
+        Ok(Events { ring })
+    }
+
+    /// Up to `limit` of the records waiting now (malformed ones are
+    /// skipped), and whether more are waiting.
+    pub fn drain(&mut self, limit: usize) -> (Vec<Event>, bool) {
+        let mut out = Vec::new();
+        while out.len() < limit {
+            let Some(item) = self.ring.next() else {
+                return (out, false);
+            };
+            if let Some(e) = Event::parse(&item) {
+                out.push(e);
+            }
+        }
+        (out, true)
+    }
+}
+
+/// Refusals per (uid, port), summed over the CPUs.
+pub fn refusals(pins: &Path) -> Result<BTreeMap<(u32, u16), u64>, Error> {
+    let map: PerCpuHashMap<MapData, [u8; 8], u64> =
+        PerCpuHashMap::try_from(open(pins, REFUSALS.1)?).map_err(|e| Error::aya("refusals", &e))?;
+    let mut out = BTreeMap::new();
+    for item in map.iter() {
+        let (key, values) = item.map_err(|e| Error::aya("reading refusals", &e))?;
+        let total: u64 = values.iter().sum();
+        *out.entry(refusal_key(&key)).or_default() += total;
+    }
+    Ok(out)
+}
+
+/// Audit records the programs could not queue (the ring was full).
+pub fn lost(pins: &Path) -> Result<u64, Error> {
+    let map: PerCpuArray<MapData, u64> =
+        PerCpuArray::try_from(open(pins, LOST.1)?).map_err(|e| Error::aya("lost", &e))?;
+    let values = map.get(&0, 0).map_err(|e| Error::aya("reading lost", &e))?;
+    Ok(values.iter().sum())
+}

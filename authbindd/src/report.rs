@@ -1,0 +1,99 @@
+//! `authbindd --check`: what a compile of the tree would load, in words,
+//! and what kernel mode cannot express exactly.
+
+use crate::compile::check::{Check, ACL, DIR, MEMBERS, NOEXEC};
+use crate::compile::{Chain, Compiled, End, FileState};
+use model::PolicyFile;
+use std::fmt::Write as _;
+
+fn check(k: &Check) -> String {
+    let mut s = format!(
+        "{} {:03o} uid {} gid {}",
+        if k.flags & DIR != 0 { "search" } else { "exec" },
+        k.mode,
+        k.owner,
+        k.group
+    );
+    if k.flags & NOEXEC != 0 {
+        s.push_str(" noexec");
+    }
+    if k.flags & ACL != 0 {
+        s.push_str(" acl");
+    }
+    if k.flags & MEMBERS != 0 {
+        s.push_str(" members");
+    }
+    s
+}
+
+fn chain(c: &Chain) -> String {
+    let end = match c.end {
+        End::Continue => "absent: on to the next name".to_string(),
+        End::Grant(_) => "granted".to_string(),
+        End::Refuse => "refused for everyone".to_string(),
+    };
+    if c.checks.is_empty() {
+        return end;
+    }
+    let checks: Vec<String> = c.checks.iter().map(check).collect();
+    format!("{end} if the user passes [{}], else refused", checks.join("; "))
+}
+
+pub fn report(c: &Compiled) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "policy in {}", c.confdir);
+    let _ = writeln!(s, "a byport name of no entry: {}", chain(&c.folders[0]));
+    let _ = writeln!(s, "a byaddr name of no entry: {}", chain(&c.folders[1]));
+    let _ = writeln!(s, "byport entries: {}", c.byport.len());
+    for (port, ch) in &c.byport {
+        let name = PolicyFile::new(model::FileName::ByPort, model::Address::UNSPECIFIED_V4, *port, 0);
+        let _ = writeln!(
+            s,
+            "  {}: {}",
+            name.map(|n| n.to_string()).unwrap_or_default(),
+            chain(ch)
+        );
+    }
+    let _ = writeln!(s, "byaddr entries: {}", c.byaddr.len());
+    for ((addr, port), ch) in &c.byaddr {
+        let _ = writeln!(s, "  {addr} port {port}: {}", chain(ch));
+    }
+    let _ = writeln!(s, "byuid files: {}", c.byuid_files.len());
+    for f in &c.byuid_files {
+        let name = format!("byuid/{}{}", if f.bang { "!" } else { "" }, f.uid);
+        let state = match &f.state {
+            FileState::Read { chunks, stopped } => format!(
+                "{chunks} lines, {} IPv4 and {} IPv6 rules{}",
+                f.v4.len(),
+                f.v6.len(),
+                stopped.as_ref().map(|w| format!(" ({w})")).unwrap_or_default()
+            ),
+            FileState::Refused(why) => format!("refuses: {why}"),
+            FileState::Unexpressible(why) => format!("refused by kernel mode: it {why}"),
+        };
+        let _ = writeln!(s, "  {name}: {state}");
+    }
+    for (family, trie) in [("IPv4", &c.byuid4), ("IPv6", &c.byuid6)] {
+        let _ = writeln!(s, "byuid {family} prefixes: {}", trie.len());
+        for e in trie {
+            let _ = writeln!(
+                s,
+                "  uid {} {}/{}: ports {}",
+                e.uid,
+                crate::compile::names::prefix_text(&e.addr),
+                e.len,
+                e.ports.describe()
+            );
+        }
+    }
+    let _ = writeln!(s, "group memberships from the user database: {}", c.members.len());
+    let _ = writeln!(s, "cannot express exactly ({}):", c.notes.unexpressible.len() + 1);
+    let _ = writeln!(
+        s,
+        "  - supplementary groups are the user database's, not the process's (newgrp, setpriv --clear-groups)"
+    );
+    for n in &c.notes.unexpressible {
+        let _ = writeln!(s, "  - {n}");
+    }
+    s
+}

@@ -1,0 +1,39 @@
+//! Compile the tree and put it in force: under the swap lock, read the
+//! tree, load a brand-new instance (new maps, filled, then programs
+//! verified), switch both links to it, drop the old one. A bind during
+//! the swap is decided by the old policy or the new, never by a
+//! half-written one: the maps of a live program are never written.
+
+use crate::attach::{self, Installed};
+use crate::cgroup::Cgroup;
+use crate::compile::{self, Compiled};
+use crate::error::Error;
+use crate::maps::load::Instance;
+use crate::pins;
+use std::path::Path;
+
+pub struct Swapped {
+    pub compiled: Compiled,
+    pub installed: [Installed; 2],
+}
+
+pub fn swap(cg: &Cgroup, dir: &Path) -> Result<Swapped, Error> {
+    let _lock = pins::swap_lock()?;
+    let compiled = compile::compile(buildcfg::CONFDIR);
+    let instance = Instance::load(&compiled, Some(dir))?;
+    let installed = attach::install(cg, dir, &instance)?;
+    pins::record_cgroup(dir, &cg.rel)?;
+    Ok(Swapped { compiled, installed })
+}
+
+/// `--reload`: swap on a cgroup that is already attached.
+pub fn reload(cg: &Cgroup) -> Result<Swapped, Error> {
+    let dir = pins::dir_for(cg);
+    let attached = attach::HOOKS
+        .iter()
+        .any(|(pin, _, _)| matches!(attach::pinned(&dir.join(pin)), Ok(Some(_))));
+    if !attached {
+        return Err(Error::NotAttached(cg.path.display().to_string()));
+    }
+    swap(cg, &dir)
+}

@@ -1,0 +1,219 @@
+//! `--kernel AUTHBINDD`: the helper's decision against an actual bind
+//! under kernel mode. In the difftest's own mount namespace: a private
+//! bpffs, a user database (bind-mounted over /etc/passwd and /etc/group)
+//! giving the two test users supplementary groups, a scratch cgroup
+//! `authbind-difftest-PID` below the cgroup2 root, where `authbindd`
+//! attaches. Each case writes a tree, runs `authbindd --reload` (which
+//! returns once the tree is in force), runs the helper as the user with
+//! the database's groups (`setpriv --init-groups`) and then binds the same
+//! address and port as that user, from a process in the scratch cgroup,
+//! without authbind and under no_new_privs. A bind of port 1024 or above
+//! needs no grant; below, it must succeed exactly when the helper grants.
+
+use crate::request::Request;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The bind program (tests/c/bindtest.c): `bindtest 4|6 ADDR PORT tcp`
+/// prints `ok` or `errno=N`.
+const BINDTEST_C: &str = include_str!("../../tests/c/bindtest.c");
+
+/// Test users: uid 1500 (group 1500, also in 1501), uid 1501 (group 1501,
+/// also in root's group 0), so that file groups decide through the
+/// database's memberships too.
+const PASSWD_LINES: &str =
+    "abdiff0:x:1500:1500::/nonexistent:/usr/sbin/nologin\nabdiff1:x:1501:1501::/nonexistent:/usr/sbin/nologin\n";
+
+pub struct Kernel {
+    authbindd: String,
+    cgroup: PathBuf,
+    work: PathBuf,
+}
+
+fn sh(cmd: &str) -> Result<(), String> {
+    crate::sh(cmd)
+}
+
+fn cgroup2_root() -> Result<PathBuf, String> {
+    let info = std::fs::read_to_string("/proc/self/mountinfo").map_err(|e| format!("mountinfo: {e}"))?;
+    info.lines()
+        .filter_map(|l| l.split_once(" - "))
+        .find(|(left, right)| right.starts_with("cgroup2 ") && left.split(' ').nth(3) == Some("/"))
+        .and_then(|(left, _)| left.split(' ').nth(4).map(PathBuf::from))
+        .ok_or_else(|| "no cgroup2 file system is mounted".to_string())
+}
+
+/// Root's group line with `extra` added as a member.
+fn with_member(group: &str, line_name: &str, extra: &str) -> String {
+    group
+        .lines()
+        .map(|l| {
+            if l.split(':').next() == Some(line_name) {
+                let sep = if l.ends_with(':') { "" } else { "," };
+                format!("{l}{sep}{extra}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect()
+}
+
+impl Kernel {
+    pub fn setup(authbindd: &str) -> Result<Kernel, String> {
+        let work = std::env::temp_dir().join(format!("authbind-difftest-kernel.{}", std::process::id()));
+        std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
+        std::fs::set_permissions(&work, std::fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
+        // The database, private to this mount namespace.
+        let passwd = std::fs::read_to_string("/etc/passwd").map_err(|e| format!("/etc/passwd: {e}"))?;
+        let group = std::fs::read_to_string("/etc/group").map_err(|e| format!("/etc/group: {e}"))?;
+        let group = with_member(&group, "root", "abdiff1");
+        let group = format!("{group}abdiff0:x:1500:\nabdiff1:x:1501:abdiff0\n");
+        std::fs::write(work.join("passwd"), format!("{passwd}{PASSWD_LINES}")).map_err(|e| e.to_string())?;
+        std::fs::write(work.join("group"), group).map_err(|e| e.to_string())?;
+        sh(&format!(
+            "mount --bind {w}/passwd /etc/passwd && mount --bind {w}/group /etc/group",
+            w = work.display()
+        ))?;
+        sh("mount -t bpf bpf /sys/fs/bpf")?;
+        // The bind program, runnable by the test users.
+        std::fs::write(work.join("bindtest.c"), BINDTEST_C).map_err(|e| e.to_string())?;
+        sh(&format!(
+            "gcc -O2 -o {w}/bindtest {w}/bindtest.c && chmod 0755 {w}/bindtest",
+            w = work.display()
+        ))?;
+        let cgroup = cgroup2_root()?.join(format!("authbind-difftest-{}", std::process::id()));
+        std::fs::create_dir(&cgroup).map_err(|e| format!("{}: {e}", cgroup.display()))?;
+        let k = Kernel {
+            authbindd: authbindd.to_string(),
+            cgroup,
+            work,
+        };
+        k.attach()?;
+        Ok(k)
+    }
+
+    fn status(&self) -> bool {
+        Command::new(&self.authbindd)
+            .args(["--status", "--cgroup"])
+            .arg(&self.cgroup)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    /// Starts the daemon, waits for its links, stops it: SIGTERM leaves
+    /// them attached, and each case then swaps its tree in with --reload.
+    fn attach(&self) -> Result<(), String> {
+        let mut daemon: Child = Command::new(&self.authbindd)
+            .arg("--cgroup")
+            .arg(&self.cgroup)
+            .stdout(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("{}: {e}", self.authbindd))?;
+        let started = Instant::now();
+        while !self.status() {
+            if started.elapsed() > Duration::from_secs(20) || daemon.try_wait().map_or(true, |s| s.is_some()) {
+                let _ = daemon.kill();
+                let _ = daemon.wait();
+                return Err("authbindd did not attach".into());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        sh(&format!("kill -TERM {}", daemon.id()))?;
+        let _ = daemon.wait();
+        if !self.status() {
+            return Err("the grants did not stay attached after SIGTERM".into());
+        }
+        Ok(())
+    }
+
+    /// Puts the tree just written in force.
+    pub fn reload(&self) -> Result<(), String> {
+        let out = Command::new(&self.authbindd)
+            .args(["--reload", "--cgroup"])
+            .arg(&self.cgroup)
+            .output()
+            .map_err(|e| format!("{}: {e}", self.authbindd))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "authbindd --reload: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
+    }
+
+    /// Binds the request's address and port as its user, in the scratch
+    /// cgroup, with the database's groups: `ok` or `errno=N`.
+    pub fn bind(&self, req: &Request) -> Result<String, String> {
+        let (family, addr) = match req.addr {
+            std::net::IpAddr::V4(a) => ("4", a.to_string()),
+            std::net::IpAddr::V6(a) => ("6", a.to_string()),
+        };
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg("echo $$ > \"$1/cgroup.procs\" && shift && exec \"$@\"")
+            .arg("sh")
+            .arg(&self.cgroup)
+            .args([
+                "setpriv",
+                "--reuid",
+                &req.uid.to_string(),
+                "--regid",
+                &req.uid.to_string(),
+            ])
+            .args(["--init-groups", "--no-new-privs", "--"])
+            .arg(self.work.join("bindtest"))
+            .args([family, addr.as_str(), &req.port.to_string(), "tcp"])
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .output()
+            .map_err(|e| format!("sh: {e}"))?;
+        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if text == "ok" || text.starts_with("errno=") {
+            Ok(text)
+        } else {
+            Err(format!(
+                "bindtest: {text:?} {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
+    }
+
+    pub fn cgroup(&self) -> &Path {
+        &self.cgroup
+    }
+
+    /// The helper's exit status for the request, run as its user with the
+    /// database's groups (as `authbind` would run it for a login).
+    pub fn helper(&self, helper: &str, args: &[String], req: &Request) -> std::io::Result<i32> {
+        let uid = req.uid.to_string();
+        let mut cmd = Command::new("setpriv");
+        cmd.args(["--reuid", &uid, "--regid", &uid, "--init-groups", "--", helper])
+            .args(args);
+        crate::run::status_with_socket(cmd, &req.addr)
+    }
+}
+
+impl Drop for Kernel {
+    fn drop(&mut self) {
+        let _ = Command::new(&self.authbindd)
+            .args(["--detach", "--cgroup"])
+            .arg(&self.cgroup)
+            .stdout(Stdio::null())
+            .status();
+        // Nothing should be left in it; anything that is goes first.
+        let _ = std::fs::write(self.cgroup.join("cgroup.kill"), "1");
+        for _ in 0..100 {
+            if std::fs::remove_dir(&self.cgroup).is_ok() || !self.cgroup.exists() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = std::fs::remove_dir_all(&self.work);
+    }
+}

@@ -1,0 +1,76 @@
+//! Whether kernel mode (`authbindd`) covers this process: its links are
+//! pinned (KERNEL_PIN_DIR/*/bind4 and bind6 exist) for a cgroup at or
+//! above this process's own (the `0::` line of /proc/self/cgroup). Then
+//! the kernel itself grants the privileged binds the policy allows, to
+//! any program, so a static or Go program is run directly rather than
+//! under the seccomp supervisor. (If the pins cannot be seen, e.g. a
+//! bpffs mounted 0700, the supervisor is used as before.)
+
+use std::ffi::{OsStr, OsString};
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{exit, Command};
+
+/// Is `own` (a cgroup path) at or below `attach`?
+fn covers(attach: &str, own: &str) -> bool {
+    let attach = attach.trim_end_matches('/');
+    attach.is_empty() || own == attach || own.strip_prefix(attach).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// This process's cgroup v2 path.
+fn own_cgroup() -> Option<String> {
+    let mut text = String::new();
+    std::fs::File::open("/proc/self/cgroup")
+        .ok()?
+        .take(64 << 10)
+        .read_to_string(&mut text)
+        .ok()?;
+    text.lines().find_map(|l| l.strip_prefix("0::")).map(str::to_string)
+}
+
+/// The attach point (a cgroup path) that covers this process, if any.
+pub fn covering() -> Option<String> {
+    let own = own_cgroup()?;
+    let entries = std::fs::read_dir(buildcfg::KERNEL_PIN_DIR).ok()?;
+    entries.flatten().find_map(|e| {
+        let dir = e.path();
+        let linked = [buildcfg::PIN_BIND4, buildcfg::PIN_BIND6]
+            .iter()
+            .all(|p| dir.join(p).symlink_metadata().is_ok());
+        let attach = std::fs::read_link(dir.join(buildcfg::PIN_CGROUP)).ok()?;
+        let attach = attach.to_str()?;
+        (linked && covers(attach, &own)).then(|| attach.to_string())
+    })
+}
+
+/// Runs the program as it is when kernel mode covers this process (the
+/// kernel grants its binds); returns otherwise. `why`: why the program
+/// would need the supervisor.
+pub fn run_if_covered(program: &OsStr, args: &[OsString], why: &str, debug: bool) {
+    let Some(attach) = covering() else { return };
+    if debug {
+        supervisor::say::say(format_args!(
+            "kernel mode covers this process (attached at cgroup {attach}): running it directly, \
+             without the seccomp supervisor ({why})"
+        ));
+    }
+    let err = Command::new(program).args(args).exec();
+    supervisor::say::say(format_args!("{}: {err}", Path::new(program).display()));
+    exit(255)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::covers;
+
+    #[test]
+    fn at_or_below_the_attach_point() {
+        assert!(covers("/", "/user.slice/x"));
+        assert!(covers("/system.slice/a.service", "/system.slice/a.service"));
+        assert!(covers("/system.slice/a.service", "/system.slice/a.service/sub"));
+        assert!(!covers("/system.slice/a.service", "/system.slice/a.service2"));
+        assert!(!covers("/system.slice/a.service", "/system.slice"));
+        assert!(!covers("/a", "/b/a"));
+    }
+}

@@ -1,0 +1,154 @@
+//! Kernel mode in the sandbox. A [`Kernel`] owns a scratch cgroup under
+//! the cgroup2 root (found in /proc/self/mountinfo), named after the test,
+//! removed when dropped whatever happened (its processes killed first):
+//! programs are attached only there, never to the machine's root cgroup.
+//! The bpffs the daemon pins into is mounted inside the sandbox's own
+//! mount namespace, so pins, links and programs go when the sandbox does.
+//!
+//! The body sees, besides [`crate::Sandbox`]'s:
+//! - `$CG` the scratch cgroup, `$KD` authbindd, `$UB` uringbind,
+//!   `$KL` kbindloop (tests/c/);
+//! - `kd_start [ARGS…]`: mounts a private bpffs on /sys/fs/bpf (unless
+//!   `KD_NO_BPFFS=1`), starts `$KD --cgroup $CG ARGS…` in the background
+//!   (pid in `$KDPID`, stderr appended to `$W/kd.err`) and waits until it
+//!   says it serves and `--status` says it is attached (status 1 if it
+//!   never does);
+//! - `kd_stop`: SIGTERM and wait (the grants stay attached);
+//! - `in_cg CMD…`: runs CMD, as root, from a process in `$CG`;
+//! - `cg_user UID CMD…`: runs CMD as UID in `$CG`, without authbind, under
+//!   `no_new_privs`, no supplementary groups, an empty environment but
+//!   `PATH=/usr/bin:/bin`; `bg_cg_user` the same in the background (pid in
+//!   `$BGPID`);
+//! - `attached HOOK`: how many of our programs bpftool lists on `$CG` for
+//!   `bind4` or `bind6` (independently of authbindd).
+
+use crate::cbuild::{self, CSource};
+use crate::install::Install;
+use crate::outcome::Outcome;
+use crate::sandbox::Sandbox;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+const SOURCES: &[CSource] = &[
+    ("uringbind", include_str!("../c/uringbind.c"), &[]),
+    ("kbindloop", include_str!("../c/kbindloop.c"), &[]),
+];
+
+const PRELUDE: &str = r#"
+kd_start() {
+    if [ "${KD_NO_BPFFS:-}" != 1 ] && ! mountpoint -q /sys/fs/bpf; then
+        mount -t bpf authbind-e2e-bpf /sys/fs/bpf || return 1
+    fi
+    local i served
+    served=$(grep -c '^authbindd: serving' "$W/kd.err" 2>/dev/null)
+    "$KD" --cgroup "$CG" "$@" 2>>"$W/kd.err" & KDPID=$!
+    # Attached (pins left by an earlier daemon count only once this one
+    # has taken them over and said so).
+    for i in $(seq 1 400); do
+        if [ "$(grep -c '^authbindd: serving' "$W/kd.err")" -gt "${served:-0}" ] &&
+            "$KD" --status --cgroup "$CG" >/dev/null 2>&1; then
+            return 0
+        fi
+        kill -0 "$KDPID" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
+kd_stop() { kill -TERM "$KDPID"; wait "$KDPID"; }
+in_cg() { sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CG" "$@"; }
+cg_user() { local uid=$1; shift; in_cg setpriv --reuid="$uid" --regid="$uid" --clear-groups --no-new-privs env -i PATH=/usr/bin:/bin "$@"; }
+bg_cg_user() { local uid=$1; shift; in_cg setpriv --reuid="$uid" --regid="$uid" --clear-groups --no-new-privs env -i PATH=/usr/bin:/bin "$@" & BGPID=$!; }
+attached() { bpftool cgroup show "$CG" 2>/dev/null | grep -c "authbind_$1"; }
+"#;
+
+/// The cgroup2 hierarchy's root, where this machine mounts it.
+fn cgroup2_root() -> PathBuf {
+    let info = std::fs::read_to_string("/proc/self/mountinfo").expect("read /proc/self/mountinfo");
+    info.lines()
+        .filter_map(|l| l.split_once(" - "))
+        .find(|(left, right)| right.starts_with("cgroup2 ") && left.split(' ').nth(3) == Some("/"))
+        .and_then(|(left, _)| left.split(' ').nth(4).map(PathBuf::from))
+        .expect("no cgroup2 file system is mounted: kernel mode needs one")
+}
+
+/// A child cgroup of the hierarchy's root, removed when dropped.
+pub struct ScratchCgroup {
+    path: PathBuf,
+}
+
+impl ScratchCgroup {
+    pub fn new(tag: &str) -> ScratchCgroup {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let tag: String = tag
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let path = cgroup2_root().join(format!(
+            "authbind-e2e-{tag}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir(&path).unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
+        ScratchCgroup { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for ScratchCgroup {
+    fn drop(&mut self) {
+        // The sandbox's processes are gone with its PID namespace; any
+        // other is killed (cgroup.kill, Linux 5.14) before the removal,
+        // which also detaches whatever is attached here.
+        let _ = std::fs::write(self.path.join("cgroup.kill"), "1");
+        for _ in 0..250 {
+            if std::fs::remove_dir(&self.path).is_ok() || !self.path.exists() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "!!!!! could not remove {}", self.path.display());
+    }
+}
+
+fn programs_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| cbuild::build("authbind-e2e-kprogs-", SOURCES))
+}
+
+/// A kernel-mode run: the scratch cgroup and the sandbox around it.
+pub struct Kernel {
+    cgroup: ScratchCgroup,
+}
+
+impl Kernel {
+    pub fn new(test: &str) -> Kernel {
+        Kernel {
+            cgroup: ScratchCgroup::new(test),
+        }
+    }
+
+    pub fn cgroup(&self) -> &Path {
+        self.cgroup.path()
+    }
+
+    /// A sandbox with the kernel-mode variables set.
+    pub fn sandbox<'a>(&self, install: &'a Install, test: &str) -> Sandbox<'a> {
+        let dir = programs_dir();
+        Sandbox::new(install, test)
+            .var("CG", self.cgroup.path())
+            .var("KD", install.authbindd())
+            .var("UB", dir.join("uringbind"))
+            .var("KL", dir.join("kbindloop"))
+    }
+
+    /// Runs `body` in `sandbox` after the kernel-mode functions.
+    pub fn run(&self, sandbox: Sandbox<'_>, body: &str) -> Outcome {
+        sandbox.run(&format!("{PRELUDE}\n{body}"))
+    }
+}

@@ -1,0 +1,288 @@
+//! `authbind-policy` end to end, in the sandbox (fresh namespaces, a tmpfs
+//! over /etc/authbind): a grant written by the tool lets an unprivileged
+//! user really bind, a revoke takes it away, a grant that cannot work is
+//! refused with its reason, `check` finds each problem at its level, and
+//! `apply` / `export` do what they say.
+//!
+//! Root only: `make e2e` runs them (`--include-ignored`); run without root
+//! or without an installation they fail, they do not pass.
+
+use authbind_e2e::{ready, Install, Policy, Sandbox, OTHER, USER};
+
+fn require(test: &str) -> Install {
+    // Panics (the test fails) without root or an installation.
+    let install = ready(test);
+    assert!(
+        install.policy_tool().is_file(),
+        "{} is missing: the installation predates authbind-policy",
+        install.policy_tool().display()
+    );
+    install
+}
+
+fn sandbox<'a>(install: &'a Install, name: &str) -> Sandbox<'a> {
+    Sandbox::new(install, name).var("APOL", install.policy_tool())
+}
+
+#[test]
+#[ignore = "needs root: make e2e"]
+fn grant_lets_the_user_bind_and_revoke_takes_it_back() {
+    let install = require("grant_lets_the_user_bind_and_revoke_takes_it_back");
+    let out = sandbox(&install, "policy-grant").run(
+        r#"
+r dry      $APOL grant $U 80 --dry-run
+r dry_file test -e /etc/authbind/byuid/$U
+r grant    $APOL grant $U 80
+r again    $APOL grant $U 80
+r lines    cat /etc/authbind/byuid/$U
+r mode     stat -c '%U:%G %a' /etc/authbind/byuid/$U
+r v4       as_user $U $AB $BT 4 127.0.0.1 80 tcp
+r v6       as_user $U $AB $BT 6 ::1 80 tcp
+r other    as_user $O $AB $BT 4 127.0.0.1 80 tcp
+r explain  as_user $U $APOL explain 127.0.0.1:80
+r group    $APOL grant @$U 81
+r list     $APOL list
+r listme   as_user $U $APOL list
+r g_mode   stat -c '%U:%g %a' /etc/authbind/byport/81
+r g_bind   as_user $U $AB $BT 4 127.0.0.1 81 tcp
+r g_other  as_user $O $AB $BT 4 127.0.0.1 81 tcp
+r revoke   $APOL revoke $U 80
+r after    as_user $U $AB $BT 4 127.0.0.1 80 tcp
+r after6   as_user $U $AB $BT 6 ::1 80 tcp
+r why      as_user $U $APOL explain 127.0.0.1:80
+r root_why $APOL explain --user $U 127.0.0.1:80
+r g_revoke $APOL revoke @$U 81
+r g_after  as_user $U $AB $BT 4 127.0.0.1 81 tcp
+"#,
+    );
+    out.expect(&[
+        ("dry.rc", "0"),
+        ("dry_file.rc", "1"),
+        ("grant.rc", "0"),
+        ("again.rc", "0"),
+        ("lines", "0.0.0.0/0,80 ::/0,80"),
+        ("mode", "root:root 644"),
+        ("v4", "ok"),
+        ("v6", "ok"),
+        ("other", "errno=13"),
+        ("explain.rc", "0"),
+        ("group.rc", "0"),
+        ("g_mode", &format!("root:{USER} 10")),
+        ("g_bind", "ok"),
+        ("g_other", "errno=13"),
+        ("revoke.rc", "0"),
+        ("after", "errno=13"),
+        ("after6", "errno=13"),
+        ("why.rc", "1"),
+        ("root_why.rc", "1"),
+        ("g_revoke.rc", "0"),
+        ("g_after", "errno=13"),
+    ]);
+    out.ensure(
+        out.get("again").contains("nothing to do: already granted"),
+        "a second grant changes nothing",
+    );
+    out.ensure(
+        out.get("explain").ends_with("granted by byuid/1500:1"),
+        "explain names the granting line",
+    );
+    out.ensure(
+        out.get("why")
+            .ends_with("refused: no line of byuid/1500 covers 127.0.0.1:80")
+            || out
+                .get("why")
+                .ends_with("refused: there is no byuid/1500, and no byport or byaddr file for 127.0.0.1:80"),
+        "explain says why it is refused",
+    );
+    out.ensure(
+        out.get("root_why")
+            .contains("uid 1500 is not in the user database: judged with gid 1500 and no supplementary groups"),
+        "root's explain says whose credentials it used",
+    );
+}
+
+#[test]
+#[ignore = "needs root: make e2e"]
+fn a_grant_that_cannot_work_is_refused_with_its_reason() {
+    let install = require("a_grant_that_cannot_work_is_refused_with_its_reason");
+    let out = sandbox(&install, "policy-conflict")
+        .policy(
+            Policy::new()
+                .byport("80", OTHER)
+                .byuid(&OTHER.to_string(), &["0.0.0.0/0,82"]),
+        )
+        .run(
+            r#"
+r grant   $APOL grant $U 80 2>$W/err
+r err     cat $W/err
+r written test -e /etc/authbind/byuid/$U
+r bind    as_user $U $AB $BT 4 127.0.0.1 80 tcp
+r group   $APOL grant @$U 82 2>$W/gerr
+r gerr    cat $W/gerr
+r gfile   test -e /etc/authbind/byport/82
+r kept    as_user $O $AB $BT 4 127.0.0.1 82 tcp
+"#,
+        );
+    out.expect(&[
+        ("grant.rc", "1"),
+        ("written.rc", "1"),
+        ("bind", "errno=13"),
+        ("group.rc", "1"),
+        ("gfile.rc", "1"),
+        ("kept", "ok"),
+    ]);
+    let err = out.get("err");
+    out.ensure(
+        err.contains("refused, nothing was written"),
+        "the refusal says nothing was written",
+    );
+    out.ensure(
+        err.contains("refused: byport/80 exists and is not executable for uid 1500")
+            && err.contains("byport/80 is read before any byuid file"),
+        "the refusal names the file in the way and why",
+    );
+    out.ensure(
+        out.get("gerr").contains("uid 1501 (uid 1501) would lose 0.0.0.0:82")
+            || out.get("gerr").contains("uid 1501 would lose 0.0.0.0:82"),
+        "a group grant that would take a port from someone else is refused",
+    );
+}
+
+/// The exact lines `check` prints for one instance of each problem.
+const EXPECTED: &[&str] = &[
+    "error: byaddr: every user can write in it (mode 0777), and so create a grant for themselves",
+    "error: byaddr/127.0.0.1,88: never consulted: byport/88 decides every bind of port 88 first",
+    "error: byport/!80: never consulted: ports below 512 are looked up without the `!` (byport/80)",
+    "error: byport/636: never consulted: ports 512 and up are looked up with a `!` first (byport/!636)",
+    "error: byport/83: every user may bind port 83 (mode 0755: the other bits have x)",
+    "error: byport/84: owned by 1501 (not root), who can chmod it to let every user bind port 84",
+    "error: byuid/1500:1: authbind ignores `127.0.0.1:84`: no comma between the addresses and the ports (`127.0.0.1:84`)",
+    "error: byuid/1500:2: authbind ignores `127.0.0.1,85 # web`: the ports are not PORT or PORT-PORT (nothing may follow them, not even a comment) (`85 # web`)",
+    "error: byuid/1500:3: authbind ignores ` 127.0.0.1,86`: not an address inet_pton reads (no names, no white space) (` 127.0.0.1`)",
+    "error: byuid/1500:4: authbind ignores `localhost,87`: not an address inet_pton reads (no names, no white space) (`localhost`)",
+    "error: byuid/1500:5: authbind ignores `127.0.0.1/8,92`: host bits set past the prefix length (`127.0.0.1`)",
+    "error: byuid/1500:6: authbind ignores `127.0.0.1,95-94`: the lowest port is above the highest (`95-94`)",
+    "error: byuid/1500:7: `127.0.0.1,636` grants ports 636, which are never read from byuid/1500 (ports 512 and up are read from byuid/!1500)",
+    "error: byuid/!1500: is 134217729 bytes, more than the helper reads (134217728): binds that no line before the limit grants are refused",
+    "error: byuid/1501: is a FIFO: the helper refuses every bind of uid 1501 that reaches it (authbind 2.1 would hang)",
+    "error: byuid/1502: is a folder: every bind of uid 1502 that reaches it is refused (EISDIR)",
+    "error: byuid/1503: owned by its own user, 1503, who can add lines granting uid 1503 any port",
+    "warning: byport/22: sensitive port 22 (ssh) granted to every member of group nogroup (65534) (",
+    "warning: byport/82: grants nobody (mode 0000, owner root (0), group root (0)): every bind of port 82 is refused, and the files after it are never read for it",
+    "warning: byport/85: owned by 1501, who may bind port 85 through it and can chmod it to let every user do so",
+    "warning: byport/85: its owner, uid 1501, has no user in the database",
+    "warning: byport/86: is a symlink to 85: the grant is whatever that leads to",
+    "warning: byport/87: is a FIFO where a file belongs: access() reads only its mode, so it decides as a file with mode 0010 would",
+    "warning: byuid/1500: uid 1500 has no user in the database",
+    "warning: byuid/1500:8: `0.0.0.0/0,1-511` grants the range 1-511, with sensitive ports 21 (ftp), 22 (ssh), 23 (telnet), 25 (smtp), 53 (dns), and 12 more",
+];
+
+#[test]
+#[ignore = "needs root: make e2e"]
+fn check_finds_each_problem_at_its_level_and_passes_a_clean_tree() {
+    let install = require("check_finds_each_problem_at_its_level_and_passes_a_clean_tree");
+    let out = sandbox(&install, "policy-check").run(
+        r#"
+r clean   $APOL check
+r clean_user as_user $U $APOL check
+$APOL grant nobody 80 >/dev/null && $APOL grant @nogroup 443 >/dev/null
+r granted $APOL check
+A=/etc/authbind
+printf '%s\n' '127.0.0.1:84' '127.0.0.1,85 # web' ' 127.0.0.1,86' 'localhost,87' '127.0.0.1/8,92' \
+    '127.0.0.1,95-94' '127.0.0.1,636' '0.0.0.0/0,1-511' > $A/byuid/$U
+truncate -s 134217729 "$A/byuid/!$U"
+mkfifo $A/byuid/1501; mkdir $A/byuid/1502; echo '0.0.0.0/0,80' > $A/byuid/1503; chown 1503 $A/byuid/1503
+touch $A/byport/636 "$A/byport/!80" $A/byport/82 $A/byport/83 $A/byport/84 $A/byport/85 $A/byport/88
+chmod 0000 $A/byport/82; chmod 0755 $A/byport/83
+chown 1501 $A/byport/84 $A/byport/85; chmod 0050 $A/byport/84; chmod 0500 $A/byport/85
+ln -s 85 $A/byport/86; mkfifo -m 0010 $A/byport/87
+touch $A/byport/22; chgrp nogroup $A/byport/22; chmod 0010 $A/byport/22
+touch $A/byaddr/127.0.0.1,88; chmod 0777 $A/byaddr
+$APOL check > $W/check.txt; echo "check.rc=$?"
+$APOL check --json > $W/check.json; echo "json.rc=$?"
+r json_errors sh -c "grep -c '\"level\": \"error\"' $W/check.json"
+echo '--- check output ---'; cat $W/check.txt
+"#,
+    );
+    out.expect(&[
+        ("clean.rc", "0"),
+        ("clean_user.rc", "0"),
+        ("granted.rc", "0"),
+        ("check.rc", "2"),
+        ("json.rc", "2"),
+    ]);
+    let printed: Vec<&str> = out.stdout.lines().collect();
+    let mut missing = Vec::new();
+    for want in EXPECTED {
+        if !printed.iter().any(|l| l.starts_with(want)) {
+            missing.push(*want);
+        }
+    }
+    out.ensure(
+        missing.is_empty(),
+        &format!("check did not print:\n{}", missing.join("\n")),
+    );
+    let errors = EXPECTED.iter().filter(|e| e.starts_with("error:")).count();
+    let json_errors: usize = out.get("json_errors").parse().unwrap_or(0);
+    out.ensure(json_errors >= errors, "--json carries every error");
+}
+
+#[test]
+#[ignore = "needs root: make e2e"]
+fn apply_makes_the_tree_say_the_policy_and_export_reads_it_back() {
+    let install = require("apply_makes_the_tree_say_the_policy_and_export_reads_it_back");
+    let out = sandbox(&install, "policy-apply").run(
+        r#"
+cat > $W/p.toml <<EOF
+[[grant]]
+uid = $U
+ports = [80, "600-601"]
+addresses = ["127.0.0.1", "::1"]
+EOF
+printf 'version = 1\n' > $W/empty.toml
+touch /etc/authbind/byport/22
+r dry     $APOL apply --dry-run $W/p.toml
+r dry_f   test -e /etc/authbind/byuid/$U
+r apply   $APOL apply $W/p.toml
+r again   $APOL apply $W/p.toml
+r bind80  as_user $U $AB $BT 4 127.0.0.1 80 tcp
+r bind600 as_user $U $AB $BT 6 ::1 600 tcp
+r notaddr as_user $U $AB $BT 4 127.0.0.2 80 tcp
+r export  sh -c "$APOL export > $W/x.toml"
+r grants  grep -c '^\[\[grant\]\]' $W/x.toml
+r remove  $APOL apply $W/empty.toml
+r gone    test -e /etc/authbind/byuid/$U
+r kept    test -e /etc/authbind/byport/22
+r after   as_user $U $AB $BT 4 127.0.0.1 80 tcp
+r prune   $APOL apply --prune $W/empty.toml
+r pruned  test -e /etc/authbind/byport/22
+r back    $APOL apply $W/x.toml
+r bind_b  as_user $U $AB $BT 4 127.0.0.1 80 tcp
+"#,
+    );
+    out.expect(&[
+        ("dry.rc", "0"),
+        ("dry_f.rc", "1"),
+        ("apply.rc", "0"),
+        ("again.rc", "0"),
+        ("bind80", "ok"),
+        ("bind600", "ok"),
+        ("notaddr", "errno=13"),
+        ("export.rc", "0"),
+        ("remove.rc", "0"),
+        ("gone.rc", "1"),
+        ("kept.rc", "0"),
+        ("after", "errno=13"),
+        ("prune.rc", "0"),
+        ("pruned.rc", "1"),
+        ("back.rc", "0"),
+        ("bind_b", "ok"),
+    ]);
+    out.ensure(out.get("again").ends_with("nothing to change"), "apply is idempotent");
+    out.ensure(
+        out.get("apply").contains("keep byport/22"),
+        "apply names what it leaves alone",
+    );
+    out.ensure(out.get("grants") != "0", "export writes the grant back as a [[grant]]");
+    let _ = USER;
+}
