@@ -31,6 +31,12 @@ fn main() {
     let status = Command::new(&clang)
         .args(["-target", target, "-O2", "-g", "-Wall", "-Wextra", "-Werror"])
         .arg(format!("-I/usr/include/{multiarch}"))
+        // Reproducible builds: no build path in the object's debug
+        // information (it is embedded in authbindd).
+        .arg(format!(
+            "-ffile-prefix-map={}=authbindd",
+            env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")
+        ))
         .args(["-c", src, "-o"])
         .arg(&out)
         .status();
