@@ -95,6 +95,8 @@ fn sandbox() -> Result<(), String> {
     ))?;
     // Our helper's refusal counts and audit lines stay in here.
     sh("mkdir -p /run/authbind && mount -t tmpfs -o mode=0700 tmpfs /run/authbind")?;
+    // Kernel mode's public marks, too.
+    sh("mkdir -p /run/authbindd && mount -t tmpfs -o mode=0755 tmpfs /run/authbindd")?;
     sh("if [ -e /dev/log ]; then mount --bind /dev/null /dev/log; fi")
 }
 
