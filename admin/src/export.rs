@@ -165,10 +165,17 @@ fn draft(inv: &Inventory, db: &UserDb, demoted: &BTreeSet<String>) -> Draft {
             }
         }
     }
+    // Under a configuration folder that is not as `make install` makes it
+    // (root's, 0755), grants cannot be checked to decide as the files do:
+    // every file is mirrored then.
+    let root_plain = inv
+        .root_meta
+        .as_ref()
+        .is_some_and(|m| m.kind == Kind::Dir && (m.uid, m.gid, m.mode) == (0, 0, 0o755));
     let folders_plain: BTreeSet<&str> = FOLDERS
         .iter()
         .copied()
-        .filter(|f| inv.get(f).is_some_and(plain_folder))
+        .filter(|f| root_plain && inv.get(f).is_some_and(plain_folder))
         .collect();
     for e in inv.entries.values() {
         if e.rel == MANIFEST {

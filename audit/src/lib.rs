@@ -19,7 +19,7 @@ mod syslog;
 
 pub use entry::{Entry, Outcome, Proto};
 pub use ratelimit::{Allowance, RateLimit, REFUSALS_PER_WINDOW, WINDOW_SECONDS};
-pub use syslog::{send, send_to, Severity, DEV_LOG};
+pub use syslog::{format, send, send_to, Sender, Severity, AUTHPRIV, DAEMON, DEV_LOG, IDENT};
 
 mod passwd;
 pub use passwd::user_name;

@@ -1,15 +1,23 @@
-//! Sending one line to syslog: a datagram to `/dev/log` in the form the C
+//! Sending lines to syslog: datagrams to `/dev/log` in the form the C
 //! library's `syslog()` uses (`<PRI>ident[pid]: message`, the receiver
-//! stamps the time), from a non-blocking socket, errors ignored.
+//! stamps the time), from a non-blocking socket, errors ignored. One
+//! sender for the helper's audit lines and for the kernel-mode daemon's
+//! lines (its grants, and its own messages).
 
 use std::os::unix::net::UnixDatagram;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Where syslog listens; fixed (nothing is taken from the environment).
 pub const DEV_LOG: &str = "/dev/log";
 
-/// `LOG_AUTHPRIV`: security messages, readable by root only on most systems.
-const FACILITY_AUTHPRIV: u8 = 10;
+/// `LOG_AUTHPRIV`: security messages, readable by root only on most
+/// systems. The audit lines go there.
+pub const AUTHPRIV: u8 = 10;
+/// `LOG_DAEMON`: the kernel-mode daemon's own messages.
+pub const DAEMON: u8 = 3;
+
+/// The ident of the audit lines.
+pub const IDENT: &str = "authbind";
 
 /// A line longer than this is cut (a datagram must stay small).
 const MAX_LINE: usize = 2048;
@@ -17,23 +25,53 @@ const MAX_LINE: usize = 2048;
 /// Syslog severities used here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
+    Err = 3,
     Warning = 4,
     Notice = 5,
     Info = 6,
 }
 
-/// Sends `message` to [`DEV_LOG`] as process `pid` (see [`send_to`]).
-pub fn send(message: &dyn std::fmt::Display, severity: Severity, pid: u32) {
-    send_to(Path::new(DEV_LOG), message, severity, pid);
+/// A socket kept for many lines (the daemon's), or made for one.
+pub struct Sender {
+    sock: Option<UnixDatagram>,
+    path: PathBuf,
 }
 
-/// Sends `message` to the syslog socket at `socket`, ident `authbind`,
-/// facility authpriv. Never blocks (a full queue drops the line), never
-/// fails (no socket, or something else there, drops it), never raises
-/// SIGPIPE.
-pub fn send_to(socket: &Path, message: &dyn std::fmt::Display, severity: Severity, pid: u32) {
-    let pri = FACILITY_AUTHPRIV * 8 + severity as u8;
-    let mut datagram = format!("<{pri}>authbind[{pid}]: {message}");
+impl Sender {
+    /// To [`DEV_LOG`].
+    pub fn new() -> Sender {
+        Sender::to(Path::new(DEV_LOG))
+    }
+
+    /// To the syslog socket at `path`.
+    pub fn to(path: &Path) -> Sender {
+        let sock = UnixDatagram::unbound().ok().filter(|s| s.set_nonblocking(true).is_ok());
+        Sender {
+            sock,
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// Sends `message` as `ident[pid]` with this facility and severity.
+    /// Never blocks (a full queue drops the line), never fails (no socket,
+    /// or something else there, drops it), never raises SIGPIPE.
+    pub fn send(&self, facility: u8, severity: Severity, ident: &str, pid: u32, message: &dyn std::fmt::Display) {
+        let Some(sock) = &self.sock else { return };
+        let datagram = format(facility, severity, ident, pid, message);
+        let _ = sock.send_to(datagram.as_bytes(), &self.path);
+    }
+}
+
+impl Default for Sender {
+    fn default() -> Sender {
+        Sender::new()
+    }
+}
+
+/// `<PRI>IDENT[PID]: MESSAGE`, cut to one small datagram.
+pub fn format(facility: u8, severity: Severity, ident: &str, pid: u32, message: &dyn std::fmt::Display) -> String {
+    let pri = facility * 8 + severity as u8;
+    let mut datagram = format!("<{pri}>{ident}[{pid}]: {message}");
     if datagram.len() > MAX_LINE {
         let mut cut = MAX_LINE;
         while !datagram.is_char_boundary(cut) {
@@ -41,13 +79,18 @@ pub fn send_to(socket: &Path, message: &dyn std::fmt::Display, severity: Severit
         }
         datagram.truncate(cut);
     }
-    let Ok(sock) = UnixDatagram::unbound() else {
-        return;
-    };
-    if sock.set_nonblocking(true).is_err() {
-        return;
-    }
-    let _ = sock.send_to(datagram.as_bytes(), socket);
+    datagram
+}
+
+/// Sends an audit line to [`DEV_LOG`] as process `pid`.
+pub fn send(message: &dyn std::fmt::Display, severity: Severity, pid: u32) {
+    send_to(Path::new(DEV_LOG), message, severity, pid);
+}
+
+/// Sends an audit line (authpriv, ident `authbind`) to the syslog socket
+/// at `socket`.
+pub fn send_to(socket: &Path, message: &dyn std::fmt::Display, severity: Severity, pid: u32) {
+    Sender::to(socket).send(AUTHPRIV, severity, IDENT, pid, message);
 }
 
 #[cfg(test)]
@@ -65,6 +108,14 @@ mod tests {
         let mut buf = [0u8; 4096];
         let n = receiver.recv(&mut buf).unwrap();
         assert_eq!(&buf[..n], b"<86>authbind[42]: RESULT=granted UID=1 BY=helper");
+        // A kept sender, another facility and ident.
+        let kept = Sender::to(&path);
+        kept.send(DAEMON, Severity::Err, "authbindd", 7, &"reloaded");
+        kept.send(DAEMON, Severity::Info, "authbindd", 7, &"again");
+        let n = receiver.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"<27>authbindd[7]: reloaded");
+        let n = receiver.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"<30>authbindd[7]: again");
         // Long lines are cut to one small datagram.
         send_to(&path, &"x".repeat(10_000), Severity::Notice, 1);
         let n = receiver.recv(&mut buf).unwrap();
@@ -72,7 +123,7 @@ mod tests {
         // A full queue: the sender never blocks.
         receiver.set_nonblocking(true).unwrap();
         for _ in 0..2000 {
-            send_to(&path, &"flood", Severity::Notice, 1);
+            kept.send(AUTHPRIV, Severity::Notice, IDENT, 1, &"flood");
         }
         drop(receiver);
         // Nobody there, or a plain file there: silently nothing.

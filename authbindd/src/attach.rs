@@ -143,6 +143,7 @@ pub fn detach(cg: &Cgroup, dir: &Path) -> Result<usize, Error> {
             }
         }
     }
+    crate::pins::unpublish(dir);
     remove_pins(dir)?;
     Ok(n)
 }

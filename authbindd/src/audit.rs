@@ -12,9 +12,13 @@ use audit::{Entry, Outcome, Proto, Severity};
 use model::{PolicyFile, Target};
 use std::collections::BTreeMap;
 
+/// What the daemon keeps for its audit lines: user names, cached per uid
+/// until the next reload (a burst of binds must not read /etc/passwd each
+/// time), and one syslog socket for all of them.
 #[derive(Default)]
 pub struct Names {
     cache: BTreeMap<u32, Option<String>>,
+    sender: audit::Sender,
 }
 
 impl Names {
@@ -55,7 +59,13 @@ pub fn send(names: &mut Names, e: &Event) {
     let target = Target::new(e.addr, e.port);
     let user = names.of(e.uid).map(str::to_string);
     let entry = entry(e, &target, user.as_deref());
-    audit::send(&entry, Severity::Info, std::process::id());
+    names.sender.send(
+        audit::AUTHPRIV,
+        Severity::Info,
+        audit::IDENT,
+        std::process::id(),
+        &entry,
+    );
 }
 
 #[cfg(test)]

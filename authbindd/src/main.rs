@@ -21,7 +21,6 @@ mod report;
 mod say;
 mod status;
 mod swap;
-mod syslog;
 mod watch;
 
 use error::Error;

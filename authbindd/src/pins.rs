@@ -101,6 +101,32 @@ pub fn record_cgroup(dir: &Path, rel: &str) -> Result<(), Error> {
     std::os::unix::fs::symlink(rel, &link).map_err(|e| Error::io(format!("creating {}", link.display()), &e))
 }
 
+/// The public mark of `dir`'s cgroup in KERNEL_RUN_DIR (see buildcfg).
+fn public_mark(dir: &Path) -> Option<PathBuf> {
+    Some(Path::new(buildcfg::KERNEL_RUN_DIR).join(dir.file_name()?))
+}
+
+/// Says, where any user can read it, that `dir`'s cgroup (`rel`) is
+/// served. Best effort: without it `authbind` uses the supervisor for
+/// static programs, which the kernel's grants make work all the same.
+pub fn publish(dir: &Path, rel: &str) {
+    let Some(mark) = public_mark(dir) else { return };
+    let _ = std::fs::DirBuilder::new().mode(0o755).create(buildcfg::KERNEL_RUN_DIR);
+    let _ = std::fs::set_permissions(buildcfg::KERNEL_RUN_DIR, std::fs::Permissions::from_mode(0o755));
+    if std::fs::read_link(&mark).is_ok_and(|t| t == Path::new(rel)) {
+        return;
+    }
+    let _ = std::fs::remove_file(&mark);
+    let _ = std::os::unix::fs::symlink(rel, &mark);
+}
+
+/// Takes the public mark of `dir`'s cgroup away.
+pub fn unpublish(dir: &Path) {
+    if let Some(mark) = public_mark(dir) {
+        let _ = std::fs::remove_file(mark);
+    }
+}
+
 /// Every pin folder: (folder, the cgroup path it records).
 pub fn all() -> Vec<(PathBuf, Option<String>)> {
     let Ok(entries) = std::fs::read_dir(buildcfg::KERNEL_PIN_DIR) else {

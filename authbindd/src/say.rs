@@ -1,17 +1,17 @@
 //! The daemon's own messages: on stderr, and in the foreground mode also
 //! to syslog (facility daemon, ident `authbindd`).
 
-use crate::syslog::{Severity, Syslog, DAEMON};
+use audit::{Sender, Severity, DAEMON};
 use std::io::Write;
 
 pub struct Say {
-    syslog: Option<Syslog>,
+    syslog: Option<Sender>,
 }
 
 impl Say {
     pub fn with_syslog() -> Say {
         Say {
-            syslog: Some(Syslog::new()),
+            syslog: Some(Sender::new()),
         }
     }
 
@@ -19,7 +19,7 @@ impl Say {
         // A closed stderr must not stop the daemon.
         let _ = writeln!(std::io::stderr(), "authbindd: {message}");
         if let Some(s) = &self.syslog {
-            s.send(DAEMON, severity, "authbindd", message);
+            s.send(DAEMON, severity, "authbindd", std::process::id(), &message);
         }
     }
 

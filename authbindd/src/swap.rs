@@ -23,6 +23,7 @@ pub fn swap(cg: &Cgroup, dir: &Path) -> Result<Swapped, Error> {
     let instance = Instance::load(&compiled, Some(dir))?;
     let installed = attach::install(cg, dir, &instance)?;
     pins::record_cgroup(dir, &cg.rel)?;
+    pins::publish(dir, &cg.rel);
     Ok(Swapped { compiled, installed })
 }
 

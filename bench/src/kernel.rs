@@ -30,6 +30,7 @@ touch "$confdir/byport/$port"
 chown "$uid" "$confdir/byport/$port"
 chmod 500 "$confdir/byport/$port"
 mkdir -p /run/authbind && mount -t tmpfs -o mode=0700 tmpfs /run/authbind
+mkdir -p /run/authbindd && mount -t tmpfs -o mode=0755 tmpfs /run/authbindd
 [ -e /dev/log ] && mount --bind /dev/null /dev/log
 mount -t bpf bpf /sys/fs/bpf
 if [ "$kd" != none ]; then

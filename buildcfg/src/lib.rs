@@ -16,6 +16,12 @@ pub const KERNEL_PIN_DIR: &str = "/sys/fs/bpf/authbind";
 pub const PIN_BIND4: &str = "bind4";
 pub const PIN_BIND6: &str = "bind6";
 pub const PIN_CGROUP: &str = "cgroup";
+/// Beside the pins, what a user can read: systemd mounts bpffs 0700, so
+/// `authbind` may not see the pins. For each cgroup served, a symlink
+/// `cgroup-ID` whose target is the cgroup's path, made when the links are
+/// attached and removed with them (root's folder, mode 0755; /run is
+/// emptied at boot, as bpffs is).
+pub const KERNEL_RUN_DIR: &str = "/run/authbindd";
 
 #[cfg(test)]
 mod tests {

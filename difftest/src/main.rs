@@ -95,6 +95,8 @@ fn sandbox() -> Result<(), String> {
     ))?;
     // Our helper's refusal counts and audit lines stay in here.
     sh("mkdir -p /run/authbind && mount -t tmpfs -o mode=0700 tmpfs /run/authbind")?;
+    // Kernel mode's public marks, too.
+    sh("mkdir -p /run/authbindd && mount -t tmpfs -o mode=0755 tmpfs /run/authbindd")?;
     sh("if [ -e /dev/log ]; then mount --bind /dev/null /dev/log; fi")
 }
 
@@ -214,7 +216,14 @@ fn check_tool(
         let exported = tool::export(tool).map_err(|e| format!("export failed: {e}"))?;
         let file = std::env::temp_dir().join(format!("authbind-difftest-{}.toml", std::process::id()));
         std::fs::write(&file, &exported).map_err(|e| e.to_string())?;
-        tree::write(Path::new(CONFDIR), &tree::Tree::default()).map_err(|e| e.to_string())?;
+        // Empty, but the configuration folder itself as it was: export and
+        // apply leave that folder's own owner and mode alone (it is the
+        // installation's; check reports it).
+        let empty = tree::Tree {
+            entries: Vec::new(),
+            root_mode: tree.root_mode,
+        };
+        tree::write(Path::new(CONFDIR), &empty).map_err(|e| e.to_string())?;
         tool::apply(tool, &file).map_err(|e| format!("apply failed: {e}\n{exported}"))?;
         Ok::<String, String>(exported)
     })();

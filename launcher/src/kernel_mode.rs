@@ -1,10 +1,11 @@
-//! Whether kernel mode (`authbindd`) covers this process: its links are
-//! pinned (KERNEL_PIN_DIR/*/bind4 and bind6 exist) for a cgroup at or
-//! above this process's own (the `0::` line of /proc/self/cgroup). Then
-//! the kernel itself grants the privileged binds the policy allows, to
-//! any program, so a static or Go program is run directly rather than
-//! under the seccomp supervisor. (If the pins cannot be seen, e.g. a
-//! bpffs mounted 0700, the supervisor is used as before.)
+//! Whether kernel mode (`authbindd`) covers this process: it serves a
+//! cgroup at or above this process's own (the `0::` line of
+//! /proc/self/cgroup), as its public marks in KERNEL_RUN_DIR say (readable
+//! where systemd mounts bpffs 0700), or its pins (KERNEL_PIN_DIR/*/bind4
+//! and bind6) when they can be seen. Then the kernel itself grants the
+//! privileged binds the policy allows, to any program, so a static or Go
+//! program is run directly rather than under the seccomp supervisor, and
+//! no warning about the set-user-ID helper is due.
 
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
@@ -32,6 +33,21 @@ fn own_cgroup() -> Option<String> {
 /// The attach point (a cgroup path) that covers this process, if any.
 pub fn covering() -> Option<String> {
     let own = own_cgroup()?;
+    marked(&own).or_else(|| pinned(&own))
+}
+
+/// From the daemon's public marks.
+fn marked(own: &str) -> Option<String> {
+    let entries = std::fs::read_dir(buildcfg::KERNEL_RUN_DIR).ok()?;
+    entries.flatten().find_map(|e| {
+        let attach = std::fs::read_link(e.path()).ok()?;
+        let attach = attach.to_str()?;
+        covers(attach, own).then(|| attach.to_string())
+    })
+}
+
+/// From the pins themselves.
+fn pinned(own: &str) -> Option<String> {
     let entries = std::fs::read_dir(buildcfg::KERNEL_PIN_DIR).ok()?;
     entries.flatten().find_map(|e| {
         let dir = e.path();
@@ -40,7 +56,7 @@ pub fn covering() -> Option<String> {
             .all(|p| dir.join(p).symlink_metadata().is_ok());
         let attach = std::fs::read_link(dir.join(buildcfg::PIN_CGROUP)).ok()?;
         let attach = attach.to_str()?;
-        (linked && covers(attach, &own)).then(|| attach.to_string())
+        (linked && covers(attach, own)).then(|| attach.to_string())
     })
 }
 

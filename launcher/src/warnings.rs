@@ -11,8 +11,9 @@ use supervisor::say::say;
 use syscalls::privilege::{helper_cannot_act, REMEDY};
 
 pub fn before_preload(depth: Depth, program: &OsStr) {
-    // Root, or a holder of CAP_NET_BIND_SERVICE, needs no helper.
-    let needs_helper = !syscalls::process::may_bind_privileged();
+    // Root, or a holder of CAP_NET_BIND_SERVICE, needs no helper; nor does
+    // a process kernel mode covers (the kernel grants its binds).
+    let needs_helper = !syscalls::process::may_bind_privileged() && crate::kernel_mode::covering().is_none();
     if let Some(cause) = helper_cannot_act(buildcfg::HELPER_PATH_C).filter(|_| needs_helper) {
         say(format_args!(
             "privileged binds will be refused with EACCES: {}; {REMEDY}",

@@ -120,6 +120,7 @@ mount -t tmpfs -o mode=0755 authbind-e2e /etc/authbind || fail 'tmpfs on /etc/au
 mkdir -m 0755 /etc/authbind/byport /etc/authbind/byaddr /etc/authbind/byuid || fail 'mkdir by*'
 # The helper's per-user refusal counts, private to this run.
 mkdir -p /run/authbind && mount -t tmpfs -o mode=0700 authbind-e2e-run /run/authbind || fail 'tmpfs on /run/authbind'
+mkdir -p /run/authbindd && mount -t tmpfs -o mode=0755 authbind-e2e-rund /run/authbindd || fail 'tmpfs on /run/authbindd'
 # The helper's audit lines stay out of the machine's log (tests that read
 # them set up a /dev of their own with a receiver: see `private_dev_log`).
 if [ -e /dev/log ]; then mount --bind /dev/null /dev/log || fail 'hide /dev/log'; fi

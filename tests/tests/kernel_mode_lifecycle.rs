@@ -263,3 +263,50 @@ kd_stop
         ("out_supervisor", "1"),
     ]);
 }
+
+/// On systemd machines bpffs is mounted 0700, and a user cannot see the
+/// pins: `authbind` learns of kernel mode from the daemon's public mark
+/// in /run/authbindd. Under no_new_privs (a hardened service) it then
+/// runs a static program directly (the supervisor could not run at all)
+/// and does not warn that the set-user-ID helper cannot act: the kernel
+/// grants the binds.
+#[test]
+#[ignore = "needs root: make e2e"]
+fn the_launcher_sees_kernel_mode_through_a_0700_bpffs() {
+    let test = "kernel_launcher_0700";
+    let install = ready(test);
+    let k = Kernel::new(test);
+    let sandbox = k
+        .sandbox(&install, test)
+        .policy(Policy::new().byport("80", USER))
+        .var("GO", go_programs().static_());
+    let out = k.run(
+        sandbox,
+        r#"
+mount -t bpf -o mode=0700 authbind-e2e-bpf /sys/fs/bpf || echo "bpffs=failed"
+KD_NO_BPFFS=1 kd_start || echo "kd_start=failed"
+echo "mark=$(ls /run/authbindd | wc -l)"
+echo "pins_hidden=$(setpriv --reuid=$U --regid=$U --clear-groups ls /sys/fs/bpf/authbind >/dev/null 2>&1 && echo no || echo yes)"
+r static cg_user $U AUTHBIND_DEBUG=1 $AB $GO listen 127.0.0.1:80 2>"$W/static.err"
+echo "static_direct=$(grep -c 'kernel mode covers this process' "$W/static.err")"
+r dynamic cg_user $U $AB $BT 4 127.0.0.1 80 tcp 2>"$W/dynamic.err"
+echo "dynamic_warned=$(grep -c 'privileged binds will be refused' "$W/dynamic.err")"
+cat "$W"/*.err >&2
+kd_stop
+echo "mark_after_stop=$(ls /run/authbindd | wc -l)"
+"$KD" --cgroup "$CG" --detach >/dev/null 2>&1
+echo "mark_after_detach=$(ls /run/authbindd | wc -l)"
+"#,
+    );
+    out.expect(&[
+        ("mark", "1"),
+        ("pins_hidden", "yes"),
+        ("static", "ok"),
+        ("static_direct", "1"),
+        ("dynamic", "ok"),
+        ("dynamic_warned", "0"),
+        // SIGTERM leaves the grants attached, and so their mark.
+        ("mark_after_stop", "1"),
+        ("mark_after_detach", "0"),
+    ]);
+}
