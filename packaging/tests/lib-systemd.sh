@@ -42,7 +42,7 @@ in_systemd_root() {
         mount -t tmpfs -o mode=0755 systemd-run "$R/run"
         mount -t tmpfs -o mode=1777 systemd-tmp "$R/tmp"
         mkdir "$R/tmp/in" "$R/results" "$R/pkgtest"; cp -a "$dir/." "$R/tmp/in/"; mount --bind "$out" "$R/results"
-        cp "$here/lib.sh" "$R/tmp/lib.sh"; cp "$here/lib.sh" "$R/pkgtest/lib.sh"
+        cp "$here/lib.sh" "$here/checks.sh" "$here/root.sh" "$here/inside.sh" "$R/tmp/"; cp "$R"/tmp/*.sh "$R/pkgtest/"
         printf "TEST_NAME=%s\n%s\n" "$name" "$setup" > "$R/tmp/setup.sh"
         printf "TEST_NAME=%s\n%s\n" "$name" "$test" > "$R/pkgtest/test.sh"
         chroot "$R" /bin/bash -c "cd /tmp && bash /tmp/setup.sh" > "$out/setup.log" 2>&1 || { echo "setup failed:"; cat "$out/setup.log"; exit 1; }
