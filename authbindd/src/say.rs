@@ -34,21 +34,6 @@ fn names_file(stream: &str, dev: u64, ino: u64) -> bool {
         .is_some_and(|(d, i)| d.parse() == Ok(dev) && i.parse() == Ok(ino))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::names_file;
-
-    #[test]
-    fn journal_stream_names_its_file() {
-        assert!(names_file("8:12345", 8, 12345));
-        assert!(!names_file("8:12345", 8, 12346));
-        assert!(!names_file("8:12345", 9, 12345));
-        assert!(!names_file("", 8, 12345));
-        assert!(!names_file("8", 8, 12345));
-        assert!(!names_file("x:y", 8, 12345));
-    }
-}
-
 impl Say {
     /// On stderr, and to syslog unless stderr is the journal.
     pub fn with_syslog() -> Say {
@@ -75,5 +60,20 @@ impl Say {
 
     pub fn error(&self, message: &str) {
         self.say(Severity::Err, message);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_file;
+
+    #[test]
+    fn journal_stream_names_its_file() {
+        assert!(names_file("8:12345", 8, 12345));
+        assert!(!names_file("8:12345", 8, 12346));
+        assert!(!names_file("8:12345", 9, 12345));
+        assert!(!names_file("", 8, 12345));
+        assert!(!names_file("8", 8, 12345));
+        assert!(!names_file("x:y", 8, 12345));
     }
 }
