@@ -93,10 +93,11 @@ fn sandbox() -> Result<(), String> {
     sh(&format!(
         "mkdir -p {CONFDIR} && mount -t tmpfs -o mode=755 tmpfs {CONFDIR}"
     ))?;
-    // Our helper's refusal counts and audit lines stay in here.
-    sh("mkdir -p /run/authbind && mount -t tmpfs -o mode=0700 tmpfs /run/authbind")?;
-    // Kernel mode's public marks, too.
-    sh("mkdir -p /run/authbindd && mount -t tmpfs -o mode=0755 tmpfs /run/authbindd")?;
+    // A /run of its own: our helper's refusal counts and kernel mode's
+    // public marks stay in here, and no mount point is left in the
+    // machine's /run.
+    sh("mount -t tmpfs -o mode=0755 tmpfs /run")?;
+    sh("mkdir -m 0700 /run/authbind && mkdir -m 0755 /run/authbindd")?;
     sh("if [ -e /dev/log ]; then mount --bind /dev/null /dev/log; fi")
 }
 

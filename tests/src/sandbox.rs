@@ -118,9 +118,11 @@ mount --make-rprivate / || fail 'mount --make-rprivate /'
 mkdir -p /etc/authbind || fail 'mkdir /etc/authbind'
 mount -t tmpfs -o mode=0755 authbind-e2e /etc/authbind || fail 'tmpfs on /etc/authbind'
 mkdir -m 0755 /etc/authbind/byport /etc/authbind/byaddr /etc/authbind/byuid || fail 'mkdir by*'
-# The helper's per-user refusal counts, private to this run.
-mkdir -p /run/authbind && mount -t tmpfs -o mode=0700 authbind-e2e-run /run/authbind || fail 'tmpfs on /run/authbind'
-mkdir -p /run/authbindd && mount -t tmpfs -o mode=0755 authbind-e2e-rund /run/authbindd || fail 'tmpfs on /run/authbindd'
+# A /run of its own: the helper's per-user refusal counts and kernel
+# mode's public marks stay in this run, and no mount point is left behind
+# in the machine's /run.
+mount -t tmpfs -o mode=0755 authbind-e2e-run /run || fail 'tmpfs on /run'
+mkdir -m 0700 /run/authbind && mkdir -m 0755 /run/authbindd || fail 'mkdir /run/authbind*'
 # The helper's audit lines stay out of the machine's log (tests that read
 # them set up a /dev of their own with a receiver: see `private_dev_log`).
 if [ -e /dev/log ]; then mount --bind /dev/null /dev/log || fail 'hide /dev/log'; fi

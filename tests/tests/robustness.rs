@@ -94,3 +94,35 @@ r restored as_user $U $AB $BT 4 127.0.0.1 80 tcp
         ("restored", "ok"),
     ]);
 }
+
+/// The sandbox has a /run of its own: a refusal (which makes the helper
+/// count it in /run/authbind) leaves nothing in the machine's /run — not
+/// the count, and not a mount point either.
+#[test]
+#[ignore = "needs root: make e2e"]
+fn the_sandbox_leaves_the_machines_run_alone() {
+    let install = ready("the_sandbox_leaves_the_machines_run_alone");
+    let probe = format!("/run/authbind-e2e-probe-{}", std::process::id());
+    let before_counts = std::path::Path::new("/run/authbind").exists();
+    let out = Sandbox::new(&install, "own-run").var("PROBE", &probe).run(
+        r#"
+r refused as_user $U $AB $BT 4 127.0.0.1 80 tcp
+echo "count=$(cat /run/authbind/$U 2>/dev/null | wc -w)"
+touch "$PROBE"; echo "probe=$([ -e "$PROBE" ] && echo made)"
+"#,
+    );
+    out.expect(&[("refused", "errno=13"), ("probe", "made")]);
+    // The helper did count the refusal — in the sandbox's /run.
+    out.ensure(
+        out.get("count") == "3",
+        "the helper's refusal count in the sandbox's /run/authbind",
+    );
+    out.ensure(
+        !std::path::Path::new(&probe).exists(),
+        "a file made in the sandbox's /run is not in the machine's",
+    );
+    out.ensure(
+        before_counts || !std::path::Path::new("/run/authbind").exists(),
+        "no /run/authbind left in the machine's /run",
+    );
+}
