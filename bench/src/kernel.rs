@@ -15,12 +15,13 @@ use std::time::Duration;
 /// (the same sandbox and cgroup, nothing attached: the baseline), $5
 /// cgroup, $6 `keep` (the daemon runs and logs every grant) or `stop`
 /// (SIGTERM once attached: the grants stay, nobody reads the audit
-/// ring); the command follows.
+/// ring), $7 trivial_prog or `none`, $8 what its program returns; the
+/// command follows.
 const KERNEL_SANDBOX_SH: &str = r#"
 set -e
 PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
-confdir=$1 uid=$2 port=$3 kd=$4 cg=$5 daemon=$6
-shift 6
+confdir=$1 uid=$2 port=$3 kd=$4 cg=$5 daemon=$6 trivial=$7 ret=$8
+shift 8
 ip link set lo up
 mount --make-rprivate /
 [ -d "$confdir" ] || mkdir -p "$confdir"
@@ -29,8 +30,9 @@ mkdir "$confdir/byport" "$confdir/byaddr" "$confdir/byuid"
 touch "$confdir/byport/$port"
 chown "$uid" "$confdir/byport/$port"
 chmod 500 "$confdir/byport/$port"
-mkdir -p /run/authbind && mount -t tmpfs -o mode=0700 tmpfs /run/authbind
-mkdir -p /run/authbindd && mount -t tmpfs -o mode=0755 tmpfs /run/authbindd
+mount -t tmpfs -o mode=0755 tmpfs /run
+mkdir -m 0700 /run/authbind
+mkdir -m 0755 /run/authbindd
 [ -e /dev/log ] && mount --bind /dev/null /dev/log
 mount -t bpf bpf /sys/fs/bpf
 if [ "$kd" != none ]; then
@@ -40,7 +42,11 @@ if [ "$kd" != none ]; then
     if [ "$daemon" = stop ]; then kill -TERM $kdpid; wait $kdpid || true; fi
 fi
 echo $$ > "$cg/cgroup.procs"
-exec setpriv --reuid="$uid" --regid="$uid" --clear-groups --no-new-privs env -i PATH=/usr/bin:/bin "$@"
+as_user="setpriv --reuid=$uid --regid=$uid --clear-groups --no-new-privs env -i PATH=/usr/bin:/bin"
+# The trivial program attaches as root, then runs the rest: its link
+# lives as long as the loop.
+[ "$trivial" = none ] || exec "$trivial" "$cg" "$ret" $as_user "$@"
+exec $as_user "$@"
 "#;
 
 /// The scratch cgroup the kernel rows attach to.
@@ -89,18 +95,55 @@ pub enum Mode {
     Attached,
     /// Nothing attached: the same sandbox and cgroup, for the baseline.
     Nothing,
+    /// Instead of authbindd's, a bind4 program that only returns this
+    /// (trivial_prog.c): the kernel's hook alone (1), or a grant of every
+    /// bind without deciding anything (3).
+    Trivial(u8),
 }
 
 /// authbindd and the scratch cgroup its rows attach to.
 pub struct Place {
     pub authbindd: PathBuf,
     pub cgroup: Cgroup,
+    /// trivial_prog.c, built (`build_trivial`).
+    pub trivial: Result<PathBuf, String>,
+}
+
+const TRIVIAL_PROG_C: &str = include_str!("trivial_prog.c");
+
+/// Compiles trivial_prog.c into `dir`.
+pub fn build_trivial(dir: &Path) -> Result<PathBuf, String> {
+    let src = dir.join("trivial_prog.c");
+    let bin = dir.join("trivial_prog");
+    std::fs::write(&src, TRIVIAL_PROG_C).map_err(|e| format!("write {}: {e}", src.display()))?;
+    let out = Command::new("gcc")
+        .args(["-O2", "-Wall", "-o"])
+        .arg(&bin)
+        .arg(&src)
+        .output()
+        .map_err(|e| format!("cannot run gcc: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "gcc trivial_prog.c failed: {}",
+            String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("")
+        ));
+    }
+    Ok(bin)
 }
 
 impl Place {
     /// The command that runs `bindloop ARGS` as `uid` under kernel mode,
-    /// granting `port`.
-    pub fn command(&self, mode: Mode, confdir: &str, uid: u32, port: u16, bindloop: &Path, args: &[String]) -> Command {
+    /// granting `port`; an error for a `Mode::Trivial` row without its
+    /// program.
+    pub fn command(
+        &self,
+        mode: Mode,
+        confdir: &str,
+        uid: u32,
+        port: u16,
+        bindloop: &Path,
+        args: &[String],
+    ) -> Result<Command, String> {
         let (authbindd, cgroup) = (&self.authbindd, &self.cgroup);
         let mut cmd = Command::new("unshare");
         cmd.args(["--mount", "--net", "--pid", "--fork", "--kill-child", "--mount-proc"])
@@ -108,16 +151,18 @@ impl Place {
             .arg(confdir)
             .arg(uid.to_string())
             .arg(port.to_string())
-            .arg(if mode == Mode::Nothing {
-                "none".into()
-            } else {
-                authbindd.as_os_str().to_owned()
+            .arg(match mode {
+                Mode::Nothing | Mode::Trivial(_) => "none".into(),
+                Mode::Logging | Mode::Attached => authbindd.as_os_str().to_owned(),
             })
             .arg(cgroup.path())
-            .arg(if mode == Mode::Attached { "stop" } else { "keep" })
-            .arg(bindloop)
-            .args(args)
-            .stdin(Stdio::null());
-        cmd
+            .arg(if mode == Mode::Attached { "stop" } else { "keep" });
+        match (mode, &self.trivial) {
+            (Mode::Trivial(ret), Ok(trivial)) => cmd.arg(trivial).arg(ret.to_string()),
+            (Mode::Trivial(_), Err(e)) => return Err(e.clone()),
+            _ => cmd.arg("none").arg("1"),
+        };
+        cmd.arg(bindloop).args(args).stdin(Stdio::null());
+        Ok(cmd)
     }
 }
