@@ -93,8 +93,10 @@ impl RateLimit {
     }
 }
 
-/// `O_NOFOLLOW` (Linux): the count file is never reached through a link.
-const O_NOFOLLOW: i32 = 0o400000;
+/// The count file is never reached through a link. (libc's value: the
+/// number differs between architectures, 0o400000 here being O_LARGEFILE
+/// on arm64.)
+const O_NOFOLLOW: i32 = libc::O_NOFOLLOW;
 
 /// An exclusive lock, only if it can be had at once.
 fn lock_now(file: &File) -> bool {

@@ -11,7 +11,9 @@
 //! Every test is `#[ignore = "needs root: make e2e"]`: a plain `cargo test`
 //! lists them as ignored; `make e2e` runs them (`--include-ignored`) as
 //! root, and [`ready`] fails any that is run without root or without
-//! `AUTHBIND_E2E_PREFIX`.
+//! `AUTHBIND_E2E_PREFIX`. With `AUTHBIND_E2E_SHOW=1` (and `--nocapture`)
+//! each sandbox's standard output and error are printed as it ends, so that
+//! the exact messages a test checks can be read from a passing run.
 
 mod cache;
 mod cbuild;

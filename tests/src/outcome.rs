@@ -27,6 +27,10 @@ impl Outcome {
             .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
             .collect();
         let status = output.status.code();
+        if std::env::var_os("AUTHBIND_E2E_SHOW").is_some_and(|v| !v.is_empty()) {
+            eprintln!("======== sandbox `{name}`: stdout ========\n{stdout}");
+            eprintln!("======== sandbox `{name}`: stderr ========\n{stderr}");
+        }
         Outcome {
             name: name.to_string(),
             script,

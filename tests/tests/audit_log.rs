@@ -145,15 +145,24 @@ fn refusals_are_rate_limited_per_user_and_binds_work_without_a_log() {
 private_dev_log "$W/log" || fail 'private /dev/log'
 for i in $(seq 1 15); do as_user $O $AB $BT 4 127.0.0.1 80 tcp >/dev/null; done
 for i in $(seq 1 3); do as_user $U $AB $BT 4 127.0.0.1 81 tcp >/dev/null; done
-sleep 0.3; kill $SOCAT; wait $SOCAT 2>/dev/null
+sleep 0.2
 echo "refusals_o=$(grep -o 'RESULT=refused UID=1501' "$W/log" | wc -l)"
 echo "refusals_u=$(grep -o 'RESULT=refused UID=1500' "$W/log" | wc -l)"
 echo "count_file=$(cat /run/authbind/1501)"
+# A minute on (the window's start moved back by hand): the next refusal is
+# written, and says how many were left out.
+read start count suppressed < /run/authbind/1501
+echo "$((start - 61)) $count $suppressed" > /run/authbind/1501
+as_user $O $AB $BT 4 127.0.0.1 80 tcp >/dev/null
+sleep 0.3; kill $SOCAT; wait $SOCAT 2>/dev/null
+echo "after_window=$(grep -a -o 'RESULT=refused UID=1501[^<]*SUPPRESSED=[^<]*' "$W/log")"
+echo "count_after=$(cat /run/authbind/1501)"
 # Nobody listening any more, then no /dev/log at all: binds still work.
 r listener_gone as_user $U $AB $BT 4 127.0.0.1 80 tcp
 rm -f /dev/log
 r no_dev_log as_user $U $AB $BT 4 127.0.0.1 80 tcp
 r no_dev_log_refused as_user $O $AB $BT 4 127.0.0.1 80 tcp
+echo "bt=$BT"
 "#,
         );
     out.expect(&[
@@ -168,6 +177,19 @@ r no_dev_log_refused as_user $O $AB $BT 4 127.0.0.1 80 tcp
     out.ensure(
         fields.len() == 3 && fields[1] == "10" && fields[2] == "5",
         &format!("the count file should say 10 written, 5 left out: `{count}`"),
+    );
+    let after = out.get("after_window");
+    out.ensure(
+        matches_with_pid(
+            after,
+            &format!("RESULT=refused UID={OTHER} PID=\\d+ EXE={} PROTO=tcp ADDR=127.0.0.1 PORT=80 RULE=byport FILE=byport/80 REASON=not-executable ERRNO=EACCES SUPPRESSED=5 BY=helper", out.get("bt")),
+        ),
+        &format!("the first line of a new window should say SUPPRESSED=5: `{after}`"),
+    );
+    let count_after: Vec<&str> = out.get("count_after").split_whitespace().collect();
+    out.ensure(
+        count_after.len() == 3 && count_after[1] == "1" && count_after[2] == "0",
+        &format!("a new window: 1 written, none left out: {count_after:?}"),
     );
 }
 
@@ -224,4 +246,47 @@ echo "all_lines=$(grep -c '' "$W/log")"
         ("forged_lines", "1"),
         ("all_lines", "4"),
     ]);
+}
+
+/// Both of the helper's protocols log: Debian's launcher and library (the
+/// classic protocol: the helper run with the socket on its standard input
+/// and the address in its arguments), with our helper mounted over
+/// Debian's, give the same lines as ours do.
+#[test]
+#[ignore = "needs root: make e2e"]
+fn the_classic_protocol_logs_too() {
+    let install = ready("the_classic_protocol_logs_too");
+    for path in ["/usr/bin/authbind", "/usr/lib/authbind/helper"] {
+        assert!(
+            std::path::Path::new(path).exists(),
+            "{path} is missing: install Debian's authbind (apt-get install authbind)"
+        );
+    }
+    let policy = Policy::new().byport("80", USER);
+    let out = Sandbox::new(&install, "audit-classic").policy(policy).run(
+        r#"
+mount --bind $HELPER /usr/lib/authbind/helper || fail 'mount --bind our helper'
+private_dev_log "$W/log" || fail 'private /dev/log'
+r grant  as_user $U /usr/bin/authbind $BT 4 127.0.0.1 80 tcp
+r refuse as_user $O /usr/bin/authbind $BT 6 ::1 80 udp
+sleep 0.3; kill $SOCAT
+echo "log=$(cat "$W/log")"
+echo "bt=$BT"
+"#,
+    );
+    out.expect(&[("grant", "ok"), ("refuse", "errno=13")]);
+    let log = log_of(&out);
+    let lines: Vec<&str> = log.iter().map(|(_, m)| m.as_str()).collect();
+    out.ensure(log.len() == 2, &format!("expected 2 audit lines, got {lines:#?}"));
+    let bt = out.get("bt");
+    let want = [
+        (86, format!("RESULT=granted UID={USER} PID=\\d+ EXE={bt} PROTO=tcp ADDR=127.0.0.1 PORT=80 RULE=byport FILE=byport/80 BY=helper")),
+        (85, format!("RESULT=refused UID={OTHER} PID=\\d+ EXE={bt} PROTO=udp ADDR=::1 PORT=80 RULE=byport FILE=byport/80 REASON=not-executable ERRNO=EACCES BY=helper")),
+    ];
+    for ((pri, line), (want_pri, pattern)) in log.iter().zip(want.iter()) {
+        out.ensure(
+            pri == want_pri && matches_with_pid(line, pattern),
+            &format!("audit line\n  got  <{pri}> {line}\n  want <{want_pri}> {pattern}"),
+        );
+    }
 }
