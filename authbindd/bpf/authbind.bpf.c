@@ -278,6 +278,13 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 family)
 		return KERNEL_DECIDES;
 
 	__u64 ids = bpf_get_current_uid_gid();
+	/* Root is left to the kernel. A root with CAP_NET_BIND_SERVICE binds
+	 * without us; one without it (a container's --cap-drop, a service's
+	 * CapabilityBoundingSet=) had it taken away on purpose, and a grant
+	 * would give it back (the helper cannot either: its root lacks the
+	 * capability too). */
+	if ((__u32)ids == 0)
+		return KERNEL_DECIDES;
 	struct request q = {};
 	q.uid = (__u32)ids;
 	q.gid = ids >> 32;
@@ -338,9 +345,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 family)
 		return grant(ctx, &q, RULE_BYUID, FILE_BYUID);
 
 refused:
-	/* Root binds what it likes without us: not worth counting. */
-	if (uid != 0)
-		count_refusal(uid, port);
+	count_refusal(uid, port);
 	return KERNEL_DECIDES;
 }
 

@@ -1,6 +1,7 @@
 //! What kernel mode leaves alone: a user without a grant gets the
 //! kernel's EACCES, ports 1024 and above and Unix sockets behave as
-//! without it, root binds as before, and a process outside the scratch
+//! without it, root binds as before (and a root without
+//! CAP_NET_BIND_SERVICE stays without it), and a process outside the scratch
 //! cgroup gets nothing, even the granted user. `--status` counts the
 //! privileged binds the policy did not grant, per user and port.
 
@@ -32,6 +33,9 @@ r other1024v6 cg_user $O $BT 6 ::1 1024 tcp
 mkdir "$W/u" && chown $O "$W/u"
 r other_unix cg_user $O python3 -c "import socket; s=socket.socket(socket.AF_UNIX); s.bind('$W/u/sock'); print('ok')"
 r root81 in_cg $BT 4 127.0.0.1 81 tcp
+# A root that had CAP_NET_BIND_SERVICE taken away is not given it back,
+# though byport/80 has an x bit (the helper cannot bind for it either).
+r root_nocap80 in_cg setpriv --bounding-set=-net_bind_service --inh-caps=-net_bind_service $BT 4 127.0.0.1 80 tcp
 r root_outside $BT 4 127.0.0.1 81 tcp
 r outside80 as_user $U $BT 4 127.0.0.1 80 tcp
 r outside80nnp setpriv --reuid=$U --regid=$U --clear-groups --no-new-privs $BT 4 127.0.0.1 80 tcp
@@ -59,6 +63,7 @@ echo "--- authbindd ---" >&2; cat "$W/kd.err" >&2
         ("other1024v6", "ok"),
         ("other_unix", "ok"),
         ("root81", "ok"),
+        ("root_nocap80", eacces.as_str()),
         ("root_outside", "ok"),
         ("outside80", eacces.as_str()),
         ("outside80nnp", eacces.as_str()),
