@@ -241,7 +241,19 @@ impl Planning<'_> {
             return;
         }
         let verb = if f.exists { "update" } else { "create" };
-        let meta = Meta::new(Kind::File, f.meta.uid, f.meta.gid, f.meta.mode);
+        // A file others may write is one they may grant themselves from:
+        // the edit does not keep that (`check` calls it an error).
+        let mode = f.meta.mode & !0o022;
+        let note = if mode != f.meta.mode {
+            format!(
+                "{note}; no longer writable by group or others ({} was {})",
+                crate::mode::octal(mode),
+                crate::mode::octal(f.meta.mode)
+            )
+        } else {
+            note
+        };
+        let meta = Meta::new(Kind::File, f.meta.uid, f.meta.gid, mode);
         self.push(&f.rel.clone(), Planned::Node { meta, content: f.data }, verb, note);
     }
 }
@@ -277,6 +289,9 @@ pub fn run(
             addrs.to_vec()
         },
     };
+    // Held from the read to the write (dry runs too: their plan is then
+    // what a real run would do).
+    let _lock = crate::lock::TreeLock::take(root)?;
     let inv = Inventory::read(root).map_err(|e| AdminError::errno(confdir, e))?;
     let mut kernel = Kernel::open(confdir)?;
     let mut conf = grant::ConfDir::open_at(confdir).map_err(|e| AdminError::errno(confdir, e))?;

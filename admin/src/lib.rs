@@ -19,6 +19,7 @@ pub mod grant_cmd;
 pub mod inventory;
 pub mod lines;
 pub mod list;
+pub mod lock;
 pub mod manifest;
 pub mod mode;
 pub mod names;

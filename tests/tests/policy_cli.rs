@@ -286,3 +286,44 @@ r bind_b  as_user $U $AB $BT 4 127.0.0.1 80 tcp
     out.ensure(out.get("grants") != "0", "export writes the grant back as a [[grant]]");
     let _ = USER;
 }
+
+/// Ten grants at once each keep their line (each run holds the folder's
+/// lock from its read to its write: before, they all said `done` and nine
+/// lines were lost), and a grant into a byuid file others may write leaves
+/// it writable by root alone.
+#[test]
+#[ignore = "needs root: make e2e"]
+fn concurrent_grants_keep_every_line_and_edits_drop_others_write_bits() {
+    let install = require("concurrent_grants_keep_every_line_and_edits_drop_others_write_bits");
+    let out = sandbox(&install, "policy-concurrent").run(
+        r#"
+pids=""
+for p in $(seq 100 109); do
+    $APOL grant $O $p --addr 127.0.0.1 > "$W/grant.$p" 2>&1 & pids="$pids $!"
+done
+failed=0; for pid in $pids; do wait $pid || failed=$((failed+1)); done
+echo "failed=$failed"
+echo "lines=$(wc -l < /etc/authbind/byuid/$O)"
+echo "ports=$(sed -n 's/^127\.0\.0\.1,//p' /etc/authbind/byuid/$O | sort -n | tr '\n' ' ')"
+r bind105 as_user $O $AB $BT 4 127.0.0.1 105 tcp
+printf '127.0.0.1,90\n' > /etc/authbind/byuid/$U; chmod 0666 /etc/authbind/byuid/$U
+r loose $APOL grant $U 91 --addr 127.0.0.1
+r loose_mode stat -c '%U %a' /etc/authbind/byuid/$U
+r loose_lines cat /etc/authbind/byuid/$U
+"#,
+    );
+    out.expect(&[
+        ("failed", "0"),
+        ("lines", "10"),
+        ("ports", "100 101 102 103 104 105 106 107 108 109"),
+        ("bind105", "ok"),
+        ("loose.rc", "0"),
+        ("loose_mode", "root 644"),
+        ("loose_lines", "127.0.0.1,90 127.0.0.1,91"),
+    ]);
+    out.ensure(
+        out.get("loose")
+            .contains("no longer writable by group or others (0644 was 0666)"),
+        "the grant says it changed the mode",
+    );
+}
