@@ -1,4 +1,5 @@
 //! `authbind-policy`: see authbind-policy(8). The work is in the library.
+#![forbid(unsafe_code)]
 
 use std::io::Write;
 

@@ -128,9 +128,13 @@ mod tests {
         // The clock going back starts a new window too.
         assert_eq!(r.refusal(7, 10), Allowance::Write { suppressed: 0 });
         // A link where the count file belongs is not followed: the line
-        // is written anyway.
-        std::os::unix::fs::symlink("/dev/null", dir.join("9")).unwrap();
+        // is written anyway, and what the link points to is untouched.
+        let victim = dir.with_extension("victim");
+        std::fs::write(&victim, "keep me").unwrap();
+        std::os::unix::fs::symlink(&victim, dir.join("9")).unwrap();
         assert_eq!(r.refusal(9, 1000), Allowance::Write { suppressed: 0 });
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+        std::fs::remove_file(&victim).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -2,7 +2,8 @@
 //! socket, decide with the policy (authbind 2.1's order), check that the
 //! socket is one we may bind, bind it, and say how it ended in one
 //! [`Verdict`]. The helper's two protocols are thin layers over
-//! [`settle`]; the kernel-mode daemon and the administration tool use the
+//! [`settle`] (which lets the helper drop the caller's ids between the
+//! decision and the bind); the kernel-mode daemon and the administration tool use the
 //! same policy and model types.
 #![forbid(unsafe_code)]
 
@@ -24,22 +25,25 @@ pub struct Caller {
 
 /// Decides `target` for `caller` with `conf` and, if granted, binds
 /// `socket`. `socktype`: the type the client says the socket has, if it
-/// said.
+/// said. `decided` runs once the policy has decided and before anything
+/// is bound: the decision needs the caller's real ids (access() as the
+/// user), and the helper drops them there.
 pub fn settle<F: PolicyFs>(
     conf: &mut F,
     caller: Caller,
     target: &Target,
     socket: BorrowedFd,
     socktype: Option<i32>,
+    decided: impl FnOnce(),
 ) -> Verdict {
     let decision = decide(conf, caller.uid, &target.addr, target.port);
+    decided();
     bind_granted(decision, target, socket, socktype)
 }
 
 /// The second half of [`settle`]: the policy has decided (as the real
-/// user); if it granted, bind `socket`. The helper drops the caller's ids
-/// between the two.
-pub fn bind_granted(decision: Decision, target: &Target, socket: BorrowedFd, socktype: Option<i32>) -> Verdict {
+/// user); if it granted, bind `socket`.
+fn bind_granted(decision: Decision, target: &Target, socket: BorrowedFd, socktype: Option<i32>) -> Verdict {
     if !decision.granted() {
         return Verdict::of_decision(decision, Ok(()));
     }
@@ -111,14 +115,18 @@ mod tests {
         let s = socket(libc::AF_INET, libc::SOCK_STREAM);
         // An unprivileged port, so that the test runs as any user.
         let mut fs = MemFs::new().flag("byport/!40123", true);
+        // The helper's step between the decision and the bind runs once.
+        let mut between = 0;
         let v = settle(
             &mut fs,
             Caller { uid: 1 },
             &local(40123),
             syscalls::fd::borrow(&s),
             None,
+            || between += 1,
         );
         assert_eq!((v.outcome, v.errno), (Outcome::Bound, Errno(0)), "{v:?}");
+        assert_eq!(between, 1);
         let bound = std::net::TcpListener::from(s).local_addr().unwrap();
         assert_eq!(bound.port(), 40123);
     }
@@ -132,12 +140,20 @@ mod tests {
             &local(80),
             syscalls::fd::borrow(&s),
             None,
+            || {},
         );
         assert_eq!(v.outcome, Outcome::Refused);
         assert_eq!(v.decision.map(|d| d.reason), Some(Reason::NoByuidFile));
         let mut fs = MemFs::new().flag("byport/80", true);
         let v6 = socket(libc::AF_INET6, libc::SOCK_STREAM);
-        let v = settle(&mut fs, Caller { uid: 1 }, &local(80), syscalls::fd::borrow(&v6), None);
+        let v = settle(
+            &mut fs,
+            Caller { uid: 1 },
+            &local(80),
+            syscalls::fd::borrow(&v6),
+            None,
+            || {},
+        );
         assert_eq!((v.outcome, v.errno), (Outcome::BadRequest, Errno::EAFNOSUPPORT));
         let v = settle(
             &mut fs,
@@ -145,6 +161,7 @@ mod tests {
             &local(80),
             syscalls::fd::borrow(&s),
             Some(libc::SOCK_DGRAM),
+            || {},
         );
         assert_eq!((v.outcome, v.errno), (Outcome::BadRequest, Errno::EPROTOTYPE));
         assert!(s.as_raw_fd() >= 0);

@@ -54,13 +54,20 @@ pub struct Settled {
 /// dropped, so that the caller cannot kill or stop us between the bind
 /// and its audit line.
 fn settle_on(target: &Target, socket: BorrowedFd, socktype: Option<i32>) -> Verdict {
-    let uid = syscalls::sock::real_uid();
-    let decision = match grant::ConfDir::open() {
-        Ok(mut conf) => grant::decide(&mut conf, uid, &target.addr, target.port),
-        Err(errno) => return Verdict::without_decision(Outcome::ConfigError, errno),
+    let caller = grant::Caller {
+        uid: syscalls::sock::real_uid(),
     };
-    syscalls::process::become_root_entirely();
-    grant::bind_granted(decision, target, socket, socktype)
+    match grant::ConfDir::open() {
+        Ok(mut conf) => grant::settle(
+            &mut conf,
+            caller,
+            target,
+            socket,
+            socktype,
+            syscalls::process::become_root_entirely,
+        ),
+        Err(errno) => Verdict::without_decision(Outcome::ConfigError, errno),
+    }
 }
 
 /// The caller chose our limits and could starve us into a crash halfway

@@ -4,6 +4,7 @@
 //! with libauthbind preloaded (authbind 2.1's environment rules), or, for
 //! programs LD_PRELOAD cannot reach (static, Go), under the seccomp
 //! supervisor.
+#![forbid(unsafe_code)]
 
 mod detect;
 mod kernel_mode;

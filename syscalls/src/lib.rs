@@ -5,7 +5,10 @@
 //! owned ([`fd::Fd`]) or borrowed ([`fd::BorrowedFd`]); errors are
 //! [`Errno`] values. The crates above are safe code, except the shim's
 //! entry points (its exported `bind` and its constructor), which turn the
-//! program's raw pointers into safe views. [`client`] builds the helper
+//! program's raw pointers into safe views, and the calls of this crate's
+//! `unsafe fn`s whose preconditions only the caller can know (the helper's
+//! `close_from(3)` at start, the supervisor's `fork_single_threaded` and
+//! its `pre_exec`), each with its `// SAFETY:` line. [`client`] builds the helper
 //! client on top, in safe code.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 
