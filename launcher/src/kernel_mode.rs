@@ -72,7 +72,11 @@ pub fn run_if_covered(program: &OsStr, args: &[OsString], why: &str, debug: bool
         ));
     }
     let err = Command::new(program).args(args).exec();
-    supervisor::say::say(format_args!("{}: {err}", Path::new(program).display()));
+    supervisor::say::say(format_args!(
+        "{}: {}",
+        Path::new(program).display(),
+        syscalls::Errno::of(&err)
+    ));
     exit(255)
 }
 

@@ -36,6 +36,10 @@ pub fn run(depth: Depth, program: &OsStr, args: &[OsString]) -> ! {
         Depth::Levels(_) => {}
     }
     let err = cmd.exec();
-    supervisor::say::say(format_args!("{}: {err}", program.to_string_lossy()));
+    supervisor::say::say(format_args!(
+        "{}: {}",
+        program.to_string_lossy(),
+        syscalls::Errno::of(&err)
+    ));
     exit(255)
 }

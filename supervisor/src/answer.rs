@@ -43,8 +43,9 @@ fn no_proc(tid: i32, e: &std::io::Error) {
         &SAID,
         false,
         format_args!(
-            "cannot read /proc/{tid}/status ({e}; is /proc mounted?): the supervisor needs it to check who \
-             binds, so privileged binds get the kernel's answer"
+            "cannot read /proc/{tid}/status ({}; is /proc mounted?): the supervisor needs it to check who \
+             binds, so privileged binds get the kernel's answer",
+            model::Errno::of(e)
         ),
     );
 }

@@ -25,7 +25,7 @@ pub enum SupervisorError {
     #[error("this process already has a seccomp listener (nested authbind --seccomp?): only one can exist")]
     AlreadyListening,
     #[error("{program}: {error}")]
-    Spawn { program: String, error: std::io::Error },
+    Spawn { program: String, error: Errno },
     #[error("no seccomp listener from the child: {0}")]
     NoListener(Errno),
     #[error("poll: {0}")]

@@ -45,7 +45,7 @@ pub fn start(program: &OsStr, args: &[OsString]) -> Result<Started, SupervisorEr
         Some(libc::EBUSY) => SupervisorError::AlreadyListening,
         _ => SupervisorError::Spawn {
             program: program.to_string_lossy().into_owned(),
-            error,
+            error: Errno::of(&error),
         },
     })?;
     let mut buf = [0u8; 4];

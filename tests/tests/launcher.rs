@@ -78,15 +78,28 @@ echo "notinpath_err=$(head -c 300 "$W/notinpath.err" | tr '\n' ' ')"
         ("notinpath", ""),
         ("notinpath.rc", "255"),
     ]);
-    for (key, name) in [
-        ("missing_err", "/nonexistent/program"),
-        ("notexec_err", "notexec"),
-        ("notinpath_err", "authbind-e2e-no-such-program"),
+    for (key, name, why) in [
+        (
+            "missing_err",
+            "/nonexistent/program",
+            "No such file or directory (ENOENT)",
+        ),
+        ("notexec_err", "notexec", "Permission denied (EACCES)"),
+        (
+            "notinpath_err",
+            "authbind-e2e-no-such-program",
+            "No such file or directory (ENOENT)",
+        ),
     ] {
         let msg = out.get(key);
         out.ensure(
             msg.contains(name),
             &format!("{key}: the message does not name the program `{name}`: `{msg}`"),
+        );
+        // The error by its text and name, never "os error N".
+        out.ensure(
+            msg.contains(&format!("{name}: {why}")),
+            &format!("{key}: expected `{name}: {why}` in `{msg}`"),
         );
     }
 }
