@@ -32,6 +32,10 @@ pub struct Link {
     /// The path it leads to relative to the configuration folder, when
     /// it stays inside it (textually: `..` taken literally).
     pub inside: Option<String>,
+    /// The folders that hold where it ends (links followed), nearest
+    /// first, up to `/`: whoever can change one of them can change what
+    /// the link leads to. Empty when not even the folder could be found.
+    pub route: Vec<(PathBuf, Meta)>,
 }
 
 /// A file's bytes, when they were read.
@@ -165,6 +169,31 @@ fn list(root: &Path, rel: &str, unlisted: &mut Vec<(String, Errno)>) -> Vec<Stri
     names
 }
 
+/// The folders holding the end of the link at `path` (whose text is
+/// `target`), nearest first: of the end itself when it exists, else of
+/// the folder it names (a missing end can be created there).
+fn route(path: &Path, target: &str) -> Vec<(PathBuf, Meta)> {
+    let named = match path.parent() {
+        Some(dir) => dir.join(target),
+        None => PathBuf::from(target),
+    };
+    let folder = match std::fs::canonicalize(&named) {
+        Ok(end) => end.parent().map(Path::to_path_buf),
+        Err(_) => named.parent().and_then(|p| std::fs::canonicalize(p).ok()),
+    };
+    let Some(folder) = folder else {
+        return Vec::new();
+    };
+    folder
+        .ancestors()
+        .filter_map(|p| {
+            std::fs::symlink_metadata(p)
+                .ok()
+                .map(|md| (p.to_path_buf(), Meta::of(&md)))
+        })
+        .collect()
+}
+
 /// Whether the bytes matter: byuid files, and top-level files (symlinks
 /// may lead there; export mirrors them).
 fn wants_content(rel: &str) -> bool {
@@ -189,6 +218,7 @@ fn read_entry(root: &Path, rel: &str, conf: Option<&mut grant::ConfDir>, unliste
             resolved: std::fs::metadata(&path)
                 .map(|m| Meta::of(&m))
                 .map_err(|e| Errno::of(&e)),
+            route: route(&path, &target),
             target,
         }
     });
@@ -279,6 +309,29 @@ mod tests {
         );
         assert_eq!(inside(root, "byport/80", "/nonexistent/target"), None);
         assert_eq!(inside(root, "byport", ".."), None);
+    }
+
+    #[test]
+    fn a_links_route_is_the_folders_holding_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::create_dir_all(base.join("far/away")).unwrap();
+        std::fs::write(base.join("far/away/end"), "x").unwrap();
+        symlink(base.join("far/away/end"), base.join("present")).unwrap();
+        symlink("far/away/missing", base.join("missing")).unwrap();
+        symlink("/nonexistent/folder/end", base.join("nowhere")).unwrap();
+        for name in ["present", "missing"] {
+            let r = route(
+                &base.join(name),
+                &std::fs::read_link(base.join(name)).unwrap().to_string_lossy(),
+            );
+            let folders: Vec<&Path> = r.iter().map(|(p, _)| p.as_path()).collect();
+            assert_eq!(folders[0], base.join("far/away"), "{name}");
+            assert_eq!(folders[1], base.join("far"), "{name}");
+            assert_eq!(*folders.last().unwrap(), Path::new("/"), "{name}");
+            assert!(r.iter().all(|(_, m)| m.kind == Kind::Dir));
+        }
+        assert!(route(&base.join("nowhere"), "/nonexistent/folder/end").is_empty());
     }
 
     #[test]

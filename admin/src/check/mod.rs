@@ -11,6 +11,7 @@
 mod byuid;
 mod flags;
 mod folders;
+mod links;
 mod sensitive;
 
 use crate::inventory::Inventory;
@@ -64,6 +65,7 @@ pub fn check(inv: &Inventory, db: &UserDb) -> Vec<Finding> {
     folders::check(inv, db, &mut out);
     flags::check(inv, db, &mut out);
     byuid::check(inv, db, &mut out);
+    links::check(inv, db, &mut out);
     out.sort_by(|a, b| (b.level, &a.file, a.line).cmp(&(a.level, &b.file, b.line)));
     out
 }
@@ -186,7 +188,14 @@ pub(crate) mod testing {
             target: target.into(),
             resolved,
             inside: None,
+            route: Vec::new(),
         });
+    }
+
+    /// `rel`'s link leads through these folders (nearest first).
+    pub fn route(inv: &mut Inventory, rel: &str, route: &[(&str, Meta)]) {
+        let link = inv.entries.get_mut(rel).unwrap().link.as_mut().unwrap();
+        link.route = route.iter().map(|(p, m)| (p.into(), *m)).collect();
     }
 
     pub fn file(uid: u32, gid: u32, mode: u32) -> Meta {
