@@ -62,6 +62,7 @@ fn main() {
                     if debug {
                         say(format_args!("using the seccomp supervisor: {why}"));
                     }
+                    warnings::before_supervisor();
                     supervisor::run(&program[0], &program[1..], debug)
                 }
             }

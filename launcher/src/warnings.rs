@@ -8,17 +8,34 @@ use crate::detect::env_chain;
 use crate::options::Depth;
 use std::ffi::OsStr;
 use supervisor::say::say;
-use syscalls::privilege::{helper_cannot_act, REMEDY};
+use syscalls::privilege::{helper_cannot_act, Cause, REMEDY};
 
-pub fn before_preload(depth: Depth, program: &OsStr) {
+/// The helper cannot act as root here (and the program would need it).
+fn helper_unusable() -> Option<Cause> {
     // Root, or a holder of CAP_NET_BIND_SERVICE, needs no helper; nor does
     // a process kernel mode covers (the kernel grants its binds).
     let needs_helper = !syscalls::process::may_bind_privileged() && crate::kernel_mode::covering().is_none();
-    if let Some(cause) = helper_cannot_act(buildcfg::HELPER_PATH_C).filter(|_| needs_helper) {
-        say(format_args!(
-            "privileged binds will be refused with EACCES: {}; {REMEDY}",
-            cause.describe()
-        ));
+    helper_cannot_act(buildcfg::HELPER_PATH_C).filter(|_| needs_helper)
+}
+
+fn refused_because(cause: Cause) {
+    say(format_args!(
+        "privileged binds will be refused with EACCES: {}; {REMEDY}",
+        cause.describe()
+    ));
+}
+
+/// Before the seccomp supervisor starts: the same line, except for
+/// no_new_privs, which the supervisor itself reports (it cannot start).
+pub fn before_supervisor() {
+    if let Some(cause) = helper_unusable().filter(|c| *c != Cause::NoNewPrivs) {
+        refused_because(cause);
+    }
+}
+
+pub fn before_preload(depth: Depth, program: &OsStr) {
+    if let Some(cause) = helper_unusable() {
+        refused_because(cause);
     }
     if let Depth::Levels(levels) = depth {
         if let Some((last, before)) = env_chain(program) {

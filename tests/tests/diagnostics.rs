@@ -233,3 +233,32 @@ r equals as_user $U $AB --depth=2 $BT 4 127.0.0.1 80 tcp
         ("equals", "ok"),
     ]);
 }
+
+/// A static program runs under the seccomp supervisor, which still needs
+/// the helper: the launcher says why privileged binds will be refused
+/// there too (before, only the LD_PRELOAD path said it), and says nothing
+/// when the helper can act.
+#[test]
+#[ignore = "needs root: make e2e"]
+fn the_supervisor_path_names_the_cause_too() {
+    let out = run(
+        "the_supervisor_path_names_the_cause_too",
+        Policy::new().byport("80", USER),
+        r#"
+as_user $U $AB $SB granted 80 >"$W/fine.out" 2>"$W/fine.err"
+echo "fine=$(grep '^first=' "$W/fine.out")"
+echo "fine_lines=$(grep -c '' "$W/fine.err")"
+mount --bind "$HELPER" "$HELPER" && mount -o remount,bind,nosuid "$HELPER" || fail nosuid
+as_user $U $AB $SB granted 80 >"$W/nosuid.out" 2>"$W/nosuid.err"
+echo "nosuid=$(grep '^first=' "$W/nosuid.out")"
+echo "nosuid_text=$(head -c 600 "$W/nosuid.err" | tr '\n' ' ')"
+"#,
+    );
+    out.expect(&[("fine", "first=ok"), ("fine_lines", "0"), ("nosuid", "first=errno=13")]);
+    contains(
+        &out,
+        "nosuid_text",
+        "authbind: privileged binds will be refused with EACCES: the helper's file system is mounted nosuid",
+    );
+    contains(&out, "nosuid_text", "use kernel mode (authbindd)");
+}
