@@ -148,6 +148,7 @@ int main(int argc, char **argv) {
     int fds[2] = {tcp, -1};
     int r = 0, fd0 = theirs;
     const char *extra = NULL;
+    int peer_lst = -1; /* tcpconn: our listener, to see what the helper sent */
 
     if (!strcmp(c, "valid") || !strcmp(c, "stream")) {
         r = send_msg(ours, m, REQ_LEN, fds, 1);
@@ -174,6 +175,7 @@ int main(int argc, char **argv) {
         if (lst < 0 || bind(lst, (struct sockaddr *)&a, sizeof a) || listen(lst, 1) ||
             getsockname(lst, (struct sockaddr *)&a, &alen))
             die("listen");
+        peer_lst = lst;
         fd0 = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd0 < 0 || connect(fd0, (struct sockaddr *)&a, sizeof a)) die("connect");
         /* What a request would look like, waiting on the stream. */
@@ -340,6 +342,14 @@ int main(int argc, char **argv) {
         printf(" bound=%d", bound_port(target));
     else
         printf(" bound=na");
+    if (peer_lst >= 0) {
+        /* What reached the other end of fd 0 beyond our own request: the
+         * helper must not answer on a socket that is not its channel. */
+        int peer = accept(peer_lst, NULL, NULL);
+        char junk[256];
+        ssize_t got = peer < 0 ? -1 : recv(peer, junk, sizeof junk, MSG_DONTWAIT);
+        printf(" helper_sent=%zd", got < 0 ? (ssize_t)-1 : got - REQ_LEN);
+    }
     if (fds[1] >= 0) printf(" bound2=%d", bound_port(fds[1]));
     printf("\n");
     return 0;

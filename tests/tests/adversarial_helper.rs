@@ -728,6 +728,20 @@ fn native_protocol_abuse() {
             }
         }
     }
+    // fd 0 that is not a Unix SOCK_SEQPACKET channel is refused at once
+    // (EPROTOTYPE), before anything is read from it or written to it.
+    for case in ["stream", "netlink", "tcpconn"] {
+        for user in ["o", "u"] {
+            let key = format!("{user}_{case}");
+            let r = report(&out, &key);
+            if r.exit() != Some(libc::EPROTOTYPE) {
+                problems.push(format!("{key}: fd 0 not refused as a channel (EPROTOTYPE): {}", r.line));
+            }
+            if case == "tcpconn" && r.field("helper_sent") != Some("0") {
+                problems.push(format!("{key}: the helper wrote to the TCP peer: {}", r.line));
+            }
+        }
+    }
     let silent = report(&out, "silent");
     let failed = matches!(silent.exit(), Some(e) if e != 0);
     if !failed || !(5000..=15000).contains(&silent.ms()) || silent.bound() != Some(0) {
