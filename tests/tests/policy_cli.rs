@@ -82,6 +82,18 @@ r g_after  as_user $U $AB $BT 4 127.0.0.1 81 tcp
         out.get("again").contains("nothing to do: already granted"),
         "a second grant changes nothing",
     );
+    // list: every grant of the user with the file (and line) that makes it.
+    let grants = "uid 1500:   port 81 on every address: byport/81 (group 1500)   \
+                  port 80 on every IPv4 address: byuid/1500:1   port 80 on every IPv6 address: byuid/1500:2";
+    out.expect(&[
+        ("list", &format!("{grants} any other user:   nothing")),
+        ("list.rc", "0"),
+        (
+            "listme",
+            &format!("(only root can list other users: this is you) {grants}"),
+        ),
+        ("listme.rc", "0"),
+    ]);
     out.ensure(
         out.get("explain").ends_with("granted by byuid/1500:1"),
         "explain names the granting line",
