@@ -203,7 +203,7 @@ fn check_tool(
         }
     }
     match tool::explain(tool, req, true) {
-        Ok(3) => tally.user_cannot_tell += 1,
+        Ok(3) if tool::byuid_hidden_from_user(CONFDIR, req) => tally.user_cannot_tell += 1,
         Ok(s) if agrees(s) => tally.user_agreed += 1,
         other => {
             tally.user_disagreed += 1;

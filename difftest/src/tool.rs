@@ -37,6 +37,32 @@ pub fn explain(tool: &str, req: &Request, as_user: bool) -> std::io::Result<i32>
     Ok(status.code().unwrap_or(1000))
 }
 
+/// Whether the user of `req` really cannot know what their byuid file
+/// says (the only case where `explain` as the user may answer "cannot
+/// tell", exit 3): it is there but not readable to them, or they cannot
+/// even see whether it is there. Not when they may read it, nor when they
+/// can see it is absent.
+pub fn byuid_hidden_from_user(confdir: &str, req: &Request) -> bool {
+    let bang = if req.port >= 512 { "!" } else { "" };
+    let file = format!("{confdir}/byuid/{bang}{}", req.uid);
+    let status = Command::new("sh")
+        .args([
+            "-c",
+            r#"test -r "$1" && exit 10; LC_ALL=C stat -- "$1" 2>&1 >/dev/null | grep -q 'No such file' && exit 11; exit 0"#,
+            "sh",
+        ])
+        .arg(&file)
+        .uid(req.uid)
+        .gid(req.uid)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    matches!(status.map(|s| s.code()), Ok(Some(0)))
+}
+
 /// `export` of the current tree, or why it failed.
 pub fn export(tool: &str) -> Result<String, String> {
     let out = Command::new(tool)
