@@ -492,4 +492,45 @@ mod tests {
             ]
         );
     }
+
+    /// The messages the other tests do not reach: a link, a NUL byte, a
+    /// file judged on its first MiB, character and block devices.
+    #[test]
+    fn links_nul_bytes_large_files_and_devices() {
+        let got = findings(|inv| {
+            link(inv, "byuid/1000", "/srv/byuid-1000", Ok(file(0, 0, 0o644)));
+            inv.entries.get_mut("byuid/1000").unwrap().content = crate::inventory::Content::Bytes {
+                data: b"0.0.0.0,80\n::,80\n".to_vec(),
+                truncated: false,
+            };
+            bytes(
+                inv,
+                "byuid/1001",
+                file(0, 0, 0o644),
+                "0.0.0.0,80\n::,80\n127.0.0.1,81\x00junk\n",
+            );
+            bytes(inv, "byuid/1002", file(0, 0, 0o644), "0.0.0.0,80\n::,80\n");
+            if let crate::inventory::Content::Bytes { truncated, .. } =
+                &mut inv.entries.get_mut("byuid/1002").unwrap().content
+            {
+                *truncated = true;
+            }
+            put(inv, "byuid/33", Meta::new(Kind::CharDev, 0, 0, 0o644));
+            put(inv, "byuid/!33", Meta::new(Kind::BlockDev, 0, 0, 0o644));
+        });
+        let got: Vec<&str> = got.iter().map(|(a, _)| a.as_str()).collect();
+        for want in [
+            "warning byuid/1000: is a symlink to /srv/byuid-1000: the helper reads whatever that leads to, as root",
+            "warning byuid/1001:3: holds a NUL byte: authbind reads the line only up to it",
+            "note byuid/1002: only its first MiB was checked",
+        ] {
+            assert!(got.contains(&want), "missing `{want}` in {got:#?}");
+        }
+        for want in [
+            "error byuid/!33: is a block device: the helper refuses every bind of uid 33 that reaches it (authbind 2.1 would hang)",
+            "error byuid/33: is a character device: the helper refuses every bind of uid 33 that reaches it (authbind 2.1 would hang)",
+        ] {
+            assert!(got.contains(&want), "missing `{want}` in {got:#?}");
+        }
+    }
 }
