@@ -118,22 +118,35 @@ fn the_file_consulted_is_the_one_named() {
         "the_file_consulted_is_the_one_named",
         Policy::new()
             .byport("636", USER)
+            .byport("80", USER)
             .byuid("1500", &["127.0.0.1,636", "127.0.0.1,85 # web", "0.0.0.0,80"]),
         r#"
 r bang as_user $U AUTHBIND_DEBUG=1 $AB $BT 4 127.0.0.1 636 tcp 2>"$W/bang.err"
 echo "bang_text=$(grep refused "$W/bang.err" | tr '\n' ' ')"
 r line as_user $U AUTHBIND_DEBUG=1 $AB $BT 4 127.0.0.1 85 tcp 2>"$W/line.err"
 echo "line_text=$(grep refused "$W/line.err" | tr '\n' ' ')"
+r notexec as_user $O AUTHBIND_DEBUG=1 $AB $BT 4 127.0.0.1 80 tcp 2>"$W/notexec.err"
+echo "notexec_text=$(grep refused "$W/notexec.err" | tr '\n' ' ')"
 # Without AUTHBIND_DEBUG: nothing at all.
 r quiet as_user $U $AB $BT 4 127.0.0.1 636 tcp 2>"$W/quiet.err"
 echo "quiet_bytes=$(wc -c < "$W/quiet.err")"
 "#,
     );
-    out.expect(&[("bang", "errno=13"), ("line", "errno=13"), ("quiet_bytes", "0")]);
+    out.expect(&[
+        ("bang", "errno=13"),
+        ("line", "errno=13"),
+        ("notexec", "errno=13"),
+        ("quiet_bytes", "0"),
+    ]);
     out.expect(&[(
         "bang_text",
         "authbind: 127.0.0.1:636 refused: byuid/!1500: no such file (ports 512–1023 use the \"!\" names); \
          run: authbind-policy explain 127.0.0.1:636",
+    )]);
+    out.expect(&[(
+        "notexec_text",
+        "authbind: 127.0.0.1:80 refused: byport/80: exists but is not executable for you; \
+         run: authbind-policy explain 127.0.0.1:80",
     )]);
     out.expect(&[(
         "line_text",
