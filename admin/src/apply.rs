@@ -207,7 +207,7 @@ pub fn run(confdir: &str, db: &UserDb, file: &str, dry_run: bool, prune: bool, o
     let want = desired(&declared)?;
     let root = Path::new(confdir);
     // Held from the read to the write (see lock.rs).
-    let _lock = crate::lock::TreeLock::take(root)?;
+    let _lock = crate::lock::TreeLock::for_tree(root)?;
     let inv = Inventory::read(root).map_err(|e| AdminError::errno(confdir, e))?;
     let manifest = crate::manifest::read(root)?;
     let explicit: BTreeSet<String> = declared.files.iter().map(|(p, _)| p.clone()).collect();

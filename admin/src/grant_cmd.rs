@@ -244,7 +244,9 @@ impl Planning<'_> {
         // A file others may write is one they may grant themselves from:
         // the edit does not keep that (`check` calls it an error).
         let mode = f.meta.mode & !0o022;
-        let note = if mode != f.meta.mode {
+        // Said once, with the first change to the file.
+        let first = !self.changes.iter().any(|c| c.rel == f.rel);
+        let note = if mode != f.meta.mode && first {
             format!(
                 "{note}; no longer writable by group or others ({} was {})",
                 crate::mode::octal(mode),
@@ -291,7 +293,7 @@ pub fn run(
     };
     // Held from the read to the write (dry runs too: their plan is then
     // what a real run would do).
-    let _lock = crate::lock::TreeLock::take(root)?;
+    let _lock = crate::lock::TreeLock::for_tree(root)?;
     let inv = Inventory::read(root).map_err(|e| AdminError::errno(confdir, e))?;
     let mut kernel = Kernel::open(confdir)?;
     let mut conf = grant::ConfDir::open_at(confdir).map_err(|e| AdminError::errno(confdir, e))?;

@@ -32,10 +32,8 @@ pub struct Link {
     /// The path it leads to relative to the configuration folder, when
     /// it stays inside it (textually: `..` taken literally).
     pub inside: Option<String>,
-    /// The folders that hold where it ends (links followed), nearest
-    /// first, up to `/`: whoever can change one of them can change what
-    /// the link leads to. Empty when not even the folder could be found.
-    pub route: Vec<(PathBuf, Meta)>,
+    /// The folders whose owners could change where it leads ([`route`]).
+    pub route: Route,
 }
 
 /// A file's bytes, when they were read.
@@ -169,29 +167,89 @@ fn list(root: &Path, rel: &str, unlisted: &mut Vec<(String, Errno)>) -> Vec<Stri
     names
 }
 
-/// The folders holding the end of the link at `path` (whose text is
-/// `target`), nearest first: of the end itself when it exists, else of
-/// the folder it names (a missing end can be created there).
-fn route(path: &Path, target: &str) -> Vec<(PathBuf, Meta)> {
-    let named = match path.parent() {
-        Some(dir) => dir.join(target),
-        None => PathBuf::from(target),
-    };
-    let folder = match std::fs::canonicalize(&named) {
-        Ok(end) => end.parent().map(Path::to_path_buf),
-        Err(_) => named.parent().and_then(|p| std::fs::canonicalize(p).ok()),
-    };
-    let Some(folder) = folder else {
-        return Vec::new();
-    };
-    folder
-        .ancestors()
-        .filter_map(|p| {
-            std::fs::symlink_metadata(p)
-                .ok()
-                .map(|md| (p.to_path_buf(), Meta::of(&md)))
-        })
-        .collect()
+/// Every folder whose owner could change where the link at `path` (whose
+/// text is `target`) leads, as the kernel walks it: the folders holding
+/// each name on the way, the names of further links (and of folders that
+/// are links) included, and their ancestors. With the folder where the
+/// walk found a name missing (anyone who may write there can create it).
+fn route(path: &Path, target: &str) -> Route {
+    let mut r = Route::default();
+    let start = path.parent().and_then(|p| std::fs::canonicalize(p).ok());
+    if let Some(dir) = start {
+        r.hold_ancestors(&dir);
+        r.walk(&dir, Path::new(target), 0);
+    }
+    r
+}
+
+/// What [`route`] found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Route {
+    pub folders: Vec<(PathBuf, Meta)>,
+    pub missing_in: Option<PathBuf>,
+}
+
+impl Route {
+    fn hold(&mut self, dir: &Path) {
+        if self.folders.iter().any(|(p, _)| p == dir) {
+            return;
+        }
+        match std::fs::symlink_metadata(dir) {
+            Ok(md) if md.is_dir() => self.folders.push((dir.to_path_buf(), Meta::of(&md))),
+            _ => {}
+        }
+    }
+
+    fn hold_ancestors(&mut self, dir: &Path) {
+        for a in dir.ancestors() {
+            self.hold(a);
+        }
+    }
+
+    /// Walks `target` from the real folder `dir`; the real path reached,
+    /// or `None` where the walk ended (a missing name, a loop).
+    fn walk(&mut self, dir: &Path, target: &Path, depth: u32) -> Option<PathBuf> {
+        // Linux gives up after 40 links.
+        if depth > 40 {
+            return None;
+        }
+        let mut cur = if target.is_absolute() {
+            PathBuf::from("/")
+        } else {
+            dir.to_path_buf()
+        };
+        for c in target.components() {
+            match c {
+                Component::RootDir => cur = PathBuf::from("/"),
+                Component::CurDir | Component::Prefix(_) => {}
+                Component::ParentDir => {
+                    cur.pop();
+                }
+                Component::Normal(name) => {
+                    // `cur` holds `name`: who may write in it chooses it.
+                    self.hold(&cur);
+                    let next = cur.join(name);
+                    match std::fs::symlink_metadata(&next) {
+                        Err(_) => {
+                            self.missing_in = Some(cur);
+                            return None;
+                        }
+                        Ok(md) if md.file_type().is_symlink() => {
+                            let t = std::fs::read_link(&next).ok()?;
+                            cur = self.walk(&cur, &t, depth + 1)?;
+                            // What a link leads to is held by the folders
+                            // above it too.
+                            if let Some(up) = cur.parent() {
+                                self.hold_ancestors(up);
+                            }
+                        }
+                        Ok(_) => cur = next,
+                    }
+                }
+            }
+        }
+        Some(cur)
+    }
 }
 
 /// Whether the bytes matter: byuid files, and top-level files (symlinks
@@ -312,26 +370,42 @@ mod tests {
     }
 
     #[test]
-    fn a_links_route_is_the_folders_holding_its_end() {
+    fn a_links_route_is_every_folder_on_the_way() {
         let dir = tempfile::tempdir().unwrap();
         let base = std::fs::canonicalize(dir.path()).unwrap();
-        std::fs::create_dir_all(base.join("far/away")).unwrap();
-        std::fs::write(base.join("far/away/end"), "x").unwrap();
-        symlink(base.join("far/away/end"), base.join("present")).unwrap();
+        for d in ["far/away", "hops", "real/end-dir"] {
+            std::fs::create_dir_all(base.join(d)).unwrap();
+        }
+        std::fs::write(base.join("real/end-dir/end"), "x").unwrap();
+        // present -> hops/hop -> real/end-dir/end; via -> dirlink/end where
+        // dirlink (in far/) -> ../real/end-dir.
+        symlink(base.join("real/end-dir/end"), base.join("hops/hop")).unwrap();
+        symlink("hops/hop", base.join("present")).unwrap();
+        symlink("../real/end-dir", base.join("far/dirlink")).unwrap();
+        symlink("far/dirlink/end", base.join("via")).unwrap();
         symlink("far/away/missing", base.join("missing")).unwrap();
-        symlink("/nonexistent/folder/end", base.join("nowhere")).unwrap();
-        for name in ["present", "missing"] {
+        symlink("far/nodir/missing", base.join("nodir")).unwrap();
+        let folders = |name: &str| {
             let r = route(
                 &base.join(name),
                 &std::fs::read_link(base.join(name)).unwrap().to_string_lossy(),
             );
-            let folders: Vec<&Path> = r.iter().map(|(p, _)| p.as_path()).collect();
-            assert_eq!(folders[0], base.join("far/away"), "{name}");
-            assert_eq!(folders[1], base.join("far"), "{name}");
-            assert_eq!(*folders.last().unwrap(), Path::new("/"), "{name}");
-            assert!(r.iter().all(|(_, m)| m.kind == Kind::Dir));
+            assert!(r.folders.iter().all(|(_, m)| m.kind == Kind::Dir));
+            (r.folders.into_iter().map(|(p, _)| p).collect::<Vec<_>>(), r.missing_in)
+        };
+        let (present, missing_in) = folders("present");
+        for want in ["hops", "real/end-dir", "real", ""] {
+            assert!(present.contains(&base.join(want)), "present: {want} not in {present:?}");
         }
-        assert!(route(&base.join("nowhere"), "/nonexistent/folder/end").is_empty());
+        assert!(present.contains(&PathBuf::from("/")));
+        assert_eq!(missing_in, None);
+        let (via, _) = folders("via");
+        for want in ["far", "real/end-dir", "real"] {
+            assert!(via.contains(&base.join(want)), "via: {want} not in {via:?}");
+        }
+        assert_eq!(folders("missing").1, Some(base.join("far/away")));
+        // The nearest folder that exists holds the missing one.
+        assert_eq!(folders("nodir").1, Some(base.join("far")));
     }
 
     #[test]

@@ -381,7 +381,7 @@ mod tests {
             target: "../target".into(),
             resolved: Ok(file(0, 2000, 0o010)),
             inside: Some("target".into()),
-            route: Vec::new(),
+            route: Default::default(),
         });
         inv.entries.insert(k, e);
         let (k, mut e) = entry("byuid/1001", file(0, 0, 0o600));

@@ -188,14 +188,18 @@ pub(crate) mod testing {
             target: target.into(),
             resolved,
             inside: None,
-            route: Vec::new(),
+            route: Default::default(),
         });
     }
 
-    /// `rel`'s link leads through these folders (nearest first).
-    pub fn route(inv: &mut Inventory, rel: &str, route: &[(&str, Meta)]) {
+    /// `rel`'s link leads through these folders, and found a name missing
+    /// in `missing_in`.
+    pub fn route(inv: &mut Inventory, rel: &str, route: &[(&str, Meta)], missing_in: Option<&str>) {
         let link = inv.entries.get_mut(rel).unwrap().link.as_mut().unwrap();
-        link.route = route.iter().map(|(p, m)| (p.into(), *m)).collect();
+        link.route = crate::inventory::Route {
+            folders: route.iter().map(|(p, m)| (p.into(), *m)).collect(),
+            missing_in: missing_in.map(Into::into),
+        };
     }
 
     pub fn file(uid: u32, gid: u32, mode: u32) -> Meta {
