@@ -449,7 +449,7 @@ fn main() -> ExitCode {
         Some(a) if a < big_mib + 1024 => Some(format!("only {a} MiB available, {big_mib} MiB + 1 GiB needed")),
         _ => None,
     };
-    let gib = if big_mib % 1024 == 0 {
+    let gib = if big_mib.is_multiple_of(1024) {
         format!("{} GiB", big_mib / 1024)
     } else {
         format!("{big_mib} MiB")
@@ -684,7 +684,7 @@ fn main() -> ExitCode {
     // SAFETY: isatty has no preconditions.
     let tty = unsafe { libc::isatty(2) } == 1;
     let big_rows = rows.iter().filter(|r| r.mem_mib > 0 && r.skip.is_none()).count() as u64;
-    let kept = avail.map_or(true, |a| a >= big_rows * big_mib + 1024);
+    let kept = avail.is_none_or(|a| a >= big_rows * big_mib + 1024);
     let launcher_for = |who: Who| match who {
         Who::Native | Who::Kernel(_) => None,
         Who::Ours | Who::OursSeccomp => ours.clone(),
