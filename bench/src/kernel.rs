@@ -17,21 +17,10 @@ use std::time::Duration;
 /// (SIGTERM once attached: the grants stay, nobody reads the audit
 /// ring), $7 trivial_prog or `none`, $8 what its program returns; the
 /// command follows.
-const KERNEL_SANDBOX_SH: &str = r#"
-set -e
-PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
-confdir=$1 uid=$2 port=$3 kd=$4 cg=$5 daemon=$6 trivial=$7 ret=$8
+const KERNEL_SANDBOX_SH: &str = concat!(
+    policy_sandbox_sh!(),
+    r#"kd=$4 cg=$5 daemon=$6 trivial=$7 ret=$8
 shift 8
-ip link set lo up
-mount --make-rprivate /
-[ -d "$confdir" ] || mkdir -p "$confdir"
-mount -t tmpfs -o mode=755 tmpfs "$confdir"
-mkdir "$confdir/byport" "$confdir/byaddr" "$confdir/byuid"
-touch "$confdir/byport/$port"
-chown "$uid" "$confdir/byport/$port"
-chmod 500 "$confdir/byport/$port"
-mount -t tmpfs -o mode=0755 tmpfs /run
-mkdir -m 0700 /run/authbind
 mkdir -m 0755 /run/authbindd
 [ -e /dev/log ] && mount --bind /dev/null /dev/log
 mount -t bpf bpf /sys/fs/bpf
@@ -47,7 +36,8 @@ as_user="setpriv --reuid=$uid --regid=$uid --clear-groups --no-new-privs env -i 
 # lives as long as the loop.
 [ "$trivial" = none ] || exec "$trivial" "$cg" "$ret" $as_user "$@"
 exec $as_user "$@"
-"#;
+"#
+);
 
 /// The scratch cgroup the kernel rows attach to.
 pub struct Cgroup {

@@ -42,6 +42,31 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitCode, Stdio};
 use std::time::Instant;
 
+/// The start of every sandbox script (this file's and kernel.rs's):
+/// loopback up, a tmpfs over the policy folder `$1` granting byport/`$3`
+/// to uid `$2` (mode 0500, owner the user), a /run of its own with the
+/// helper's folder. A macro, so that `concat!` makes each script one
+/// literal.
+macro_rules! policy_sandbox_sh {
+    () => {
+        r#"
+set -e
+PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+confdir=$1 uid=$2 port=$3
+ip link set lo up
+mount --make-rprivate /
+[ -d "$confdir" ] || mkdir -p "$confdir"
+mount -t tmpfs -o mode=755 tmpfs "$confdir"
+mkdir "$confdir/byport" "$confdir/byaddr" "$confdir/byuid"
+touch "$confdir/byport/$port"
+chown "$uid" "$confdir/byport/$port"
+chmod 500 "$confdir/byport/$port"
+mount -t tmpfs -o mode=0755 tmpfs /run
+mkdir -m 0700 /run/authbind
+"#
+    };
+}
+
 mod kernel;
 
 const BINDLOOP_C: &str = include_str!("bindloop.c");
@@ -53,21 +78,10 @@ const HIGH_PORT: u16 = 40080;
 /// $1 = policy folder, $2 = uid, $3 = port granted, $4 = 1 for a syslog
 /// receiver on a private /dev/log (socat, to /dev/null), 0 for none
 /// (/dev/log, if any, is /dev/null then); the command follows.
-const SANDBOX_SH: &str = r#"
-set -e
-PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
-confdir=$1 uid=$2 port=$3 devlog=$4
+const SANDBOX_SH: &str = concat!(
+    policy_sandbox_sh!(),
+    r#"devlog=$4
 shift 4
-ip link set lo up
-mount --make-rprivate /
-[ -d "$confdir" ] || mkdir -p "$confdir"
-mount -t tmpfs -o mode=755 tmpfs "$confdir"
-mkdir "$confdir/byport" "$confdir/byaddr" "$confdir/byuid"
-touch "$confdir/byport/$port"
-chown "$uid" "$confdir/byport/$port"
-chmod 500 "$confdir/byport/$port"
-mount -t tmpfs -o mode=0755 tmpfs /run
-mkdir -m 0700 /run/authbind
 if [ "$devlog" = 0 ]; then
     [ -e /dev/log ] && mount --bind /dev/null /dev/log
     exec setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "$@"
@@ -82,7 +96,8 @@ setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "
 rc=$?
 kill $receiver
 exit $rc
-"#;
+"#
+);
 
 #[derive(Clone, Copy, PartialEq)]
 enum Who {
