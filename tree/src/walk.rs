@@ -1,0 +1,358 @@
+//! THE path walk: what `faccessat(dirfd, path, X_OK)` does with a path,
+//! over any [`Tree`]. One name at a time: search permission on the folder
+//! first (`..` and `.` too), then the name; a symlink met on the way (or
+//! at the end, when followed) is replaced by its target, from `/` when
+//! absolute, at most [`MAX_SYMLINKS`] times per walk; a name that is not
+//! a folder cannot have names below it. Errors are the kernel's: `EACCES`
+//! (a folder not searchable, or the end not executable), `ENOENT`,
+//! `ENOTDIR`, `ELOOP`, and whatever the tree answers.
+//!
+//! `..` is asked of the tree (the real parent of the folder reached, not
+//! the path's text with a name struck out: after a symlink they differ).
+
+use crate::meta::{Creds, Kind, Meta};
+use crate::perm::may_search_or_execute;
+use model::Errno;
+use std::collections::VecDeque;
+
+/// Linux's limit on the symlinks one lookup follows (MAXSYMLINKS).
+pub const MAX_SYMLINKS: u32 = 40;
+
+/// A tree of nodes: folders, files, symlinks…
+pub trait Tree {
+    /// A handle on one node. Equal handles are the same node.
+    type Node: Clone + Eq;
+
+    /// `/`, where absolute paths and symlinks start.
+    fn root(&self) -> Self::Node;
+
+    /// The entry `name` of the folder `dir`, not followed if it is a
+    /// symlink. `..` is the folder's parent (`/`'s is `/` itself). Called
+    /// only on folders, with one name (no `/`, never `.`).
+    fn lookup(&self, dir: &Self::Node, name: &[u8]) -> Result<Self::Node, Errno>;
+
+    fn meta(&self, node: &Self::Node) -> Meta;
+
+    /// A symlink's target.
+    fn readlink(&self, node: &Self::Node) -> Result<Vec<u8>, Errno>;
+}
+
+/// Is a symlink at the end of the path followed? (A trailing slash
+/// follows it whatever this says, as it does for the kernel.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Follow {
+    /// `stat`, `faccessat`, `open`.
+    Last,
+    /// `lstat`, `AT_SYMLINK_NOFOLLOW`, `O_NOFOLLOW`.
+    NotLast,
+}
+
+/// Sees every step of a walk. Each method does nothing unless overridden.
+pub trait Observer<N> {
+    /// Search permission on `dir` was judged (`allowed` or not), before a
+    /// name is looked up in it.
+    fn search(&mut self, _dir: &N, _meta: &Meta, _allowed: bool) {}
+    /// `name` was looked up in `dir` (after a search allowed).
+    fn lookup(&mut self, _dir: &N, _name: &[u8], _found: Result<&N, Errno>) {}
+    /// A symlink is followed.
+    fn follow(&mut self, _link: &N, _target: &[u8]) {}
+    /// [`access_x`]'s check on the node the path ends at.
+    fn last(&mut self, _node: &N, _meta: &Meta, _allowed: bool) {}
+}
+
+impl<N> Observer<N> for () {}
+
+/// One step of a walk, as [`Steps`] records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event<N> {
+    Search {
+        dir: N,
+        meta: Meta,
+        allowed: bool,
+    },
+    Lookup {
+        dir: N,
+        name: Vec<u8>,
+        found: Result<N, Errno>,
+    },
+    Follow {
+        link: N,
+        target: Vec<u8>,
+    },
+    Last {
+        node: N,
+        meta: Meta,
+        allowed: bool,
+    },
+}
+
+/// Records every step.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Steps<N>(pub Vec<Event<N>>);
+
+impl<N: Clone> Observer<N> for Steps<N> {
+    fn search(&mut self, dir: &N, meta: &Meta, allowed: bool) {
+        self.0.push(Event::Search {
+            dir: dir.clone(),
+            meta: *meta,
+            allowed,
+        });
+    }
+    fn lookup(&mut self, dir: &N, name: &[u8], found: Result<&N, Errno>) {
+        self.0.push(Event::Lookup {
+            dir: dir.clone(),
+            name: name.to_vec(),
+            found: found.cloned(),
+        });
+    }
+    fn follow(&mut self, link: &N, target: &[u8]) {
+        self.0.push(Event::Follow {
+            link: link.clone(),
+            target: target.to_vec(),
+        });
+    }
+    fn last(&mut self, node: &N, meta: &Meta, allowed: bool) {
+        self.0.push(Event::Last {
+            node: node.clone(),
+            meta: *meta,
+            allowed,
+        });
+    }
+}
+
+/// A path's names, in order (empty names from repeated slashes dropped).
+fn names(path: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
+    path.split(|&b| b == b'/').filter(|c| !c.is_empty())
+}
+
+/// The node `path` leads to from the folder `start` (absolute paths from
+/// the tree's root), for `who`: search permission checked on every
+/// folder a name is looked up in.
+pub fn resolve<T: Tree + ?Sized>(
+    tree: &T,
+    start: &T::Node,
+    path: &[u8],
+    who: &Creds,
+    follow: Follow,
+    obs: &mut impl Observer<T::Node>,
+) -> Result<T::Node, Errno> {
+    if path.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    let mut cur = if path.starts_with(b"/") {
+        tree.root()
+    } else {
+        start.clone()
+    };
+    let mut must_be_dir = path.ends_with(b"/");
+    let mut pending: VecDeque<Vec<u8>> = names(path).map(<[u8]>::to_vec).collect();
+    let mut followed = 0;
+    while let Some(name) = pending.pop_front() {
+        // may_lookup: search permission on the folder, before the name is
+        // even looked at.
+        let meta = tree.meta(&cur);
+        let allowed = may_search_or_execute(&meta, who);
+        obs.search(&cur, &meta, allowed);
+        if !allowed {
+            return Err(Errno::EACCES);
+        }
+        let next = if name == b"." {
+            cur.clone()
+        } else {
+            let found = tree.lookup(&cur, &name);
+            obs.lookup(&cur, &name, found.as_ref().map_err(|e| *e));
+            found?
+        };
+        let last = pending.is_empty();
+        let kind = tree.meta(&next).kind;
+        if kind == Kind::Symlink && (!last || must_be_dir || follow == Follow::Last) {
+            followed += 1;
+            if followed > MAX_SYMLINKS {
+                return Err(Errno::ELOOP);
+            }
+            let target = tree.readlink(&next)?;
+            obs.follow(&next, &target);
+            if target.is_empty() {
+                return Err(Errno::ENOENT);
+            }
+            if target.starts_with(b"/") {
+                cur = tree.root();
+            }
+            if last && target.ends_with(b"/") {
+                must_be_dir = true;
+            }
+            for part in names(&target).rev() {
+                pending.push_front(part.to_vec());
+            }
+            continue;
+        }
+        if last {
+            if must_be_dir && kind != Kind::Dir {
+                return Err(Errno::ENOTDIR);
+            }
+            return Ok(next);
+        }
+        if kind != Kind::Dir {
+            return Err(Errno::ENOTDIR);
+        }
+        cur = next;
+    }
+    // Only slashes (`/`), or a symlink to `/`: where we stand.
+    Ok(cur)
+}
+
+/// `faccessat(start, path, X_OK)` for `who`: [`resolve`], then search (a
+/// folder) or execute (anything else) permission on the end. The node
+/// the path ends at, when allowed.
+pub fn access_x<T: Tree + ?Sized>(
+    tree: &T,
+    start: &T::Node,
+    path: &[u8],
+    who: &Creds,
+    obs: &mut impl Observer<T::Node>,
+) -> Result<T::Node, Errno> {
+    let node = resolve(tree, start, path, who, Follow::Last, obs)?;
+    let meta = tree.meta(&node);
+    let allowed = may_search_or_execute(&meta, who);
+    obs.last(&node, &meta, allowed);
+    if allowed {
+        Ok(node)
+    } else {
+        Err(Errno::EACCES)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mem::MemTree;
+
+    const ALICE: u32 = 1000;
+
+    fn alice() -> Creds {
+        Creds::new(ALICE, ALICE, vec![])
+    }
+
+    /// /conf (0755) with byport/ (0755): 80 (alice's, 0500), 81 -> ../target
+    /// (root:2000 0010), closed/ (0700 root), loop -> loop, up -> ..
+    fn tree() -> (MemTree, usize) {
+        let mut t = MemTree::new();
+        let conf = t.dir("/conf", 0, 0, 0o755).unwrap();
+        t.dir("/conf/byport", 0, 0, 0o755).unwrap();
+        t.file("/conf/byport/80", ALICE, ALICE, 0o500).unwrap();
+        t.symlink("/conf/byport/81", "../target").unwrap();
+        t.file("/conf/target", 0, 2000, 0o010).unwrap();
+        t.dir("/conf/closed", 0, 0, 0o700).unwrap();
+        t.file("/conf/closed/x", 0, 0, 0o755).unwrap();
+        t.symlink("/conf/loop", "loop").unwrap();
+        t.symlink("/conf/up", "..").unwrap();
+        (t, conf)
+    }
+
+    fn x(t: &MemTree, start: usize, path: &str, who: &Creds) -> Result<usize, Errno> {
+        access_x(t, &start, path.as_bytes(), who, &mut ())
+    }
+
+    #[test]
+    fn each_class_and_each_error() {
+        let (t, conf) = tree();
+        let bob = Creds::new(1001, 1001, vec![2000]);
+        assert_eq!(
+            x(&t, conf, "byport/80", &alice()),
+            t.node("/conf/byport/80").ok_or(Errno::EIO)
+        );
+        assert_eq!(x(&t, conf, "byport/80", &bob), Err(Errno::EACCES));
+        assert_eq!(x(&t, conf, "byport/81", &bob), t.node("/conf/target").ok_or(Errno::EIO));
+        assert_eq!(x(&t, conf, "byport/81", &alice()), Err(Errno::EACCES));
+        assert_eq!(x(&t, conf, "byport/82", &alice()), Err(Errno::ENOENT));
+        assert_eq!(x(&t, conf, "byport/80/x", &alice()), Err(Errno::ENOTDIR));
+        assert_eq!(x(&t, conf, "byport/80/", &alice()), Err(Errno::ENOTDIR));
+        assert_eq!(x(&t, conf, "", &alice()), Err(Errno::ENOENT));
+        // A folder not searchable: EACCES before the name is looked at,
+        // even a missing one; root searches anything.
+        assert_eq!(x(&t, conf, "closed/missing", &alice()), Err(Errno::EACCES));
+        assert_eq!(x(&t, conf, "closed/missing", &Creds::root()), Err(Errno::ENOENT));
+        assert!(x(&t, conf, "closed/x", &Creds::root()).is_ok());
+        assert_eq!(x(&t, conf, "loop", &alice()), Err(Errno::ELOOP));
+        // The end of the path is a folder: X_OK asks search.
+        assert_eq!(
+            x(&t, conf, "byport/", &alice()),
+            t.node("/conf/byport").ok_or(Errno::EIO)
+        );
+        assert_eq!(x(&t, conf, "closed", &alice()), Err(Errno::EACCES));
+    }
+
+    #[test]
+    fn absolute_paths_dots_and_the_real_parent() {
+        let (mut t, conf) = tree();
+        let target = t.node("/conf/target");
+        assert_eq!(x(&t, conf, "/conf/byport/../target", &Creds::root()).ok(), target);
+        assert_eq!(x(&t, conf, "./byport/./81", &Creds::root()).ok(), target);
+        assert_eq!(x(&t, conf, "up/conf/target", &Creds::root()).ok(), target);
+        assert_eq!(x(&t, conf, "/../../conf/target", &Creds::root()).ok(), target);
+        // `..` after a symlink is the parent of where the link led, not
+        // the link's own folder.
+        t.dir("/elsewhere", 0, 0, 0o755).unwrap();
+        t.dir("/elsewhere/deep", 0, 0, 0o755).unwrap();
+        t.file("/elsewhere/target", 0, 0, 0o755).unwrap();
+        t.symlink("/conf/byport/deep", "/elsewhere/deep").unwrap();
+        assert_eq!(
+            x(&t, conf, "byport/deep/../target", &alice()).ok(),
+            t.node("/elsewhere/target")
+        );
+        t.symlink("/conf/byport/82", "deep/../target").unwrap();
+        assert_eq!(x(&t, conf, "byport/82", &alice()).ok(), t.node("/elsewhere/target"));
+        // `..` needs search permission on the folder it is asked in.
+        assert_eq!(x(&t, conf, "closed/../target", &alice()), Err(Errno::EACCES));
+    }
+
+    #[test]
+    fn forty_symlinks_and_no_more() {
+        let mut t = MemTree::new();
+        t.file("/end", 0, 0, 0o755).unwrap();
+        t.symlink("/l0", "end").unwrap();
+        for i in 1..=40 {
+            t.symlink(&format!("/l{i}"), &format!("l{}", i - 1)).unwrap();
+        }
+        assert_eq!(x(&t, 0, "l39", &alice()).ok(), t.node("/end"));
+        assert_eq!(x(&t, 0, "l40", &alice()), Err(Errno::ELOOP));
+        t.symlink("/empty", "").unwrap();
+        assert_eq!(x(&t, 0, "empty", &alice()), Err(Errno::ENOENT));
+        t.symlink("/dangling", "nowhere").unwrap();
+        assert_eq!(x(&t, 0, "dangling", &alice()), Err(Errno::ENOENT));
+    }
+
+    #[test]
+    fn the_last_symlink_followed_or_not() {
+        let (t, conf) = tree();
+        let link = t.node("/conf/byport/81");
+        let not = |p: &str| resolve(&t, &conf, p.as_bytes(), &alice(), Follow::NotLast, &mut ()).ok();
+        assert_eq!(not("byport/81"), link);
+        assert_eq!(not("byport/81/"), None);
+        assert_eq!(not("loop"), t.node("/conf/loop"));
+        assert_eq!(not("up/conf"), Some(conf));
+    }
+
+    #[test]
+    fn every_check_and_lookup_is_seen() {
+        let (t, conf) = tree();
+        let mut steps = Steps::default();
+        let end = access_x(&t, &conf, b"byport/81", &alice(), &mut steps);
+        assert_eq!(end, Err(Errno::EACCES));
+        let searched: Vec<usize> = steps
+            .0
+            .iter()
+            .filter_map(|e| match e {
+                Event::Search { dir, allowed: true, .. } => Some(*dir),
+                _ => None,
+            })
+            .collect();
+        let byport = t.node("/conf/byport").unwrap();
+        assert_eq!(searched, vec![conf, byport, byport, conf]);
+        assert!(steps.0.contains(&Event::Follow {
+            link: t.node("/conf/byport/81").unwrap(),
+            target: b"../target".to_vec()
+        }));
+        assert!(matches!(steps.0.last(), Some(Event::Last { allowed: false, .. })));
+    }
+}
