@@ -7,7 +7,7 @@
 //! hints about files that are never read, and the last line:
 //! `granted by FILE[:LINE]` or `refused: REASON`.
 
-use crate::mode::{may_execute, octal, rwx, Class, Kind, Meta};
+use crate::mode::{may_search_or_execute, octal, rwx, Class, Kind, Meta};
 use crate::walk::{Step, Walk};
 use crate::who::{Source, UserDb, Who};
 use model::{needs_bang, Errno, FileName, PolicyFile, Reason, Target};
@@ -113,7 +113,7 @@ fn why_access(cx: &Context, rel: &str, result: Result<(), Errno>) -> String {
         ),
         Class::Root => format!("root needs an x bit anywhere: {}", rwx(class.bits(m.mode))),
     };
-    let by_bits = may_execute(&m, creds);
+    let by_bits = may_search_or_execute(&m, creds);
     match result {
         Ok(()) if by_bits => format!("allowed: {why}"),
         Ok(()) => format!("allowed by the kernel although {why} (an ACL?)"),
@@ -121,7 +121,7 @@ fn why_access(cx: &Context, rel: &str, result: Result<(), Errno>) -> String {
         Err(e) => {
             let folder = rel.rsplit_once('/').map(|(f, _)| f).unwrap_or(".");
             match (cx.stat)(folder).stat {
-                Ok(f) if !may_execute(&f, creds) => format!(
+                Ok(f) if !may_search_or_execute(&f, creds) => format!(
                     "refused ({}): {folder}/ ({}) is not searchable for {who}",
                     e.name().unwrap_or("error"),
                     describe_meta(cx.db, &f)
@@ -382,6 +382,9 @@ mod tests {
                     gid: 2000,
                     mode: 0o510,
                     size: 0,
+                    noexec: false,
+                    acl: false,
+                    id: (0, 0),
                 },
             ),
             (
@@ -392,6 +395,9 @@ mod tests {
                     gid: 0,
                     mode: 0o755,
                     size: 0,
+                    noexec: false,
+                    acl: false,
+                    id: (0, 0),
                 },
             ),
         ];
@@ -431,6 +437,9 @@ mod tests {
                     gid: 1000,
                     mode: 0o500,
                     size: 0,
+                    noexec: false,
+                    acl: false,
+                    id: (0, 0),
                 },
             ),
             (
@@ -441,6 +450,9 @@ mod tests {
                     gid: 0,
                     mode: 0o644,
                     size: 40,
+                    noexec: false,
+                    acl: false,
+                    id: (0, 0),
                 },
             ),
         ];

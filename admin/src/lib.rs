@@ -24,6 +24,7 @@ pub mod manifest;
 pub mod mode;
 pub mod names;
 pub mod oracle;
+pub mod realtree;
 pub mod run;
 pub mod sim;
 pub mod spec;

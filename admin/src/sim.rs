@@ -6,58 +6,22 @@
 //! kernel's `access()` through an [`Oracle`], the helper's own byuid open
 //! through `grant::ConfDir`). Paths it touches, and every path of a
 //! snapshot (an [`Inventory`] read earlier, or nothing at all: an empty
-//! folder), are answered by walking the path as the kernel does, from
-//! owners and mode bits: search permission on each folder, symlinks
-//! followed (at most 40), the class of bits that applies at the end.
+//! folder), are answered by the `tree` crate's walk and permission rule
+//! over the real file system's metadata (the snapshot's inside the
+//! folder) with the plan laid over it (`tree::Overlay`).
 
 use crate::inventory::{Content, Inventory};
-use crate::mode::{may_execute, Kind, Meta};
 use crate::oracle::Oracle;
+use crate::realtree::{RealNode, RealTree};
 use crate::who::Creds;
 use model::Errno;
 use policy::{OpenError, PolicyFs};
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
+use tree::{Follow, Kind, Overlay, OverlayNode, Tree};
 
-/// What a path will be once a plan has run.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Planned {
-    Absent,
-    /// A regular file, folder or FIFO with these owners and mode; a file's
-    /// bytes.
-    Node {
-        meta: Meta,
-        content: Vec<u8>,
-    },
-    Symlink {
-        target: String,
-    },
-}
-
-/// Paths (relative to the configuration folder) and what they will be.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Plan {
-    pub entries: BTreeMap<String, Planned>,
-    /// Start from an empty configuration folder (root's, 0755) rather than
-    /// the real one: nothing outside the plan exists.
-    pub empty_base: bool,
-}
-
-impl Plan {
-    pub fn set(&mut self, rel: &str, p: Planned) {
-        self.entries.insert(rel.to_string(), p);
-    }
-
-    /// Is `rel`, or a folder above it, planned?
-    pub fn touches(&self, rel: &str) -> bool {
-        self.empty_base
-            || self.entries.keys().any(|k| {
-                rel == k || (rel.len() > k.len() && rel.starts_with(k.as_str()) && rel.as_bytes()[k.len()] == b'/')
-            })
-    }
-}
+pub use tree::{Plan, Planned};
 
 /// What the tree is besides the plan.
 pub enum Base<'a> {
@@ -100,25 +64,6 @@ impl BufRead for Reader {
     }
 }
 
-/// One step of a walk: what stands at a path.
-enum View {
-    Node { meta: Meta, planned: Option<Vec<u8>> },
-    Link(String),
-}
-
-/// Where a walk ended.
-enum End {
-    Inside {
-        rel: String,
-        meta: Meta,
-        planned: Option<Vec<u8>>,
-    },
-    /// A symlink led out of the folder: the real world decides.
-    Outside(PathBuf),
-}
-
-const MAX_LINKS: u32 = 40;
-
 /// The tree for one user's requests.
 pub struct Sim<'a> {
     pub root: PathBuf,
@@ -128,145 +73,28 @@ pub struct Sim<'a> {
 }
 
 impl Sim<'_> {
-    fn root_meta(&self) -> Meta {
+    /// The file system under the plan, and where `path` leads in it as
+    /// `who` walks it from the configuration folder (`last`: with
+    /// `faccessat(X_OK)`'s check on the end, else only followed to it).
+    fn reach(&self, path: &str, who: &Creds, last: bool) -> Result<(OverlayNode<RealNode>, tree::Meta), Errno> {
         let real = match &self.base {
-            _ if self.plan.empty_base => None,
-            Base::Snapshot(inv) => inv.root_meta,
-            Base::Real { .. } => std::fs::metadata(&self.root).ok().map(|m| Meta::of(&m)),
+            Base::Real { .. } => RealTree::new(),
+            Base::Snapshot(inv) => RealTree::with_snapshot(inv),
         };
-        real.unwrap_or(Meta::new(Kind::Dir, 0, 0, 0o755))
-    }
-
-    fn base_view(&self, rel: &str) -> Option<View> {
-        if self.plan.empty_base {
-            return None;
-        }
-        match &self.base {
-            Base::Snapshot(inv) => inv.get(rel).map(|e| match &e.link {
-                Some(l) => View::Link(l.target.clone()),
-                None => View::Node {
-                    meta: e.meta,
-                    planned: None,
-                },
-            }),
-            Base::Real { .. } => {
-                let path = self.root.join(rel);
-                let md = std::fs::symlink_metadata(&path).ok()?;
-                let meta = Meta::of(&md);
-                if meta.kind == Kind::Symlink {
-                    let t = std::fs::read_link(&path).ok()?;
-                    return Some(View::Link(t.to_string_lossy().into_owned()));
-                }
-                Some(View::Node { meta, planned: None })
-            }
-        }
-    }
-
-    /// What stands at `rel` after the plan (folders above already walked).
-    fn view(&self, rel: &str) -> Option<View> {
-        if let Some(p) = self.plan.entries.get(rel) {
-            return match p {
-                Planned::Absent => None,
-                Planned::Node { meta, content } => Some(View::Node {
-                    meta: *meta,
-                    planned: Some(content.clone()),
-                }),
-                Planned::Symlink { target } => Some(View::Link(target.clone())),
-            };
-        }
-        // Below a planned entry that is not a folder, or that replaces a
-        // non-folder, nothing of the base survives.
-        let mut above = rel;
-        while let Some((parent, _)) = above.rsplit_once('/') {
-            if let Some(p) = self.plan.entries.get(parent) {
-                let keeps_children = matches!(p, Planned::Node { meta, .. } if meta.kind == Kind::Dir)
-                    && matches!(self.base_view(parent), Some(View::Node { meta, .. }) if meta.kind == Kind::Dir);
-                if !keeps_children {
-                    return None;
-                }
-            }
-            above = parent;
-        }
-        self.base_view(rel)
-    }
-
-    /// Walks `rel` as the kernel would for `who` (`None`: root, who is
-    /// never refused a search), following symlinks.
-    fn walk(&self, rel: &str, who: Option<&Creds>, links: u32) -> Result<End, Errno> {
-        let searchable = |meta: &Meta| who.is_none_or(|w| may_execute(meta, w));
-        if !searchable(&self.root_meta()) {
-            return Err(Errno::EACCES);
-        }
-        let parts: Vec<&str> = rel.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
-        let mut cur: Vec<String> = Vec::new();
-        for (i, part) in parts.iter().enumerate() {
-            let last = i + 1 == parts.len();
-            if *part == ".." {
-                if cur.pop().is_none() {
-                    let rest = parts[i + 1..].join("/");
-                    let up = self.root.parent().unwrap_or(Path::new("/")).join(rest);
-                    return Ok(End::Outside(up));
-                }
-                continue;
-            }
-            cur.push(part.to_string());
-            let here = cur.join("/");
-            match self.view(&here).ok_or(Errno::ENOENT)? {
-                View::Link(target) => {
-                    if links >= MAX_LINKS {
-                        return Err(Errno::ELOOP);
-                    }
-                    let rest = parts[i + 1..].join("/");
-                    let t = Path::new(&target);
-                    if t.is_absolute() {
-                        let Ok(inner) = t.strip_prefix(&self.root) else {
-                            return Ok(End::Outside(t.join(rest)));
-                        };
-                        let next = join(&inner.to_string_lossy(), &rest);
-                        return self.walk(&next, who, links + 1);
-                    }
-                    cur.pop();
-                    let next = join(&join(&cur.join("/"), &target), &rest);
-                    return self.walk(&next, who, links + 1);
-                }
-                View::Node { meta, planned } => {
-                    if last {
-                        return Ok(End::Inside {
-                            rel: here,
-                            meta,
-                            planned,
-                        });
-                    }
-                    if meta.kind != Kind::Dir {
-                        return Err(Errno::ENOTDIR);
-                    }
-                    if !searchable(&meta) {
-                        return Err(Errno::EACCES);
-                    }
-                }
-            }
-        }
-        // The folder itself.
-        Ok(End::Inside {
-            rel: String::new(),
-            meta: self.root_meta(),
-            planned: None,
-        })
-    }
-
-    fn real_conf(&mut self) -> Option<&mut grant::ConfDir> {
-        match &mut self.base {
-            Base::Real { conf, .. } => Some(conf),
-            Base::Snapshot(_) => None,
-        }
-    }
-}
-
-fn join(a: &str, b: &str) -> String {
-    match (a.is_empty(), b.is_empty()) {
-        (true, _) => b.to_string(),
-        (_, true) => a.to_string(),
-        _ => format!("{a}/{b}"),
+        let folder = real.folder(&self.root);
+        let over = Overlay {
+            base: &real,
+            folder,
+            plan: self.plan,
+        };
+        let top = over.top();
+        let node = if last {
+            tree::access_x(&over, &top, path.as_bytes(), who, &mut ())?
+        } else {
+            tree::resolve(&over, &top, path.as_bytes(), who, Follow::Last, &mut ())?
+        };
+        let meta = over.meta(&node);
+        Ok((node, meta))
     }
 }
 
@@ -279,52 +107,37 @@ impl PolicyFs for Sim<'_> {
     type File = Reader;
 
     fn access_x(&mut self, path: &str) -> Result<(), Errno> {
-        let untouched = !self.plan.touches(path);
         let who = self.who.clone();
         if let Base::Real { oracle, .. } = &mut self.base {
-            if untouched {
+            if !self.plan.touches(path) {
                 return oracle.access_x(&who, path);
             }
         }
-        match self.walk(path, Some(&who), 0)? {
-            End::Inside { meta, .. } => {
-                if may_execute(&meta, &who) {
-                    Ok(())
-                } else {
-                    Err(Errno::EACCES)
-                }
-            }
-            End::Outside(abs) => match &mut self.base {
-                Base::Real { oracle, .. } => oracle.access_x(&who, &abs.to_string_lossy()),
-                Base::Snapshot(_) => {
-                    let md = std::fs::metadata(&abs).map_err(|e| Errno::of(&e))?;
-                    if may_execute(&Meta::of(&md), &who) {
-                        Ok(())
-                    } else {
-                        Err(Errno::EACCES)
-                    }
-                }
-            },
-        }
+        self.reach(path, &who, true).map(|_| ())
     }
 
     fn open(&mut self, path: &str) -> Result<Reader, OpenError> {
         if !self.plan.touches(path) {
-            if let Some(conf) = self.real_conf() {
+            if let Base::Real { conf, .. } = &mut self.base {
                 return conf.open(path).map(Reader::Real);
             }
         }
-        let (rel, meta, planned) = match self.walk(path, None, 0).map_err(OpenError::Failed)? {
-            End::Outside(abs) => return open_outside(&abs),
-            End::Inside { rel, meta, planned } => (rel, meta, planned),
-        };
+        // The helper opens as root: no search is refused on the way.
+        let (node, meta) = self.reach(path, &Creds::root(), false).map_err(OpenError::Failed)?;
         match meta.kind {
             Kind::File => {}
             Kind::Dir => return Err(OpenError::Directory),
             _ => return Err(OpenError::NotRegular),
         }
-        if let Some(bytes) = planned {
-            return Ok(Reader::Mem(Cursor::new(bytes)));
+        let Some(rel) = node.rel else {
+            // A symlink led out of the folder: the real world answers.
+            return match node.base {
+                Some(b) => open_outside(&b.path),
+                None => Err(OpenError::Failed(Errno::EIO)),
+            };
+        };
+        if let Some(Planned::Node { content, .. }) = self.plan.entries.get(&rel) {
+            return Ok(Reader::Mem(Cursor::new(content.clone())));
         }
         match &mut self.base {
             Base::Real { conf, .. } => conf.open(&rel).map(Reader::Real),
@@ -342,6 +155,7 @@ mod tests {
     use super::*;
     use crate::inventory::{Entry, Link};
     use model::{Address, FileName, Reason};
+    use tree::Meta;
 
     fn entry(rel: &str, meta: Meta) -> (String, Entry) {
         (
@@ -456,5 +270,62 @@ mod tests {
         };
         let mut s = sim(&inv, &empty, Creds::new(1001, 1001, vec![]));
         assert_eq!(policy::decide(&mut s, 1001, &LO, 82).reason, Reason::NoByuidFile);
+    }
+
+    fn link(inv: &mut Inventory, rel: &str, target: &str) {
+        let (k, mut e) = entry(rel, Meta::new(Kind::Symlink, 0, 0, 0o777));
+        e.link = Some(Link {
+            target: target.into(),
+            resolved: Err(Errno::ENOENT),
+            inside: None,
+            route: Default::default(),
+        });
+        inv.entries.insert(k, e);
+    }
+
+    /// `..` is looked up in a folder like any name: it needs search
+    /// permission there (byaddr/ is root's, 0700).
+    #[test]
+    fn dot_dot_needs_search_permission_on_its_folder() {
+        let mut inv = inventory();
+        link(&mut inv, "byport/83", "../byaddr/../target");
+        let plan = Plan::default();
+        let bob = Creds::new(1001, 1001, vec![2000]);
+        let mut s = sim(&inv, &plan, bob);
+        assert_eq!(s.access_x("byport/81"), Ok(()));
+        assert_eq!(s.access_x("byport/83"), Err(Errno::EACCES));
+        assert_eq!(s.access_x("byuid/../byport/81"), Ok(()));
+        assert_eq!(s.access_x("byaddr/../byport/81"), Err(Errno::EACCES));
+    }
+
+    /// A symlink out of the folder is walked out there too, search
+    /// permission on each folder included. (The old walk asked only
+    /// whether the end was executable, so it let the stranger through
+    /// byport/81; and it added a slash to an absolute symlink's target,
+    /// so byport/80 was "Not a directory" for everyone.)
+    #[test]
+    fn outside_the_folder_every_folder_is_searched() {
+        use std::os::unix::fs::{symlink, PermissionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        let base = std::fs::canonicalize(dir.path()).unwrap();
+        let (conf, closed) = (base.join("conf"), base.join("closed"));
+        std::fs::create_dir_all(conf.join("byport")).unwrap();
+        std::fs::create_dir(&closed).unwrap();
+        std::fs::write(closed.join("flag"), "").unwrap();
+        std::fs::set_permissions(closed.join("flag"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o700)).unwrap();
+        symlink(closed.join("flag"), conf.join("byport/80")).unwrap();
+        symlink("../../closed/flag", conf.join("byport/81")).unwrap();
+        let inv = Inventory::read(&conf).unwrap();
+        let plan = Plan::default();
+        let me = crate::oracle::own_creds();
+        let mut s = sim(&inv, &plan, me.clone());
+        assert_eq!(s.access_x("byport/80"), Ok(()));
+        assert_eq!(s.access_x("byport/81"), Ok(()));
+        // Someone else: neither the owner of closed/ nor root.
+        let stranger = Creds::new(me.uid.wrapping_add(4242), 4242, vec![]);
+        let mut s = sim(&inv, &plan, stranger);
+        assert_eq!(s.access_x("byport/80"), Err(Errno::EACCES));
+        assert_eq!(s.access_x("byport/81"), Err(Errno::EACCES));
     }
 }

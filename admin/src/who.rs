@@ -18,27 +18,8 @@ pub enum Source {
     NotInDatabase,
 }
 
-/// What `access()` judges a user by.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Creds {
-    pub uid: u32,
-    pub gid: u32,
-    /// Sorted, without duplicates.
-    pub groups: Vec<u32>,
-}
-
-impl Creds {
-    pub fn new(uid: u32, gid: u32, mut groups: Vec<u32>) -> Creds {
-        groups.sort_unstable();
-        groups.dedup();
-        Creds { uid, gid, groups }
-    }
-
-    /// In group `gid` as `access()` counts it: the gid or a supplementary one.
-    pub fn in_group(&self, gid: u32) -> bool {
-        self.gid == gid || self.groups.binary_search(&gid).is_ok()
-    }
-}
+/// What `access()` judges a user by: the `tree` crate's credentials.
+pub use tree::Creds;
 
 /// A user to decide for: credentials, a name if the database has one, and
 /// where the credentials came from.

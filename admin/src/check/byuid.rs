@@ -7,7 +7,7 @@ use super::sensitive::{within, words};
 use super::{finding, Finding, Level};
 use crate::inventory::{Content, Entry, Inventory};
 use crate::lines::{consulted_ports, grants_of_chunk};
-use crate::mode::{may_execute, octal, Kind};
+use crate::mode::{may_search_or_execute, octal, Kind};
 use crate::names::{classify, Name};
 use crate::spec::{AddrSpec, PortRange};
 use crate::who::UserDb;
@@ -352,7 +352,7 @@ fn shadows(
             continue;
         }
         if let Ok(m) = e.effective() {
-            if !may_execute(&m, &who.creds) {
+            if !may_search_or_execute(&m, &who.creds) {
                 refused.push((p, e.rel.clone()));
             }
         }

@@ -5,7 +5,7 @@
 use super::sensitive::{within, words};
 use super::{finding, Finding, Level};
 use crate::inventory::{Entry, Inventory};
-use crate::mode::{may_execute, octal, Kind, Meta};
+use crate::mode::{may_search_or_execute, octal, Kind, Meta};
 use crate::names::{classify, Name};
 use crate::spec::PortRange;
 use crate::who::UserDb;
@@ -196,7 +196,7 @@ fn effect(db: &UserDb, rel: &str, m: &Meta, port: u16, what: &str, out: &mut Vec
     let granted: Vec<String> = db
         .distinct_users()
         .into_iter()
-        .filter(|u| u.uid != 0 && may_execute(m, &db.who(u).creds))
+        .filter(|u| u.uid != 0 && may_search_or_execute(m, &db.who(u).creds))
         .map(|u| u.name.clone())
         .collect();
     if m.mode & 0o001 != 0 {
