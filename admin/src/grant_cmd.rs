@@ -12,7 +12,7 @@ use crate::edit::ByuidFile;
 use crate::error::{AdminError, Result};
 use crate::inventory::{Entry, Inventory};
 use crate::lines::{grants_of_line, line_for, raw_lines};
-use crate::mode::{octal, Kind, Meta};
+use crate::mode::{octal, Class, Kind, Meta};
 use crate::names::{classify, Name};
 use crate::oracle::Kernel;
 use crate::sim::{Plan, Planned};
@@ -167,14 +167,15 @@ fn is_group_grant(e: &Entry, gid: u32) -> bool {
 fn grants_only_group(e: &Entry, gid: u32) -> bool {
     e.link.is_none()
         && e.meta.gid == gid
-        && e.meta.mode & 0o010 != 0
-        && e.meta.mode & 0o001 == 0
-        && (e.meta.uid == 0 || e.meta.mode & 0o100 == 0)
+        && Class::Group.has_x(e.meta.mode)
+        && !Class::Other.has_x(e.meta.mode)
+        && (e.meta.uid == 0 || !Class::Owner.has_x(e.meta.mode))
 }
 
 /// A flag file that grants its owner, `uid`, and no one else.
 fn grants_only_owner(e: &Entry, uid: u32) -> bool {
-    e.link.is_none() && e.meta.uid == uid && e.meta.mode & 0o100 != 0 && e.meta.mode & 0o011 == 0
+    let m = e.meta.mode;
+    e.link.is_none() && e.meta.uid == uid && Class::Owner.has_x(m) && !Class::Group.has_x(m) && !Class::Other.has_x(m)
 }
 
 struct Planning<'a> {

@@ -5,10 +5,13 @@
 //! `check`, `list` and `export` work from this; nothing here judges.
 
 use crate::mode::{Kind, Meta};
+use crate::realtree::{RealNode, RealTree};
+use crate::who::Creds;
 use model::Errno;
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
+use tree::Follow;
 
 /// How many bytes of a file are kept. A byuid file larger than this is
 /// judged on these bytes only (check says so), and export refuses it.
@@ -30,7 +33,7 @@ pub struct Link {
     /// What `stat` says at the end of it (or why it failed).
     pub resolved: Result<Meta, Errno>,
     /// The path it leads to relative to the configuration folder, when
-    /// it stays inside it (textually: `..` taken literally).
+    /// it stays inside it ([`inside`]).
     pub inside: Option<String>,
     /// The folders whose owners could change where it leads ([`route`]).
     pub route: Route,
@@ -174,11 +177,14 @@ fn list(root: &Path, rel: &str, unlisted: &mut Vec<(String, Errno)>) -> Vec<Stri
 /// walk found a name missing (anyone who may write there can create it).
 fn route(path: &Path, target: &str) -> Route {
     let mut r = Route::default();
-    let start = path.parent().and_then(|p| std::fs::canonicalize(p).ok());
-    if let Some(dir) = start {
-        r.hold_ancestors(&dir);
-        r.walk(&dir, Path::new(target), 0);
-    }
+    let real = RealTree::new();
+    let Some(start) = path.parent().and_then(|p| std::fs::canonicalize(p).ok()) else {
+        return r;
+    };
+    r.hold_ancestors(&start);
+    let start = real.folder(&start);
+    // Root's walk: who may search does not matter here, who may write does.
+    let _ = tree::resolve(&real, &start, target.as_bytes(), &Creds::root(), Follow::Last, &mut r);
     r
 }
 
@@ -205,50 +211,21 @@ impl Route {
             self.hold(a);
         }
     }
+}
 
-    /// Walks `target` from the real folder `dir`; the real path reached,
-    /// or `None` where the walk ended (a missing name, a loop).
-    fn walk(&mut self, dir: &Path, target: &Path, depth: u32) -> Option<PathBuf> {
-        // Linux gives up after 40 links.
-        if depth > 40 {
-            return None;
+/// The walk of a link's target, seen: each folder a name is looked up in
+/// (and the folders above it: what a link leads to is held by them too),
+/// and the folder where a name was not found.
+impl tree::Observer<RealNode> for Route {
+    fn lookup(&mut self, dir: &RealNode, name: &[u8], found: Result<&RealNode, Errno>) {
+        // `dir`'s owner chooses what `name` is in it (`..` is not theirs
+        // to choose).
+        if name != b".." {
+            self.hold_ancestors(&dir.path);
         }
-        let mut cur = if target.is_absolute() {
-            PathBuf::from("/")
-        } else {
-            dir.to_path_buf()
-        };
-        for c in target.components() {
-            match c {
-                Component::RootDir => cur = PathBuf::from("/"),
-                Component::CurDir | Component::Prefix(_) => {}
-                Component::ParentDir => {
-                    cur.pop();
-                }
-                Component::Normal(name) => {
-                    // `cur` holds `name`: who may write in it chooses it.
-                    self.hold(&cur);
-                    let next = cur.join(name);
-                    match std::fs::symlink_metadata(&next) {
-                        Err(_) => {
-                            self.missing_in = Some(cur);
-                            return None;
-                        }
-                        Ok(md) if md.file_type().is_symlink() => {
-                            let t = std::fs::read_link(&next).ok()?;
-                            cur = self.walk(&cur, &t, depth + 1)?;
-                            // What a link leads to is held by the folders
-                            // above it too.
-                            if let Some(up) = cur.parent() {
-                                self.hold_ancestors(up);
-                            }
-                        }
-                        Ok(_) => cur = next,
-                    }
-                }
-            }
+        if found.is_err() {
+            self.missing_in = Some(dir.path.clone());
         }
-        Some(cur)
     }
 }
 
@@ -272,7 +249,7 @@ fn read_entry(root: &Path, rel: &str, conf: Option<&mut grant::ConfDir>, unliste
             .map(|t| t.to_string_lossy().into_owned())
             .unwrap_or_default();
         Link {
-            inside: inside(root, rel, &target),
+            inside: inside(root, &path, &target),
             resolved: std::fs::metadata(&path)
                 .map(|m| Meta::of(&m))
                 .map_err(|e| Errno::of(&e)),
@@ -321,33 +298,25 @@ fn read_content(conf: Option<&mut grant::ConfDir>, rel: &str) -> Content {
     }
 }
 
-/// Where `target` (a link at `rel`) leads, relative to the root, if it
-/// stays inside. Textual: `..` pops the link's own folder.
-pub fn inside(root: &Path, rel: &str, target: &str) -> Option<String> {
-    let t = Path::new(target);
-    let mut parts: Vec<String> = Vec::new();
-    if t.is_absolute() {
-        let rest = t.strip_prefix(root).ok()?;
-        return normalize(&mut parts, rest);
-    }
-    if let Some((folder, _)) = rel.rsplit_once('/') {
-        parts.extend(folder.split('/').map(String::from));
-    }
-    normalize(&mut parts, t)
-}
-
-fn normalize(parts: &mut Vec<String>, rest: &Path) -> Option<String> {
-    for c in rest.components() {
-        match c {
-            Component::Normal(n) => parts.push(n.to_string_lossy().into_owned()),
-            Component::ParentDir => {
-                parts.pop()?;
-            }
-            Component::CurDir => {}
-            Component::RootDir | Component::Prefix(_) => return None,
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join("/"))
+/// Where `target` (the text of the link at `link`) leads, relative to
+/// the folder `root`, if it stays inside: the kernel's walk from the
+/// link's folder (symlinks on the way followed, `..` the real parent),
+/// to the name the target ends at (not followed), which must exist.
+pub fn inside(root: &Path, link: &Path, target: &str) -> Option<String> {
+    let real = RealTree::new();
+    let root = std::fs::canonicalize(root).ok()?;
+    let start = real.folder(link.parent()?);
+    let end = tree::resolve(
+        &real,
+        &start,
+        target.as_bytes(),
+        &Creds::root(),
+        Follow::NotLast,
+        &mut (),
+    )
+    .ok()?;
+    let rel = end.path.strip_prefix(&root).ok()?;
+    (!rel.as_os_str().is_empty()).then(|| rel.to_string_lossy().into_owned())
 }
 
 #[cfg(test)]
@@ -357,16 +326,36 @@ mod tests {
 
     #[test]
     fn links_inside_and_out() {
-        let root = Path::new("/etc/authbind");
-        assert_eq!(inside(root, "byport/80", "../target"), Some("target".into()));
-        assert_eq!(inside(root, "byport/80", "81"), Some("byport/81".into()));
-        assert_eq!(inside(root, "byport/80", "../../x"), None);
+        let dir = tempfile::tempdir().unwrap();
+        let base = std::fs::canonicalize(dir.path()).unwrap();
+        let root = base.join("conf");
+        for d in ["conf/byport", "conf/byuid", "elsewhere/deep"] {
+            std::fs::create_dir_all(base.join(d)).unwrap();
+        }
+        for f in ["conf/target", "conf/byport/81", "x", "elsewhere/target"] {
+            std::fs::write(base.join(f), "").unwrap();
+        }
+        symlink("../byuid", root.join("byport/lnk")).unwrap();
+        symlink(base.join("elsewhere/deep"), root.join("byport/away")).unwrap();
+        let at = |rel: &str, target: &str| inside(&root, &root.join(rel), target);
+        assert_eq!(at("byport/80", "../target"), Some("target".into()));
+        assert_eq!(at("byport/80", "81"), Some("byport/81".into()));
+        assert_eq!(at("byport/80", "../../x"), None);
         assert_eq!(
-            inside(root, "byport/80", "/etc/authbind/byuid/1"),
-            Some("byuid/1".into())
+            at("byport/80", &format!("{}/byuid", root.display())),
+            Some("byuid".into())
         );
-        assert_eq!(inside(root, "byport/80", "/nonexistent/target"), None);
-        assert_eq!(inside(root, "byport", ".."), None);
+        assert_eq!(at("byport/80", "/nonexistent/target"), None);
+        assert_eq!(at("byport", ".."), None);
+        // Where a name is missing, nothing is inside.
+        assert_eq!(at("byport/80", "../missing"), None);
+        // The end is not followed: a link to a link is to that link.
+        assert_eq!(at("byport/80", "lnk"), Some("byport/lnk".into()));
+        // `..` after a symlink is the parent of where it led: byuid/.. is
+        // the folder (the text alone says byport/target), and away/.. is
+        // outside (the text alone says byport/target too).
+        assert_eq!(at("byport/80", "lnk/../target"), Some("target".into()));
+        assert_eq!(at("byport/80", "away/../target"), None);
     }
 
     #[test]

@@ -48,6 +48,11 @@ impl Class {
             Class::Root => ((mode >> 6) | (mode >> 3) | mode) & 7,
         }
     }
+
+    /// This class's `x` bit (`Root`: any), by the bits alone.
+    pub fn has_x(self, mode: u32) -> bool {
+        self.bits(mode) & 1 != 0
+    }
 }
 
 /// May `who` search `meta` (a folder) or execute it (anything else)?
@@ -59,10 +64,10 @@ pub fn may_search_or_execute(meta: &Meta, who: &Creds) -> bool {
     }
     let class = Class::of(meta, who);
     match class {
-        Class::Root => meta.kind == Kind::Dir || class.bits(meta.mode) & 1 != 0,
-        Class::Owner => class.bits(meta.mode) & 1 != 0,
+        Class::Root => meta.kind == Kind::Dir || class.has_x(meta.mode),
+        Class::Owner => class.has_x(meta.mode),
         _ if meta.acl => false,
-        Class::Group | Class::Other => class.bits(meta.mode) & 1 != 0,
+        Class::Group | Class::Other => class.has_x(meta.mode),
     }
 }
 

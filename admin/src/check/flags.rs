@@ -5,7 +5,7 @@
 use super::sensitive::{within, words};
 use super::{finding, Finding, Level};
 use crate::inventory::{Entry, Inventory};
-use crate::mode::{may_search_or_execute, octal, Kind, Meta};
+use crate::mode::{may_search_or_execute, octal, Class, Kind, Meta};
 use crate::names::{classify, Name};
 use crate::spec::PortRange;
 use crate::who::UserDb;
@@ -153,7 +153,7 @@ fn ownership(db: &UserDb, rel: &str, m: &Meta, what: &str, out: &mut Vec<Finding
                 "chown root, and grant with `authbind-policy grant`",
             ));
         }
-        if m.mode & 0o100 != 0 {
+        if Class::Owner.has_x(m.mode) {
             out.push(finding(
                 Level::Warning,
                 rel,
@@ -199,8 +199,8 @@ fn effect(db: &UserDb, rel: &str, m: &Meta, port: u16, what: &str, out: &mut Vec
         .filter(|u| u.uid != 0 && may_search_or_execute(m, &db.who(u).creds))
         .map(|u| u.name.clone())
         .collect();
-    if m.mode & 0o001 != 0 {
-        let but = if m.uid != 0 && m.mode & 0o100 == 0 {
+    if Class::Other.has_x(m.mode) {
+        let but = if m.uid != 0 && !Class::Owner.has_x(m.mode) {
             " but its owner"
         } else {
             ""
@@ -223,8 +223,8 @@ fn effect(db: &UserDb, rel: &str, m: &Meta, port: u16, what: &str, out: &mut Vec
         return;
     }
     // The owner is granted by its own bits, in the database or not.
-    if granted.is_empty() && !(m.uid != 0 && m.mode & 0o100 != 0) {
-        let who = if m.uid == 0 && m.mode & 0o100 != 0 {
+    if granted.is_empty() && !(m.uid != 0 && Class::Owner.has_x(m.mode)) {
+        let who = if m.uid == 0 && Class::Owner.has_x(m.mode) {
             "nobody but root, who needs no grant"
         } else {
             "nobody"
@@ -242,7 +242,7 @@ fn effect(db: &UserDb, rel: &str, m: &Meta, port: u16, what: &str, out: &mut Vec
             "remove it, or make it executable for whom it is meant",
         ));
     }
-    if m.mode & 0o010 != 0 {
+    if Class::Group.has_x(m.mode) {
         if db.group_by_gid(m.gid).is_none() {
             out.push(finding(
                 Level::Warning,
