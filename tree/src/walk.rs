@@ -268,6 +268,16 @@ mod tests {
         assert_eq!(x(&t, conf, "byport/80/x", &alice()), Err(Errno::ENOTDIR));
         assert_eq!(x(&t, conf, "byport/80/", &alice()), Err(Errno::ENOTDIR));
         assert_eq!(x(&t, conf, "", &alice()), Err(Errno::ENOENT));
+        // Repeated slashes are one; a trailing slash asks for a folder.
+        assert_eq!(
+            x(&t, conf, "byport//80", &alice()),
+            t.node("/conf/byport/80").ok_or(Errno::EIO)
+        );
+        assert_eq!(
+            x(&t, conf, "//conf///byport/80", &alice()),
+            t.node("/conf/byport/80").ok_or(Errno::EIO)
+        );
+        assert_eq!(x(&t, conf, "/", &alice()), Ok(0));
         // A folder not searchable: EACCES before the name is looked at,
         // even a missing one; root searches anything.
         assert_eq!(x(&t, conf, "closed/missing", &alice()), Err(Errno::EACCES));

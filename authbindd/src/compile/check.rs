@@ -33,29 +33,25 @@ impl Check {
     }
 
     /// May real user `uid`, real group `gid`, member (by the database) of
-    /// the groups `member` says yes to, pass this check? (The program's
-    /// `allowed`, for the tests.)
+    /// the groups `member` says yes to, pass this check? The one rule,
+    /// `tree::may_search_or_execute` (the program's `allowed` is its C
+    /// twin; the tests compare them through real binds).
     #[cfg(test)]
     pub fn allows(&self, uid: u32, gid: u32, member: impl Fn(u32) -> bool) -> bool {
-        let mode = self.mode;
-        if self.flags & NOEXEC != 0 {
-            return false;
-        }
-        if uid == 0 {
-            // access() keeps a real root's capabilities: folders are
-            // always searchable, files need one x bit.
-            return self.flags & DIR != 0 || mode & 0o111 != 0;
-        }
-        if uid == self.owner {
-            return mode & 0o100 != 0;
-        }
-        if self.flags & ACL != 0 {
-            return false;
-        }
-        if gid == self.group || (self.flags & MEMBERS != 0 && member(self.group)) {
-            return mode & 0o010 != 0;
-        }
-        mode & 0o001 != 0
+        use tree::{Creds, Kind, Meta};
+        // The only group this check asks about is its own.
+        let groups = if self.flags & MEMBERS != 0 && member(self.group) {
+            vec![self.group]
+        } else {
+            Vec::new()
+        };
+        let kind = if self.flags & DIR != 0 { Kind::Dir } else { Kind::File };
+        let meta = Meta {
+            noexec: self.flags & NOEXEC != 0,
+            acl: self.flags & ACL != 0,
+            ..Meta::new(kind, self.owner, self.group, u32::from(self.mode))
+        };
+        tree::may_search_or_execute(&meta, &Creds::new(uid, gid, groups))
     }
 }
 

@@ -6,20 +6,13 @@ use super::check::{Check, ACL, DIR, NOEXEC};
 use super::Notes;
 use model::Errno;
 use nix::fcntl::{openat, readlinkat, OFlag};
-use nix::sys::stat::{fstat, FileStat, Mode, SFlag};
+use nix::sys::stat::{fstat, FileStat, Mode};
 use nix::sys::statvfs::{fstatvfs, FsFlags};
 use std::ffi::{CString, OsStr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Dir,
-    Regular,
-    Symlink,
-    /// A FIFO, a device, a socket.
-    Other,
-}
+pub use tree::Kind;
 
 pub struct Inode {
     fd: OwnedFd,
@@ -73,11 +66,14 @@ impl Inode {
     }
 
     pub fn kind(&self) -> Kind {
-        match SFlag::from_bits_truncate(self.st.st_mode) & SFlag::S_IFMT {
-            SFlag::S_IFDIR => Kind::Dir,
-            SFlag::S_IFREG => Kind::Regular,
-            SFlag::S_IFLNK => Kind::Symlink,
-            _ => Kind::Other,
+        Kind::of_mode(self.st.st_mode)
+    }
+
+    /// What the tree walk needs of it: its type, owners and mode.
+    pub fn meta(&self) -> tree::Meta {
+        tree::Meta {
+            id: self.id(),
+            ..tree::Meta::new(self.kind(), self.st.st_uid, self.st.st_gid, self.st.st_mode)
         }
     }
 
@@ -95,7 +91,7 @@ impl Inode {
             Kind::Dir => flags |= DIR,
             // Linux refuses X_OK on a regular file of a noexec mount
             // before it looks at the mode (not for other kinds).
-            Kind::Regular => match fstatvfs(&self.fd) {
+            Kind::File => match fstatvfs(&self.fd) {
                 Ok(vfs) if vfs.flags().contains(FsFlags::ST_NOEXEC) => flags |= NOEXEC,
                 Ok(_) => {}
                 Err(e) => {
@@ -107,7 +103,7 @@ impl Inode {
                     flags |= NOEXEC;
                 }
             },
-            Kind::Symlink | Kind::Other => {}
+            _ => {}
         }
         match self.has_acl() {
             Ok(false) => {}

@@ -1,19 +1,18 @@
-//! The path walk `faccessat(confdir, "byport/80", X_OK)` makes, done by
-//! hand one component at a time (`O_PATH | O_NOFOLLOW`, so that no
-//! attacker's path is ever followed by the kernel for us): every folder a
-//! name is looked up in must be searchable by the user, symlinks are
-//! followed (absolute ones from `/`, at most 40), and the walk ends at
-//! the file, at a missing name, or at an error.
+//! The path walk `faccessat(confdir, "byport/80", X_OK)` makes, for every
+//! user at once: `tree::resolve`, the one walk, over the real tree held by
+//! `O_PATH | O_NOFOLLOW` descriptors (so that no attacker's path is ever
+//! followed by the kernel for us), walked as root (no folder refused) while
+//! every search it asks for is recorded as a [`Check`]: the maps hold the
+//! checks, the program judges each user by them.
 
 use super::check::Check;
-use super::inode::{Inode, Kind};
+use super::inode::Inode;
 use super::{Notes, Watches};
 use model::Errno;
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
-
-/// Linux's limit on the symlinks one lookup follows (MAXSYMLINKS).
-const MAX_SYMLINKS: u32 = 40;
+use tree::{Creds, Follow, Meta, Tree};
 
 pub enum Terminal {
     /// ENOENT somewhere: authbind goes on to its next name.
@@ -30,143 +29,137 @@ pub struct Walk {
 
 type Id = (u64, u64);
 
-/// What a walk starts from and where it records what it saw. One walker
-/// serves one compile, which reads one snapshot of the tree: lookups and
-/// checks are remembered (the 1023 byport names share their folder's).
-pub struct Walker<'a> {
-    pub root: Rc<Inode>,
-    pub notes: &'a mut Notes,
-    pub watches: &'a mut Watches,
-    checks: HashMap<Id, Check>,
-    /// (folder, name) → the entry, `None` when absent.
-    lookups: HashMap<(Id, Vec<u8>), Option<Rc<Inode>>>,
+/// (folder, name) → the entry, `None` when absent.
+type Lookups = HashMap<(Id, Vec<u8>), Option<Rc<Inode>>>;
+
+/// An inode as a node of the walk: the same inode, the same node.
+#[derive(Clone)]
+pub struct Node(Rc<Inode>);
+
+impl PartialEq for Node {
+    fn eq(&self, other: &Node) -> bool {
+        self.0.id() == other.0.id()
+    }
 }
 
-/// A path's components; a trailing slash becomes a trailing `.`, which
-/// asks the same of the kernel (the last name must be a searchable
-/// folder).
-fn components(path: &[u8]) -> VecDeque<Vec<u8>> {
-    let mut parts: VecDeque<Vec<u8>> = path
-        .split(|&b| b == b'/')
-        .filter(|c| !c.is_empty())
-        .map(<[u8]>::to_vec)
-        .collect();
-    if path.ends_with(b"/") && !parts.is_empty() {
-        parts.push_back(b".".to_vec());
+impl Eq for Node {}
+
+/// The real tree, one snapshot of it: lookups are remembered (the 1023
+/// byport names share their folder's).
+struct Inodes {
+    root: Rc<Inode>,
+    lookups: RefCell<Lookups>,
+}
+
+impl Tree for Inodes {
+    type Node = Node;
+
+    fn root(&self) -> Node {
+        Node(self.root.clone())
     }
-    parts
+
+    fn lookup(&self, dir: &Node, name: &[u8]) -> Result<Node, Errno> {
+        let key = (dir.0.id(), name.to_vec());
+        if let Some(found) = self.lookups.borrow().get(&key) {
+            return found.clone().map(Node).ok_or(Errno::ENOENT);
+        }
+        let found = match dir.0.lookup(name) {
+            Ok(i) => Some(Rc::new(i)),
+            Err(Errno::ENOENT) => None,
+            Err(e) => return Err(e),
+        };
+        self.lookups.borrow_mut().insert(key, found.clone());
+        found.map(Node).ok_or(Errno::ENOENT)
+    }
+
+    fn meta(&self, node: &Node) -> Meta {
+        node.0.meta()
+    }
+
+    fn readlink(&self, node: &Node) -> Result<Vec<u8>, Errno> {
+        node.0.link_target()
+    }
+}
+
+/// The check `faccessat` makes on `inode` (see [`Inode::check`]),
+/// remembered per inode; its inode is watched.
+fn check_of(known: &mut HashMap<Id, Check>, notes: &mut Notes, watches: &mut Watches, inode: &Inode) -> Check {
+    if let Some(c) = known.get(&inode.id()) {
+        return *c;
+    }
+    let c = inode.check(notes);
+    known.insert(inode.id(), c);
+    watches.add(inode);
+    c
+}
+
+/// What one walk searched.
+struct Searched<'w> {
+    known: &'w mut HashMap<Id, Check>,
+    notes: &'w mut Notes,
+    watches: &'w mut Watches,
+    made: BTreeSet<Check>,
+}
+
+impl tree::Observer<Node> for Searched<'_> {
+    fn search(&mut self, dir: &Node, _meta: &Meta, _allowed: bool) {
+        self.made.insert(check_of(self.known, self.notes, self.watches, &dir.0));
+    }
+}
+
+/// What a walk starts from and where it records what it saw. One walker
+/// serves one compile, which reads one snapshot of the tree.
+pub struct Walker<'a> {
+    pub notes: &'a mut Notes,
+    pub watches: &'a mut Watches,
+    tree: Inodes,
+    checks: HashMap<Id, Check>,
 }
 
 impl<'a> Walker<'a> {
     pub fn new(root: Rc<Inode>, notes: &'a mut Notes, watches: &'a mut Watches) -> Walker<'a> {
         Walker {
-            root,
             notes,
             watches,
+            tree: Inodes {
+                root,
+                lookups: RefCell::new(HashMap::new()),
+            },
             checks: HashMap::new(),
-            lookups: HashMap::new(),
         }
     }
 
     /// The check `faccessat` makes on `inode` (see [`Inode::check`]).
     pub fn check(&mut self, inode: &Inode) -> Check {
-        if let Some(c) = self.checks.get(&inode.id()) {
-            return *c;
-        }
-        let c = inode.check(self.notes);
-        self.checks.insert(inode.id(), c);
-        self.watches.add(inode);
-        c
-    }
-
-    fn lookup(&mut self, dir: &Inode, name: &[u8]) -> Result<Option<Rc<Inode>>, Errno> {
-        let key = (dir.id(), name.to_vec());
-        if let Some(found) = self.lookups.get(&key) {
-            return Ok(found.clone());
-        }
-        let found = match dir.lookup(name) {
-            Ok(i) => Some(Rc::new(i)),
-            Err(Errno::ENOENT) => None,
-            Err(e) => return Err(e),
-        };
-        self.lookups.insert(key, found.clone());
-        Ok(found)
+        check_of(&mut self.checks, self.notes, self.watches, inode)
     }
 
     /// Walks `path` (relative, or absolute from `/`) from `start`.
     pub fn walk(&mut self, start: &Rc<Inode>, path: &[u8]) -> Walk {
-        let mut checks = BTreeSet::new();
-        let terminal = self.walk_into(start, path, &mut checks);
+        let mut searched = Searched {
+            known: &mut self.checks,
+            notes: self.notes,
+            watches: self.watches,
+            made: BTreeSet::new(),
+        };
+        // As root: every folder is searched, and each search is a check.
+        let end = tree::resolve(
+            &self.tree,
+            &Node(start.clone()),
+            path,
+            &Creds::root(),
+            Follow::Last,
+            &mut searched,
+        );
+        let checks = searched.made;
+        let terminal = match end {
+            Ok(Node(inode)) => {
+                self.watches.add(&inode);
+                Terminal::Found(inode)
+            }
+            Err(Errno::ENOENT) => Terminal::Absent,
+            Err(_) => Terminal::Failed,
+        };
         Walk { checks, terminal }
-    }
-
-    fn walk_into(&mut self, start: &Rc<Inode>, path: &[u8], checks: &mut BTreeSet<Check>) -> Terminal {
-        let mut cur = if path.starts_with(b"/") {
-            self.root.clone()
-        } else {
-            start.clone()
-        };
-        let mut pending = components(path);
-        let mut followed = 0;
-        while let Some(name) = pending.pop_front() {
-            // may_lookup: search permission on the folder, before the name
-            // is even looked at.
-            let search = self.check(&cur);
-            checks.insert(search);
-            let next = match self.lookup(&cur, &name) {
-                Ok(Some(i)) => i,
-                Ok(None) => return Terminal::Absent,
-                Err(_) => return Terminal::Failed,
-            };
-            if next.kind() == Kind::Symlink {
-                followed += 1;
-                if followed > MAX_SYMLINKS {
-                    return Terminal::Failed;
-                }
-                let target = match next.link_target() {
-                    Ok(t) => t,
-                    Err(_) => return Terminal::Failed,
-                };
-                if target.is_empty() {
-                    return Terminal::Absent;
-                }
-                if target.starts_with(b"/") {
-                    cur = self.root.clone();
-                }
-                for part in components(&target).into_iter().rev() {
-                    pending.push_front(part);
-                }
-                continue;
-            }
-            if pending.is_empty() {
-                self.watches.add(&next);
-                return Terminal::Found(next);
-            }
-            if next.kind() != Kind::Dir {
-                return Terminal::Failed;
-            }
-            cur = next;
-        }
-        // Only an empty path (or one of slashes) gets here: the start itself.
-        Terminal::Found(cur)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn components_like_the_kernel_reads_them() {
-        let c = |p: &str| -> Vec<String> {
-            components(p.as_bytes())
-                .into_iter()
-                .map(|c| String::from_utf8(c).unwrap())
-                .collect()
-        };
-        assert_eq!(c("byport/80"), ["byport", "80"]);
-        assert_eq!(c("//a//b/"), ["a", "b", "."]);
-        assert_eq!(c("../target"), ["..", "target"]);
-        assert!(c("").is_empty());
     }
 }
