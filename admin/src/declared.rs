@@ -266,8 +266,8 @@ pub fn user_lines(g: &Grant, uid: u32) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for a in &g.addrs {
         for piece in g.ports.pieces() {
-            let bang = if model::needs_bang(piece.min) { "!" } else { "" };
-            out.push((format!("byuid/{bang}{uid}"), line_for(a, piece)));
+            let file = model::ByuidName::for_request(uid, piece.min);
+            out.push((file.to_string(), line_for(a, piece)));
         }
     }
     out
