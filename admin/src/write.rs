@@ -146,10 +146,33 @@ fn make_symlink(path: &Path, target: &str) -> Result<()> {
     replace(&tmp, path)
 }
 
+/// `root/rel`, once `rel` is known to stay inside the tree: a plain path
+/// whose folders are real folders, not links (a link on the way would
+/// have root create, replace or remove files wherever it points).
+fn inside(root: &Path, rel: &str) -> Result<PathBuf> {
+    crate::declared::check_path(rel).map_err(|why| AdminError::Refused(format!("not changed: {why}")))?;
+    let mut folder = root.to_path_buf();
+    let parents = rel.split('/').count() - 1;
+    for part in rel.split('/').take(parents) {
+        folder.push(part);
+        match fs::symlink_metadata(&folder) {
+            Ok(md) if md.is_dir() => {}
+            Ok(_) => {
+                return Err(AdminError::Refused(format!(
+                    "{rel} not changed: {} is not a folder (a link is never followed to write)",
+                    folder.display()
+                )))
+            }
+            Err(e) => return Err(io(&folder, e)),
+        }
+    }
+    Ok(root.join(rel))
+}
+
 /// Makes each change in order, under the configuration folder `root`.
 pub fn execute(root: &Path, changes: &[Change]) -> Result<()> {
     for c in changes {
-        let path = root.join(&c.rel);
+        let path = inside(root, &c.rel)?;
         match &c.to {
             Planned::Absent => remove(&path)?,
             Planned::Symlink { target } => make_symlink(&path, target)?,
@@ -172,6 +195,41 @@ pub fn write_one(path: &Path, meta: &Meta, content: &[u8]) -> Result<()> {
 mod tests {
     use super::*;
     use std::os::unix::fs::MetadataExt;
+
+    /// On 78e057e a change below a folder that is a link (or a path with
+    /// `..`) was made wherever it led.
+    #[test]
+    fn never_writes_or_removes_through_a_link_or_outside() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, outside) = (dir.path().join("conf"), dir.path().join("outside"));
+        fs::create_dir_all(root.join("byport")).unwrap();
+        fs::create_dir(&outside).unwrap();
+        fs::write(outside.join("victim"), "keep").unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("byuid")).unwrap();
+        for rel in ["byuid/victim", "../outside/victim", "byport/../../outside/victim"] {
+            let remove = [Change {
+                rel: rel.into(),
+                to: Planned::Absent,
+                verb: "remove",
+                note: String::new(),
+            }];
+            let e = execute(&root, &remove).unwrap_err();
+            assert_eq!(e.status(), 1, "{rel}: {e}");
+            let (uid, gid) = (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw());
+            let create = [Change {
+                rel: rel.into(),
+                to: Planned::Node {
+                    meta: Meta::new(Kind::File, uid, gid, 0o644),
+                    content: b"x\n".to_vec(),
+                },
+                verb: "create",
+                note: String::new(),
+            }];
+            assert!(execute(&root, &create).is_err(), "{rel}");
+        }
+        assert_eq!(fs::read(outside.join("victim")).unwrap(), b"keep");
+        assert_eq!(fs::read_dir(&outside).unwrap().count(), 1);
+    }
 
     #[test]
     fn changes_are_made_and_leave_no_temporary_file() {
