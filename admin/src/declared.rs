@@ -20,6 +20,7 @@ use crate::mode::{Kind, Meta};
 use crate::sim::Planned;
 use crate::spec::{port_range, AddrSpec, PortRange, Ports};
 use crate::who::{UserDb, Who};
+use crate::write::{MAX_NAME, MAX_PATH, MAX_TARGET};
 use model::{Address, FileName, PolicyFile};
 use std::collections::BTreeMap;
 
@@ -151,6 +152,18 @@ pub fn check_path(path: &str) -> std::result::Result<(), String> {
     if path == MANIFEST {
         return Err(format!("`{path}` is apply's own record"));
     }
+    // Checked here, before anything is written, rather than found by the
+    // kernel half-way through a plan.
+    if let Some(long) = path.split('/').find(|c| c.len() > MAX_NAME) {
+        return Err(format!(
+            "`{}…` is a name of {} bytes: at most {MAX_NAME} (the kernel's limit, less apply's temporary suffix)",
+            long.chars().take(16).collect::<String>(),
+            long.len()
+        ));
+    }
+    if path.len() > MAX_PATH {
+        return Err(format!("a path of {} bytes: at most {MAX_PATH}", path.len()));
+    }
     Ok(())
 }
 
@@ -168,6 +181,11 @@ fn file(f: &FileDoc) -> Result<(String, Planned)> {
                 .ok_or_else(|| AdminError::usage(format!("{at}: a symlink needs a target")))?;
             if has_content || f.mode.is_some() || f.owner.is_some() || f.group.is_some() {
                 return Err(AdminError::usage(format!("{at}: a symlink has only a target")));
+            }
+            if target.len() > MAX_TARGET || target.contains('\0') {
+                return Err(AdminError::usage(format!(
+                    "{at}: a symlink target is at most {MAX_TARGET} bytes, without NUL (the kernel's limit)"
+                )));
             }
             Planned::Symlink { target }
         }
@@ -266,8 +284,8 @@ pub fn user_lines(g: &Grant, uid: u32) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for a in &g.addrs {
         for piece in g.ports.pieces() {
-            let bang = if model::needs_bang(piece.min) { "!" } else { "" };
-            out.push((format!("byuid/{bang}{uid}"), line_for(a, piece)));
+            let file = model::ByuidName::for_request(uid, piece.min);
+            out.push((file.to_string(), line_for(a, piece)));
         }
     }
     out
@@ -437,6 +455,29 @@ mod tests {
             msg("[[file]]\npath = \"../etc/passwd\"\nkind = \"file\"\n"),
             "file: `../etc/passwd` is not a plain path inside the folder (no /, ., .. or empty parts)"
         );
+        // On 78e057e these passed, and the write failed half-way (exit 3)
+        // after earlier changes were made.
+        let long = "n".repeat(MAX_NAME + 1);
+        assert!(
+            msg(&format!("[[file]]\npath = \"byport/{long}\"\nkind = \"file\"\n")).starts_with(&format!(
+                "file: `nnnnnnnnnnnnnnnn…` is a name of {} bytes: at most {MAX_NAME}",
+                MAX_NAME + 1
+            ))
+        );
+        let deep = vec!["d"; MAX_PATH / 2 + 1].join("/");
+        assert!(msg(&format!("[[file]]\npath = \"{deep}\"\nkind = \"dir\"\n")).contains("at most 2048"));
+        let far = "t".repeat(MAX_TARGET + 1);
+        assert_eq!(
+            msg(&format!(
+                "[[file]]\npath = \"x\"\nkind = \"symlink\"\ntarget = \"{far}\"\n"
+            )),
+            "file `x`: a symlink target is at most 4095 bytes, without NUL (the kernel's limit)"
+        );
+        assert!(declared(&format!(
+            "[[file]]\npath = \"byport/{}\"\nkind = \"file\"\n",
+            "n".repeat(MAX_NAME)
+        ))
+        .is_ok());
         assert_eq!(
             msg("[[file]]\npath = \"x\"\nkind = \"symlink\"\n"),
             "file `x`: a symlink needs a target"

@@ -10,7 +10,7 @@
 use crate::mode::{may_search_or_execute, octal, rwx, Class, Kind, Meta};
 use crate::walk::{Step, Walk};
 use crate::who::{Source, UserDb, Who};
-use model::{needs_bang, Errno, FileName, PolicyFile, Reason, Target};
+use model::{needs_bang, ports_words, Errno, FileName, PolicyFile, Reason, Target};
 use policy::{LineMeaning, LineVerdict, Miss, OpenError};
 use std::fmt::Write as _;
 
@@ -183,16 +183,6 @@ pub fn conclusion(d: &model::Decision, file: &PolicyFile, target: &Target, who: 
     }
 }
 
-/// The same file under the other `!` name (never read for this port).
-fn other_bang(file: &PolicyFile) -> String {
-    let name = file.to_string();
-    let (folder, leaf) = name.split_once('/').unwrap_or(("", &name));
-    match leaf.strip_prefix('!') {
-        Some(rest) => format!("{folder}/{rest}"),
-        None => format!("{folder}/!{leaf}"),
-    }
-}
-
 /// The credentials line.
 fn credentials(who: &Who) -> String {
     let c = &who.creds;
@@ -240,12 +230,12 @@ pub fn render(cx: &Context, w: &Walk) -> (String, Verdict) {
                         cx.who.short(),
                         why_access(cx, &rel, *result)
                     );
-                } else if (cx.stat)(&other_bang(file)).lstat.is_ok() {
+                } else if (cx.stat)(&file.other_bang().to_string()).lstat.is_ok() {
                     hints.push(format!(
-                        "note: {} exists but is never read for port {}: ports {} are looked up as {rel}",
-                        other_bang(file),
+                        "note: {} exists but is never read for port {}: {} are looked up as {rel}",
+                        file.other_bang(),
                         w.port,
-                        if needs_bang(w.port) { "512 and up" } else { "below 512" },
+                        ports_words(needs_bang(w.port)),
                     ));
                 }
             }
@@ -276,9 +266,9 @@ pub fn render(cx: &Context, w: &Walk) -> (String, Verdict) {
                 }
                 if let Some(line) = (cx.sibling_grants)(file) {
                     hints.push(format!(
-                        "note: {}:{line} covers {target}, but ports {} are read from {rel}",
-                        other_bang(file),
-                        if needs_bang(w.port) { "512 and up" } else { "below 512" },
+                        "note: {}:{line} covers {target}, but {} are read from {rel}",
+                        file.other_bang(),
+                        ports_words(needs_bang(w.port)),
                     ));
                 }
             }

@@ -49,11 +49,7 @@ fn sibling_line(conf: &mut grant::ConfDir, w: &crate::walk::Walk) -> Option<(Str
         _ => None,
     })?;
     let rel = file.to_string();
-    let other = match rel.strip_prefix("byuid/!") {
-        Some(uid) => format!("byuid/{uid}"),
-        None => rel.replacen("byuid/", "byuid/!", 1),
-    };
-    let reader = conf.open(&other).ok()?;
+    let reader = conf.open(&file.other_bang().to_string()).ok()?;
     let mut found = None;
     let _ = for_each_chunk(reader, |n, chunk| {
         if LineMeaning::of(chunk).verdict(&w.addr, w.port) == LineVerdict::Grants {

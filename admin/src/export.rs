@@ -15,14 +15,13 @@ use crate::declared::{desired, resolve};
 use crate::doc::{hex, FileDoc, FileKind, GrantDoc, ModeItem, PolicyDoc, PortItem};
 use crate::error::{AdminError, Result};
 use crate::inventory::{Content, Entry, Inventory, FOLDERS, MANIFEST};
-use crate::lines::{consulted_ports, grants_of_chunk};
+use crate::lines::grants_of_chunk;
 use crate::mode::{octal, Kind};
-use crate::names::{classify, Name};
 use crate::sim::Plan;
 use crate::spec::{AddrSpec, PortRange, Ports};
 use crate::view::{verify, Over, Points, TreeView};
 use crate::who::UserDb;
-use model::{Address, Rule};
+use model::{Address, ByuidName, PolicyName};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::ops::ControlFlow;
@@ -109,20 +108,19 @@ fn port_items(p: &Ports) -> Vec<PortItem> {
 }
 
 /// What a byuid file grants, or `None` if it must be mirrored.
-fn byuid_grants(e: &Entry, high: bool) -> Option<Vec<(AddrSpec, PortRange)>> {
+fn byuid_grants(e: &Entry, name: ByuidName) -> Option<Vec<(AddrSpec, PortRange)>> {
     let Content::Bytes { data, truncated: false } = &e.content else {
         return None;
     };
     if e.link.is_some() || e.meta.kind != Kind::File {
         return None;
     }
-    let (lo, hi) = consulted_ports(high);
     let mut out = Vec::new();
     let _ = policy::for_each_chunk(std::io::Cursor::new(data), |_, chunk| {
         out.extend(
             grants_of_chunk(chunk)
                 .into_iter()
-                .filter_map(|(a, r)| r.clip(lo, hi).map(|r| (a, r))),
+                .filter_map(|(a, r)| r.within(name.ports()).map(|r| (a, r))),
         );
         ControlFlow::Continue(())
     });
@@ -156,13 +154,10 @@ fn draft(inv: &Inventory, db: &UserDb, demoted: &BTreeSet<String>) -> Draft {
     // a grant.
     let mut names_per_point: BTreeMap<(Option<Address>, u16), usize> = BTreeMap::new();
     for e in inv.entries.values() {
-        if let (Some(folder @ ("byport" | "byaddr")), name) = e.folder_and_name() {
-            let rule = if folder == "byport" { Rule::ByPort } else { Rule::ByAddr };
-            match classify(rule, name) {
-                Name::Port(p) => *names_per_point.entry((None, p)).or_default() += 1,
-                Name::Addr { addr, port, .. } => *names_per_point.entry((Some(addr), port)).or_default() += 1,
-                _ => {}
-            }
+        match PolicyName::parse_path(&e.rel) {
+            Ok(PolicyName::ByPort(p)) => *names_per_point.entry((None, p)).or_default() += 1,
+            Ok(PolicyName::ByAddr { addr, port, .. }) => *names_per_point.entry((Some(addr), port)).or_default() += 1,
+            _ => {}
         }
     }
     // Under a configuration folder that is not as `make install` makes it
@@ -197,10 +192,10 @@ fn draft(inv: &Inventory, db: &UserDb, demoted: &BTreeSet<String>) -> Draft {
         }
         let plain = folders_plain.contains(folder) && !demoted.contains(&e.rel);
         let converted = plain
-            && match (folder, classify(rule_of(folder), name)) {
-                ("byuid", Name::Uid { uid, high }) => match byuid_grants(e, high) {
+            && match PolicyName::parse_path(&e.rel) {
+                Ok(PolicyName::ByUid(name)) => match byuid_grants(e, name) {
                     Some(gs) => {
-                        let u = users.entry(uid).or_default();
+                        let u = users.entry(name.uid).or_default();
                         for (a, r) in gs {
                             u.0.entry(a).or_default().push(r);
                         }
@@ -209,7 +204,7 @@ fn draft(inv: &Inventory, db: &UserDb, demoted: &BTreeSet<String>) -> Draft {
                     }
                     None => false,
                 },
-                ("byport", Name::Port(port)) => match group_grant(e) {
+                Ok(PolicyName::ByPort(port)) => match group_grant(e) {
                     Some(gid) => {
                         let g = groups.entry((gid, None)).or_default();
                         g.0.push(PortRange::one(port));
@@ -218,7 +213,7 @@ fn draft(inv: &Inventory, db: &UserDb, demoted: &BTreeSet<String>) -> Draft {
                     }
                     None => false,
                 },
-                ("byaddr", Name::Addr { addr, port, .. }) => {
+                Ok(PolicyName::ByAddr { addr, port, .. }) => {
                     let first = !names_per_point.contains_key(&(None, port))
                         && names_per_point.get(&(Some(addr), port)) == Some(&1);
                     match group_grant(e).filter(|_| first) {
@@ -291,14 +286,6 @@ fn draft(inv: &Inventory, db: &UserDb, demoted: &BTreeSet<String>) -> Draft {
         ));
     }
     Draft { grants, mirrored }
-}
-
-fn rule_of(folder: &str) -> Rule {
-    match folder {
-        "byport" => Rule::ByPort,
-        "byaddr" => Rule::ByAddr,
-        _ => Rule::ByUid,
-    }
 }
 
 fn document(inv: &Inventory, d: &Draft) -> Result<PolicyDoc> {

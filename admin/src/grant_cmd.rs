@@ -13,14 +13,13 @@ use crate::error::{AdminError, Result};
 use crate::inventory::{Entry, Inventory};
 use crate::lines::{grants_of_line, line_for, raw_lines};
 use crate::mode::{octal, Class, Kind, Meta};
-use crate::names::{classify, Name};
 use crate::oracle::Kernel;
 use crate::sim::{Plan, Planned};
 use crate::spec::{AddrSpec, Ports};
 use crate::view::{grantees, probes, verify, Over, Points, TreeView};
 use crate::who::{UserDb, Who};
 use crate::write::Change;
-use model::{needs_bang, Address, Rule, Target};
+use model::{Address, ByuidName, PolicyName, Rule, Target};
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
@@ -47,9 +46,9 @@ fn grantee(db: &UserDb, p: &Principal) -> Result<Grantee> {
 /// every uid that has a byuid file.
 fn population(db: &UserDb, inv: &Inventory) -> Vec<Who> {
     let mut uids: BTreeSet<u32> = db.distinct_users().iter().map(|u| u.uid).collect();
-    for e in inv.children("byuid") {
-        if let Name::Uid { uid, .. } = classify(Rule::ByUid, e.folder_and_name().1) {
-            uids.insert(uid);
+    for e in inv.children(Rule::ByUid.folder()) {
+        if let Ok(name) = ByuidName::parse(e.folder_and_name().1) {
+            uids.insert(name.uid);
         }
     }
     uids.into_iter().filter(|&u| u != 0).map(|u| db.who_uid(u)).collect()
@@ -66,8 +65,7 @@ fn their_points(inv: &Inventory, who: &Who, ports: &BTreeSet<u16>, points: &Poin
             out.insert((Address::UNSPECIFIED_V6, port));
             out.extend(addrs.iter().map(|a| (*a, port)));
         }
-        let bang = if needs_bang(port) { "!" } else { "" };
-        let rel = format!("byuid/{bang}{}", who.creds.uid);
+        let rel = ByuidName::for_request(who.creds.uid, port).to_string();
         if let Some(crate::inventory::Content::Bytes { data, .. }) = inv.get(&rel).map(|e| &e.content) {
             for l in raw_lines(data) {
                 for (a, r) in grants_of_line(l.bytes).unwrap_or_default() {
@@ -358,7 +356,8 @@ fn refusal_lines(failures: &[crate::view::Failure]) -> String {
     failures
         .iter()
         .map(|f| {
-            let hint = if f.file.starts_with("byport/") || f.file.starts_with("byaddr/") {
+            let flag_file = PolicyName::parse_path(&f.file).is_ok_and(|n| n.rule() != Rule::ByUid);
+            let hint = if flag_file {
                 format!(
                     "; {} is read before any byuid file, so a byuid line cannot grant what it refuses: change or remove {} (see `authbind-policy explain`)",
                     f.file, f.file
@@ -375,7 +374,7 @@ fn refusal_lines(failures: &[crate::view::Failure]) -> String {
 fn grant_user(p: &mut Planning, view: &mut TreeView, g: &Grant, w: &Who) -> Result<()> {
     for a in &g.addrs {
         for piece in g.ports.pieces() {
-            let rel = format!("byuid/{}{}", if needs_bang(piece.min) { "!" } else { "" }, w.creds.uid);
+            let rel = ByuidName::for_request(w.creds.uid, piece.min).to_string();
             let mut f = p.byuid(&rel)?;
             if let Some(n) = f.covering_line(a, piece) {
                 p.notes.push(format!("{a} ports {piece}: already granted by {rel}:{n}"));
@@ -398,7 +397,7 @@ fn grant_user(p: &mut Planning, view: &mut TreeView, g: &Grant, w: &Who) -> Resu
 fn revoke_user(p: &mut Planning, view: &mut TreeView, g: &Grant, w: &Who) -> Result<()> {
     for a in &g.addrs {
         for piece in g.ports.pieces() {
-            let rel = format!("byuid/{}{}", if needs_bang(piece.min) { "!" } else { "" }, w.creds.uid);
+            let rel = ByuidName::for_request(w.creds.uid, piece.min).to_string();
             if p.inv.get(&rel).is_none() {
                 continue;
             }
@@ -517,10 +516,8 @@ fn grant_group(p: &mut Planning, view: &mut TreeView, g: &Grant, gid: u32) -> Re
 }
 
 fn port_of(rel: &str) -> u16 {
-    let (folder, name) = rel.split_once('/').unwrap_or(("", rel));
-    let rule = if folder == "byport" { Rule::ByPort } else { Rule::ByAddr };
-    match classify(rule, name) {
-        Name::Port(p) | Name::Addr { port: p, .. } => p,
+    match PolicyName::parse_path(rel) {
+        Ok(PolicyName::ByPort(p) | PolicyName::ByAddr { port: p, .. }) => p,
         _ => 0,
     }
 }

@@ -22,7 +22,6 @@ pub mod list;
 pub mod lock;
 pub mod manifest;
 pub mod mode;
-pub mod names;
 pub mod oracle;
 pub mod realtree;
 pub mod run;

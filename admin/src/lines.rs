@@ -5,16 +5,6 @@
 use crate::spec::{AddrSpec, PortRange};
 use policy::{AddrMatch, LineMeaning, LineRule};
 
-/// The ports a byuid file is read for: `byuid/UID` below 512,
-/// `byuid/!UID` from 512 up.
-pub fn consulted_ports(high: bool) -> (u16, u16) {
-    if high {
-        (512, 65535)
-    } else {
-        (1, 511)
-    }
-}
-
 /// What a line grants, as a specification (ports clipped to `1..=65535`;
 /// `None` when no real port is left).
 pub fn grant_of(rule: &LineRule) -> Option<(AddrSpec, PortRange)> {

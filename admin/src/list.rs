@@ -7,14 +7,13 @@
 
 use crate::error::{AdminError, Result};
 use crate::inventory::{Content, Inventory};
-use crate::lines::{consulted_ports, grants_of_chunk};
+use crate::lines::grants_of_chunk;
 use crate::mode::Class;
-use crate::names::{classify, Name};
 use crate::oracle::{am_root, Kernel};
 use crate::sim::Plan;
 use crate::view::{Over, Points, TreeView};
 use crate::who::{Creds, Source, UserDb, Who};
-use model::{Address, FileName, PolicyFile, Rule};
+use model::{Address, ByuidName, FileName, PolicyFile, Rule};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -102,8 +101,8 @@ pub fn list_for(view: &mut TreeView, inv: &Inventory, db: &UserDb, who: &Who, by
         }
     }
     if byuid {
-        for high in [false, true] {
-            let rel = format!("byuid/{}{}", if high { "!" } else { "" }, who.creds.uid);
+        for name in [false, true].map(|bang| ByuidName::new(who.creds.uid, bang)) {
+            let rel = name.to_string();
             let Some(e) = inv.get(&rel) else { continue };
             let data = match &e.content {
                 Content::Bytes { data, .. } => data,
@@ -113,10 +112,9 @@ pub fn list_for(view: &mut TreeView, inv: &Inventory, db: &UserDb, who: &Who, by
                 }
                 Content::NotRead => continue,
             };
-            let (lo, hi) = consulted_ports(high);
             let _ = policy::for_each_chunk(std::io::Cursor::new(data), |n, chunk| {
                 for (a, r) in grants_of_chunk(chunk) {
-                    let Some(r) = r.clip(lo, hi) else { continue };
+                    let Some(r) = r.within(name.ports()) else { continue };
                     let mut except = Vec::new();
                     for (&port, addrs) in points.ports.range(r.min..=r.max) {
                         let here: BTreeSet<Address> = addrs
@@ -212,9 +210,9 @@ pub fn run(confdir: &str, db: &UserDb, user: Option<&str>, as_json: bool, out: &
         header_note = Some("only root can list other users: this is you".to_string());
     } else {
         let mut uids: BTreeSet<u32> = db.distinct_users().iter().map(|u| u.uid).filter(|&u| u != 0).collect();
-        for e in inv.children("byuid") {
-            if let Name::Uid { uid, .. } = classify(Rule::ByUid, e.folder_and_name().1) {
-                uids.insert(uid);
+        for e in inv.children(Rule::ByUid.folder()) {
+            if let Ok(name) = ByuidName::parse(e.folder_and_name().1) {
+                uids.insert(name.uid);
             }
         }
         whos.extend(uids.into_iter().map(|u| (db.who_uid(u), true)));

@@ -28,9 +28,17 @@ impl PortRange {
         (min <= max).then_some(PortRange { min, max })
     }
 
+    /// The part in `ports`, if any.
+    pub fn within(&self, ports: std::ops::RangeInclusive<u16>) -> Option<PortRange> {
+        self.clip(*ports.start(), *ports.end())
+    }
+
     /// Split where the helper changes file names (512: the `!` ones).
     pub fn split_at_bang(&self) -> (Option<PortRange>, Option<PortRange>) {
-        (self.clip(1, 511), self.clip(512, 65535))
+        (
+            self.within(model::bang_ports(false)),
+            self.within(model::bang_ports(true)),
+        )
     }
 
     pub fn ports(&self) -> impl Iterator<Item = u16> {

@@ -6,12 +6,11 @@
 use crate::declared::{Grant, Grantee};
 use crate::explain::conclusion;
 use crate::inventory::Inventory;
-use crate::names::{classify, Name};
 use crate::oracle::Oracle;
 use crate::sim::{Base, Plan, Planned, Sim};
 use crate::walk::{walk, Walk};
 use crate::who::{UserDb, Who};
-use model::{Address, Decision, PolicyFile, Rule, Target};
+use model::{Address, Decision, PolicyFile, PolicyName, Target};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
@@ -74,19 +73,11 @@ impl Points {
     pub fn of<'a>(paths: impl IntoIterator<Item = &'a str>) -> Points {
         let mut p = Points::default();
         for rel in paths {
-            let Some((folder, name)) = rel.split_once('/') else {
-                continue;
-            };
-            let rule = match folder {
-                "byport" => Rule::ByPort,
-                "byaddr" => Rule::ByAddr,
-                _ => continue,
-            };
-            match classify(rule, name) {
-                Name::Port(port) => {
+            match PolicyName::parse_path(rel) {
+                Ok(PolicyName::ByPort(port)) => {
                     p.ports.entry(port).or_default();
                 }
-                Name::Addr { addr, port, .. } => {
+                Ok(PolicyName::ByAddr { addr, port, .. }) => {
                     p.ports.entry(port).or_default().insert(addr);
                 }
                 _ => {}

@@ -50,12 +50,27 @@ fn io(path: &Path, e: std::io::Error) -> AdminError {
     AdminError::io(path.to_string_lossy(), &e)
 }
 
+const TEMP_SUFFIX: &str = ".authbind-policy-tmp.";
+
+/// The longest name a change may give a file: its temporary name (a dot,
+/// the name, [`TEMP_SUFFIX`], a pid of up to 10 digits) must fit the
+/// kernel's NAME_MAX (255) too, or the write would fail half-way.
+pub const MAX_NAME: usize = 255 - (1 + TEMP_SUFFIX.len() + 10);
+
+/// The longest path a change may name below the configuration folder:
+/// far beyond any policy name, and with the folder's own path it stays
+/// within the kernel's PATH_MAX (4096, the NUL included).
+pub const MAX_PATH: usize = 2048;
+
+/// The longest symlink target (PATH_MAX, its NUL included).
+pub const MAX_TARGET: usize = 4095;
+
 fn temp_name(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    path.with_file_name(format!(".{name}.authbind-policy-tmp.{}", std::process::id()))
+    path.with_file_name(format!(".{name}{TEMP_SUFFIX}{}", std::process::id()))
 }
 
 fn sync_folder(path: &Path) -> Result<()> {
@@ -146,10 +161,46 @@ fn make_symlink(path: &Path, target: &str) -> Result<()> {
     replace(&tmp, path)
 }
 
+/// `root/rel`, once `rel` is known to stay inside the tree: a plain path
+/// whose folders are real folders, not links (a link on the way would
+/// have root create, replace or remove files wherever it points). A
+/// folder that `earlier` changes make is taken as made; `missing_ok`
+/// accepts a folder not there yet (checking a whole plan before it runs).
+fn inside(root: &Path, rel: &str, earlier: &[Change], missing_ok: bool) -> Result<PathBuf> {
+    crate::declared::check_path(rel).map_err(|why| AdminError::Refused(format!("nothing written: {why}")))?;
+    let parents: Vec<&str> = rel.match_indices('/').map(|(at, _)| &rel[..at]).collect();
+    for folder in parents {
+        let refused = || {
+            AdminError::Refused(format!(
+                "nothing written for {rel}: {folder} is not a folder (a link is never followed to write)"
+            ))
+        };
+        if let Some(last) = earlier.iter().rev().find(|c| c.rel == folder) {
+            match &last.to {
+                Planned::Node { meta, .. } if meta.kind == Kind::Dir => continue,
+                _ => return Err(refused()),
+            }
+        }
+        let path = root.join(folder);
+        match fs::symlink_metadata(&path) {
+            Ok(md) if md.is_dir() => {}
+            Ok(_) => return Err(refused()),
+            Err(e) if missing_ok && e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(&path, e)),
+        }
+    }
+    Ok(root.join(rel))
+}
+
 /// Makes each change in order, under the configuration folder `root`.
+/// Every change is checked before the first is made, and each again
+/// just before it is made.
 pub fn execute(root: &Path, changes: &[Change]) -> Result<()> {
+    for (i, c) in changes.iter().enumerate() {
+        inside(root, &c.rel, &changes[..i], true)?;
+    }
     for c in changes {
-        let path = root.join(&c.rel);
+        let path = inside(root, &c.rel, &[], false)?;
         match &c.to {
             Planned::Absent => remove(&path)?,
             Planned::Symlink { target } => make_symlink(&path, target)?,
@@ -172,6 +223,61 @@ pub fn write_one(path: &Path, meta: &Meta, content: &[u8]) -> Result<()> {
 mod tests {
     use super::*;
     use std::os::unix::fs::MetadataExt;
+
+    /// On 78e057e a change below a folder that is a link (or a path with
+    /// `..`) was made wherever it led.
+    #[test]
+    fn never_writes_or_removes_through_a_link_or_outside() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, outside) = (dir.path().join("conf"), dir.path().join("outside"));
+        fs::create_dir_all(root.join("byport")).unwrap();
+        fs::create_dir(&outside).unwrap();
+        fs::write(outside.join("victim"), "keep").unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("byuid")).unwrap();
+        for rel in ["byuid/victim", "../outside/victim", "byport/../../outside/victim"] {
+            let remove = [Change {
+                rel: rel.into(),
+                to: Planned::Absent,
+                verb: "remove",
+                note: String::new(),
+            }];
+            let e = execute(&root, &remove).unwrap_err();
+            assert_eq!(e.status(), 1, "{rel}: {e}");
+            assert!(e.to_string().starts_with("nothing written"), "{rel}: {e}");
+            let (uid, gid) = (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw());
+            let create = [Change {
+                rel: rel.into(),
+                to: Planned::Node {
+                    meta: Meta::new(Kind::File, uid, gid, 0o644),
+                    content: b"x\n".to_vec(),
+                },
+                verb: "create",
+                note: String::new(),
+            }];
+            assert!(execute(&root, &create).is_err(), "{rel}");
+        }
+        assert_eq!(fs::read(outside.join("victim")).unwrap(), b"keep");
+        assert_eq!(fs::read_dir(&outside).unwrap().count(), 1);
+        // A plan whose later change would go through the link writes
+        // nothing at all, not even its first change.
+        let (uid, gid) = (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw());
+        let node = |kind, rel: &str| Change {
+            rel: rel.into(),
+            to: Planned::Node {
+                meta: Meta::new(kind, uid, gid, 0o644),
+                content: Vec::new(),
+            },
+            verb: "create",
+            note: String::new(),
+        };
+        let plan = [node(Kind::File, "byport/80"), node(Kind::File, "byuid/x")];
+        assert!(execute(&root, &plan).is_err());
+        assert!(!root.join("byport/80").exists());
+        // A link replaced by a folder earlier in the same plan is fine.
+        let plan = [node(Kind::Dir, "byuid"), node(Kind::File, "byuid/1000")];
+        execute(&root, &plan).unwrap();
+        assert!(root.join("byuid/1000").is_file() && !outside.join("1000").exists());
+    }
 
     #[test]
     fn changes_are_made_and_leave_no_temporary_file() {

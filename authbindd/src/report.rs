@@ -60,7 +60,7 @@ pub fn report(c: &Compiled) -> String {
     }
     let _ = writeln!(s, "byuid files: {}", c.byuid_files.len());
     for f in &c.byuid_files {
-        let name = format!("byuid/{}{}", if f.bang { "!" } else { "" }, f.uid);
+        let name = f.name;
         let state = match &f.state {
             FileState::Read { chunks, stopped } => format!(
                 "{chunks} lines, {} IPv4 and {} IPv6 rules{}",
@@ -80,7 +80,7 @@ pub fn report(c: &Compiled) -> String {
                 s,
                 "  uid {} {}/{}: ports {}",
                 e.uid,
-                crate::compile::names::prefix_text(&e.addr),
+                e.prefix_text(),
                 e.len,
                 e.ports.describe()
             );

@@ -22,6 +22,11 @@ impl Rule {
             Rule::ByUid => "byuid",
         }
     }
+
+    /// The rule whose folder is called `folder`.
+    pub fn from_folder(folder: &str) -> Option<Rule> {
+        Rule::ALL.iter().copied().find(|r| r.folder() == folder)
+    }
 }
 
 crate::wire_enum! {
@@ -213,6 +218,11 @@ mod tests {
         }
         assert!(Outcome::try_from(0).is_err());
         assert!(Rule::try_from(4).is_err());
+        for &r in Rule::ALL {
+            assert_eq!(Rule::from_folder(r.folder()), Some(r));
+        }
+        assert_eq!(Rule::from_folder("byuid/"), None);
+        assert_eq!(Rule::from_folder("ByPort"), None);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 use crate::addr::{Address, Family};
 use crate::decision::Rule;
+use crate::name::ByuidName;
 use core::fmt;
+use core::ops::RangeInclusive;
 
 crate::wire_enum! {
     /// Which of authbind's file names (see [`PolicyFile`]).
@@ -46,10 +48,48 @@ pub fn flag_files(family: Family) -> [FileName; 3] {
     }
 }
 
-/// Ports from 512 up are looked for under names with a `!` first
+/// Ports from this one up are looked for under names with a `!` first
 /// (`byport/!636`, `byuid/!1000`), so that granting one is deliberate.
+/// The one place the split is written: everything else asks
+/// [`needs_bang`], [`bang_ports`] or [`ports_words`].
+const FIRST_BANG_PORT: u16 = 512;
+
+/// Whether `port` is looked for under the `!` names.
 pub fn needs_bang(port: u16) -> bool {
-    port >= 512
+    port >= FIRST_BANG_PORT
+}
+
+/// The ports looked for under the `!` names (`bang`), or under the plain
+/// ones (port 0 is never asked about).
+pub fn bang_ports(bang: bool) -> RangeInclusive<u16> {
+    if bang {
+        FIRST_BANG_PORT..=u16::MAX
+    } else {
+        1..=FIRST_BANG_PORT - 1
+    }
+}
+
+/// What a name starts with: `!` or nothing.
+pub(crate) fn bang_prefix(bang: bool) -> &'static str {
+    if bang {
+        "!"
+    } else {
+        ""
+    }
+}
+
+/// "ports 512 and up" (`bang`) or "ports below 512", for messages.
+pub fn ports_words(bang: bool) -> impl fmt::Display {
+    struct Words(bool);
+    impl fmt::Display for Words {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self.0 {
+                true => write!(f, "ports {FIRST_BANG_PORT} and up"),
+                false => write!(f, "ports below {FIRST_BANG_PORT}"),
+            }
+        }
+    }
+    Words(bang)
 }
 
 /// One policy file for one request: prints as its path relative to the
@@ -73,22 +113,65 @@ impl PolicyFile {
         };
         fits.then_some(PolicyFile { name, addr, port, uid })
     }
+
+    /// The flag files of a request, in authbind's order.
+    pub fn flags(addr: Address, port: u16) -> impl Iterator<Item = PolicyFile> {
+        flag_files(addr.family())
+            .into_iter()
+            .filter_map(move |name| PolicyFile::new(name, addr, port, 0))
+    }
+
+    /// The same name with the `!` the other way round: for a flag file a
+    /// name never consulted for this port, for a byuid file the uid's
+    /// other file (see [`ByuidName::sibling`]).
+    pub fn other_bang(self) -> OtherBang {
+        OtherBang(self)
+    }
+
+    /// The name inside its folder, with or without the `!`.
+    fn fmt_entry(&self, f: &mut fmt::Formatter<'_>, bang: bool) -> fmt::Result {
+        let (port, addr, b) = (self.port, self.addr, bang_prefix(bang));
+        match self.name {
+            FileName::ByUid => ByuidName { uid: self.uid, bang }.fmt_entry(f),
+            FileName::ByPort => write!(f, "{b}{port}"),
+            FileName::ByAddrColon => write!(f, "{b}{addr}:{port}"),
+            FileName::ByAddrComma => write!(f, "{b}{addr},{port}"),
+            FileName::ByAddrUncompressed => match addr.uncompressed() {
+                Some(u) => write!(f, "{b}{u},{port}"),
+                None => write!(f, "{b}{addr},{port}"),
+            },
+        }
+    }
+
+    /// The name inside its folder (`!127.0.0.1,636`), with or without the
+    /// `!`, for reading names back.
+    pub(crate) fn entry(self, bang: bool) -> impl fmt::Display {
+        struct Entry(PolicyFile, bool);
+        impl fmt::Display for Entry {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt_entry(f, self.1)
+            }
+        }
+        Entry(self, bang)
+    }
 }
 
 impl fmt::Display for PolicyFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let bang = if needs_bang(self.port) { "!" } else { "" };
-        let (port, addr) = (self.port, self.addr);
-        match self.name {
-            FileName::ByPort => write!(f, "byport/{bang}{port}"),
-            FileName::ByAddrColon => write!(f, "byaddr/{bang}{addr}:{port}"),
-            FileName::ByAddrComma => write!(f, "byaddr/{bang}{addr},{port}"),
-            FileName::ByAddrUncompressed => match addr.uncompressed() {
-                Some(u) => write!(f, "byaddr/{bang}{u},{port}"),
-                None => write!(f, "byaddr/{bang}{addr},{port}"),
-            },
-            FileName::ByUid => write!(f, "byuid/{bang}{}", self.uid),
-        }
+        write!(f, "{}/", self.name.folder())?;
+        self.fmt_entry(f, needs_bang(self.port))
+    }
+}
+
+/// A [`PolicyFile`]'s name with the `!` the other way round (see
+/// [`PolicyFile::other_bang`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OtherBang(PolicyFile);
+
+impl fmt::Display for OtherBang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/", self.0.name.folder())?;
+        self.0.fmt_entry(f, !needs_bang(self.0.port))
     }
 }
 
@@ -128,6 +211,25 @@ mod tests {
         assert_eq!(flag_files(Family::V6)[2], FileName::ByAddrUncompressed);
         for &n in FileName::ALL {
             assert_eq!(FileName::try_from(n as u8), Ok(n));
+        }
+        let names = |addr, port| PolicyFile::flags(addr, port).map(|f| f.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            names(Address::V4([10, 0, 0, 1]), 600),
+            ["byport/!600", "byaddr/!10.0.0.1:600", "byaddr/!10.0.0.1,600"]
+        );
+        let one = Address::parse(Family::V6, b"::1").unwrap();
+        assert_eq!(
+            names(one, 80),
+            ["byport/80", "byaddr/::1,80", "byaddr/0:0:0:0:0:0:0:1,80"]
+        );
+    }
+
+    #[test]
+    fn the_split_at_512() {
+        assert!(!needs_bang(511) && needs_bang(512) && needs_bang(65535) && !needs_bang(1));
+        assert_eq!((bang_ports(false), bang_ports(true)), (1..=511, 512..=65535));
+        for port in 1..=u16::MAX {
+            assert!(bang_ports(needs_bang(port)).contains(&port));
         }
     }
 }

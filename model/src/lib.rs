@@ -7,6 +7,9 @@
 //!   caller's `sockaddr` bytes, printed as glibc's `inet_ntop` prints it;
 //! - [`FileName`] and [`PolicyFile`]: the files authbind 2.1 consults, in
 //!   its order, with its names (the `!` for ports 512 and up);
+//! - [`PolicyName`], [`ByuidName`] and [`NeverConsulted`]: those names
+//!   read back, from a tree's entries: what each decides, or why it is
+//!   never consulted;
 //! - [`Rule`], [`Reason`], [`Ignored`] and [`Decision`]: what the policy
 //!   said and why;
 //! - [`Outcome`] and [`Verdict`]: what became of a request to the helper;
@@ -21,12 +24,14 @@ mod addr;
 mod decision;
 mod errno;
 mod file;
+mod name;
 mod target;
 
 pub use addr::{pton4, pton6, Address, Family, Uncompressed};
 pub use decision::{Decision, Ignored, IgnoredLine, Outcome, Reason, Rule, Verdict};
 pub use errno::Errno;
-pub use file::{flag_files, needs_bang, FileName, PolicyFile};
+pub use file::{bang_ports, flag_files, needs_bang, ports_words, FileName, OtherBang, PolicyFile};
+pub use name::{ByuidName, NeverConsulted, PolicyName};
 pub use target::Target;
 
 /// The helper stops reading a byuid file after this many bytes (authbind

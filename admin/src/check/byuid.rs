@@ -6,12 +6,11 @@
 use super::sensitive::{within, words};
 use super::{finding, Finding, Level};
 use crate::inventory::{Content, Entry, Inventory};
-use crate::lines::{consulted_ports, grants_of_chunk};
+use crate::lines::grants_of_chunk;
 use crate::mode::{may_search_or_execute, octal, Kind};
-use crate::names::{classify, Name};
 use crate::spec::{AddrSpec, PortRange};
 use crate::who::UserDb;
-use model::{Ignored, Rule, MAX_BYUID_BYTES};
+use model::{ports_words, ByuidName, Ignored, PolicyName, Rule, MAX_BYUID_BYTES};
 use policy::{for_each_chunk, LineMeaning, CHUNK};
 use std::ops::ControlFlow;
 
@@ -53,16 +52,16 @@ fn shown(bytes: &[u8]) -> String {
 }
 
 pub(super) fn check(inv: &Inventory, db: &UserDb, out: &mut Vec<Finding>) {
-    for e in inv.children("byuid") {
+    for e in inv.children(Rule::ByUid.folder()) {
         one(inv, db, e, out);
     }
 }
 
 fn one(inv: &Inventory, db: &UserDb, e: &Entry, out: &mut Vec<Finding>) {
     let rel = e.rel.as_str();
-    let (uid, high) = match classify(Rule::ByUid, e.folder_and_name().1) {
-        Name::Uid { uid, high } => (uid, high),
-        Name::Never { why, .. } => {
+    let name = match ByuidName::parse(e.folder_and_name().1) {
+        Ok(name) => name,
+        Err(why) => {
             out.push(finding(
                 Level::Error,
                 rel,
@@ -72,8 +71,8 @@ fn one(inv: &Inventory, db: &UserDb, e: &Entry, out: &mut Vec<Finding>) {
             ));
             return;
         }
-        _ => return,
     };
+    let uid = name.uid;
     if db.user_by_uid(uid).is_none() {
         out.push(finding(
             Level::Warning,
@@ -200,23 +199,14 @@ fn one(inv: &Inventory, db: &UserDb, e: &Entry, out: &mut Vec<Finding>) {
         }
         Content::NotRead => return,
     };
-    lines(inv, db, rel, uid, high, data, out);
+    lines(inv, db, rel, name, data, out);
 }
 
-#[allow(clippy::too_many_arguments)]
-fn lines(inv: &Inventory, db: &UserDb, rel: &str, uid: u32, high: bool, data: &[u8], out: &mut Vec<Finding>) {
-    let (lo, hi) = consulted_ports(high);
-    let other = if high {
-        format!("byuid/{uid}")
-    } else {
-        format!("byuid/!{uid}")
-    };
-    let range_words = if high {
-        "ports below 512 are read from"
-    } else {
-        "ports 512 and up are read from"
-    };
-    let who = db.who_uid(uid);
+fn lines(inv: &Inventory, db: &UserDb, rel: &str, name: ByuidName, data: &[u8], out: &mut Vec<Finding>) {
+    let other = name.sibling();
+    let range_words = format!("{} are read from", ports_words(other.bang));
+    let split_at = *model::bang_ports(true).start();
+    let who = db.who_uid(name.uid);
     let mut last_long = 0;
     let mut last_nul = 0;
     let mut any_grant = false;
@@ -262,7 +252,7 @@ fn lines(inv: &Inventory, db: &UserDb, rel: &str, uid: u32, high: bool, data: &[
             let text = shown(chunk);
             any_grant = true;
             wildcard |= a.contains(&model::Address::UNSPECIFIED_V4) || a.contains(&model::Address::UNSPECIFIED_V6);
-            match r.clip(lo, hi) {
+            match r.within(name.ports()) {
                 None => out.push(finding(
                     Level::Error,
                     rel,
@@ -278,11 +268,11 @@ fn lines(inv: &Inventory, db: &UserDb, rel: &str, uid: u32, high: bool, data: &[
                         "`{text}`: ports {} of {r} are never read from {rel} ({range_words} {other})",
                         outside(r, kept)
                     ),
-                    format!("split the line at 512: {kept} here, the rest in {other}"),
+                    format!("split the line at {split_at}: {kept} here, the rest in {other}"),
                 )),
                 Some(_) => {}
             }
-            let Some(kept) = r.clip(lo, hi) else { continue };
+            let Some(kept) = r.within(name.ports()) else { continue };
             let sensitive = within(kept);
             if kept.min != kept.max && !sensitive.is_empty() {
                 out.push(finding(
@@ -344,8 +334,8 @@ fn shadows(
     out: &mut Vec<Finding>,
 ) {
     let mut refused = Vec::new();
-    for e in inv.children("byport") {
-        let Name::Port(p) = classify(Rule::ByPort, e.folder_and_name().1) else {
+    for e in inv.children(Rule::ByPort.folder()) {
+        let Ok(PolicyName::ByPort(p)) = PolicyName::parse(Rule::ByPort, e.folder_and_name().1) else {
             continue;
         };
         if !kept.contains(p) {

@@ -6,10 +6,9 @@ use super::sensitive::{within, words};
 use super::{finding, Finding, Level};
 use crate::inventory::{Entry, Inventory};
 use crate::mode::{may_search_or_execute, octal, Class, Kind, Meta};
-use crate::names::{classify, Name};
 use crate::spec::PortRange;
 use crate::who::UserDb;
-use model::{Address, Errno, FileName, PolicyFile, Rule};
+use model::{Address, Errno, FileName, PolicyFile, PolicyName, Rule};
 
 /// `port 80` or `port 80 on 127.0.0.1`.
 fn what(port: u16, addr: Option<Address>) -> String {
@@ -25,40 +24,34 @@ fn shadowed_by(inv: &Inventory, addr: Address, port: u16, form: FileName) -> Opt
     if inv.get(&byport).is_some() {
         return Some(format!("{byport} decides every bind of port {port} first"));
     }
-    let earlier: &[FileName] = match form {
-        FileName::ByAddrComma if !addr.is_v6() => &[FileName::ByAddrColon],
-        FileName::ByAddrUncompressed => &[FileName::ByAddrComma],
-        _ => &[],
-    };
-    earlier
-        .iter()
-        .filter_map(|&n| PolicyFile::new(n, addr, port, 0))
+    PolicyFile::flags(addr, port)
+        .take_while(|f| f.name != form)
+        .filter(|f| f.name.rule() == Rule::ByAddr)
         .map(|f| f.to_string())
         .find(|f| inv.get(f).is_some())
         .map(|f| format!("{f} decides binds of {} first", self::what(port, Some(addr))))
 }
 
 pub(super) fn check(inv: &Inventory, db: &UserDb, out: &mut Vec<Finding>) {
-    for folder in ["byport", "byaddr"] {
-        for e in inv.children(folder) {
-            one(inv, db, folder, e, out);
+    for rule in [Rule::ByPort, Rule::ByAddr] {
+        for e in inv.children(rule.folder()) {
+            one(inv, db, rule, e, out);
         }
     }
 }
 
-fn one(inv: &Inventory, db: &UserDb, folder: &str, e: &Entry, out: &mut Vec<Finding>) {
+fn one(inv: &Inventory, db: &UserDb, rule: Rule, e: &Entry, out: &mut Vec<Finding>) {
     let rel = e.rel.as_str();
-    let rule = if folder == "byport" { Rule::ByPort } else { Rule::ByAddr };
-    let (port, addr) = match classify(rule, e.folder_and_name().1) {
-        Name::Never { why, instead } => {
-            let fix = match instead {
+    let (port, addr) = match PolicyName::parse(rule, e.folder_and_name().1) {
+        Err(why) => {
+            let fix = match why.instead() {
                 Some(i) => format!("rename it {i}"),
                 None => "remove it".into(),
             };
             out.push(finding(Level::Error, rel, None, format!("never consulted: {why}"), fix));
             return;
         }
-        Name::Addr { addr, port, form } => {
+        Ok(PolicyName::ByAddr { addr, port, form }) => {
             if let Some(why) = shadowed_by(inv, addr, port, form) {
                 out.push(finding(
                     Level::Error,
@@ -71,8 +64,8 @@ fn one(inv: &Inventory, db: &UserDb, folder: &str, e: &Entry, out: &mut Vec<Find
             }
             (port, Some(addr))
         }
-        Name::Port(p) => (p, None),
-        Name::Uid { .. } => return,
+        Ok(PolicyName::ByPort(p)) => (p, None),
+        Ok(PolicyName::ByUid(_)) => return,
     };
     let what = what(port, addr);
     if port >= 1024 {

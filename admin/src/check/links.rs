@@ -8,9 +8,8 @@
 use super::{finding, Finding, Level};
 use crate::inventory::{Inventory, FOLDERS};
 use crate::mode::{octal, Meta};
-use crate::names::classify;
 use crate::who::UserDb;
-use model::Rule;
+use model::PolicyName;
 use std::path::Path;
 
 /// Who, other than root, can change what `m` (a folder) holds, in words.
@@ -38,16 +37,7 @@ fn changer(m: &Meta, db: &UserDb, missing: bool) -> Option<String> {
 /// A name the helper opens: directly in one of the three folders, and
 /// consulted there (the others have findings of their own).
 fn read_by_helper(rel: &str) -> bool {
-    let Some((folder, name)) = rel.split_once('/') else {
-        return false;
-    };
-    let rule = match folder {
-        "byport" => Rule::ByPort,
-        "byaddr" => Rule::ByAddr,
-        "byuid" => Rule::ByUid,
-        _ => return false,
-    };
-    !name.contains('/') && classify(rule, name).consulted()
+    PolicyName::parse_path(rel).is_ok()
 }
 
 pub(super) fn check(inv: &Inventory, db: &UserDb, out: &mut Vec<Finding>) {

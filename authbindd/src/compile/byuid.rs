@@ -4,10 +4,9 @@
 //! the two LPM tries: (uid, address prefix) → ports.
 
 use super::cidr::{block_bytes, blocks, entries, Block};
-use super::names::byuid_owner;
 use super::ports::PortSet;
 use super::Notes;
-use model::Family;
+use model::{ByuidName, Family};
 use policy::{analyze, for_each_chunk, LineRule, OpenError, PolicyFs, ReadEnd};
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
@@ -33,30 +32,17 @@ pub enum FileState {
 }
 
 pub struct ByuidFile {
-    pub uid: u32,
-    pub bang: bool,
+    pub name: ByuidName,
     pub state: FileState,
     pub v4: Vec<LineRule>,
     pub v6: Vec<LineRule>,
 }
 
-impl ByuidFile {
-    /// The ports this file may grant: 1–511 without `!`, 512–1023 with.
-    pub fn ports(&self) -> std::ops::RangeInclusive<u16> {
-        if self.bang {
-            512..=1023
-        } else {
-            1..=511
-        }
-    }
-}
-
 /// Reads `byuid/[!]uid` through `conf`.
-pub fn read(conf: &mut grant::ConfDir, uid: u32, bang: bool) -> ByuidFile {
-    let path = format!("byuid/{}{uid}", if bang { "!" } else { "" });
+pub fn read(conf: &mut grant::ConfDir, name: ByuidName) -> ByuidFile {
+    let path = name.to_string();
     let mut file = ByuidFile {
-        uid,
-        bang,
+        name,
         state: FileState::Refused(String::new()),
         v4: Vec::new(),
         v6: Vec::new(),
@@ -114,27 +100,22 @@ pub fn read_all(conf: &mut grant::ConfDir, confdir: &str, notes: &mut Notes) -> 
         // No folder: no file, every byuid lookup is refused; nothing to compile.
         Err(_) => return Vec::new(),
     };
-    let mut owners = Vec::new();
+    let mut names = Vec::new();
     for entry in entries.flatten().take(MAX_ENTRIES) {
-        use std::os::unix::ffi::OsStrExt;
-        if let Some(owner) = byuid_owner(entry.file_name().as_bytes()) {
-            owners.push(owner);
+        if let Some(Ok(name)) = entry.file_name().to_str().map(ByuidName::parse) {
+            names.push(name);
         }
     }
-    owners.sort_unstable();
-    let files: Vec<ByuidFile> = owners.into_iter().map(|(uid, bang)| read(conf, uid, bang)).collect();
+    names.sort_unstable();
+    let files: Vec<ByuidFile> = names.into_iter().map(|name| read(conf, name)).collect();
     for f in &files {
         if let FileState::Refused(why) = &f.state {
             if why.contains("more than") {
-                notes.unexpressible(format!("byuid/{}{} {why}", if f.bang { "!" } else { "" }, f.uid));
+                notes.unexpressible(format!("{} {why}", f.name));
             }
         }
         if let FileState::Read { stopped: Some(why), .. } = &f.state {
-            notes.unexpressible(format!(
-                "byuid/{}{}: {why}; compiled from the lines read",
-                if f.bang { "!" } else { "" },
-                f.uid
-            ));
+            notes.unexpressible(format!("{}: {why}; compiled from the lines read", f.name));
         }
     }
     files
@@ -149,6 +130,14 @@ pub struct TrieEntry {
     pub ports: PortSet,
 }
 
+impl TrieEntry {
+    /// The prefix's address (4 or 16 bytes) as text.
+    pub fn prefix_text(&self) -> String {
+        let family = if self.addr.len() == 4 { Family::V4 } else { Family::V6 };
+        model::Address::from_bytes(family, &self.addr).map_or_else(|| format!("{:?}", self.addr), |a| a.to_string())
+    }
+}
+
 /// The entries of one family's trie.
 pub fn trie(files: &[ByuidFile], family: Family) -> Vec<TrieEntry> {
     let bits = family.bits() as u8;
@@ -156,9 +145,13 @@ pub fn trie(files: &[ByuidFile], family: Family) -> Vec<TrieEntry> {
     for f in files {
         let rules = if family == Family::V4 { &f.v4 } else { &f.v6 };
         for r in rules {
-            let ports = PortSet::range(r.ports.0, r.ports.1, f.ports());
+            // Cut to the ports the file is read for, and to PORTS.
+            let ports = PortSet::range(r.ports.0, r.ports.1, f.name.ports());
             if !ports.is_empty() {
-                per_uid.entry(f.uid).or_default().push((blocks(&r.addr, bits), ports));
+                per_uid
+                    .entry(f.name.uid)
+                    .or_default()
+                    .push((blocks(&r.addr, bits), ports));
             }
         }
     }

@@ -19,7 +19,6 @@ pub mod check;
 mod cidr;
 mod inode;
 mod members;
-pub mod names;
 pub mod ports;
 mod walk;
 
@@ -27,8 +26,8 @@ pub use byuid::{ByuidFile, FileState, TrieEntry};
 pub use chain::{Chain, End};
 
 use inode::{Inode, Kind};
-use model::{Address, Family, FileName, Rule};
-use names::{byaddr_request, flag_paths, PORTS};
+use model::{Address, Family, FileName, PolicyFile, PolicyName, Rule};
+use ports::PORTS;
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::fd::OwnedFd;
 use std::rc::Rc;
@@ -183,8 +182,8 @@ impl Compiler<'_> {
     /// The chain of every name a rule consults for a request, in order.
     fn names(&mut self, addr: Address, port: u16, rule: Rule) -> Chain {
         let mut chain: Option<Chain> = None;
-        for (file, path) in flag_paths(addr, port, rule) {
-            let next = self.name(file, &path);
+        for file in PolicyFile::flags(addr, port).filter(|f| f.name.rule() == rule) {
+            let next = self.name(file.name, &file.to_string());
             chain = Some(match chain {
                 None => next,
                 Some(c) => c.then(next),
@@ -198,7 +197,7 @@ impl Compiler<'_> {
     /// folder cannot be listed completely (then no byaddr name can be
     /// taken for absent: the caller refuses whatever reaches byaddr).
     fn byaddr_requests(&mut self) -> Option<BTreeSet<(Address, u16)>> {
-        let walk = self.walker.walk(&self.confdir, b"byaddr");
+        let walk = self.walker.walk(&self.confdir, Rule::ByAddr.folder().as_bytes());
         let Terminal::Found(dir) = walk.terminal else {
             // No folder (every name absent) or a file (ENOTDIR): the
             // folder's chain says it all.
@@ -219,6 +218,15 @@ impl Compiler<'_> {
             }
         }
         Some(out)
+    }
+}
+
+/// The request a byaddr entry is the file of, if the helper looks for it
+/// and its port is one kernel mode decides.
+fn byaddr_request(entry: &[u8]) -> Option<(Address, u16)> {
+    match PolicyName::parse(Rule::ByAddr, std::str::from_utf8(entry).ok()?) {
+        Ok(PolicyName::ByAddr { addr, port, .. }) if PORTS.contains(&port) => Some((addr, port)),
+        _ => None,
     }
 }
 
@@ -265,7 +273,7 @@ pub fn compile(confdir: &str) -> Compiled {
         confdir: Rc::new(conf),
         walker: Walker::new(Rc::new(root), &mut notes, &mut watches),
     };
-    let mut folders = [c.folder("byport"), c.folder("byaddr")];
+    let mut folders = [c.folder(Rule::ByPort.folder()), c.folder(Rule::ByAddr.folder())];
     let mut byport = BTreeMap::new();
     for port in PORTS {
         // Any address: byport names do not depend on it.
@@ -299,8 +307,7 @@ pub fn compile(confdir: &str) -> Compiled {
     // Watch what the byuid names lead to, wherever their symlinks point
     // (the checks of these walks mean nothing: root opens byuid files).
     for f in &byuid_files {
-        let path = format!("byuid/{}{}", if f.bang { "!" } else { "" }, f.uid);
-        let _ = c.walker.walk(&c.confdir, path.as_bytes());
+        let _ = c.walker.walk(&c.confdir, f.name.to_string().as_bytes());
     }
     let byuid4 = byuid::trie(&byuid_files, Family::V4);
     let byuid6 = byuid::trie(&byuid_files, Family::V6);
@@ -327,5 +334,23 @@ pub fn compile(confdir: &str) -> Compiled {
         byuid6,
         notes,
         watches,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byaddr_entries_of_privileged_ports_only() {
+        let lo = Address::V4([127, 0, 0, 1]);
+        assert_eq!(byaddr_request(b"127.0.0.1:80"), Some((lo, 80)));
+        assert_eq!(byaddr_request(b"!127.0.0.1,1023"), Some((lo, 1023)));
+        // Consulted by the helper, but not a port kernel mode decides.
+        assert_eq!(byaddr_request(b"!127.0.0.1,1024"), None);
+        // Never consulted.
+        assert_eq!(byaddr_request(b"127.0.0.1,1024"), None);
+        assert_eq!(byaddr_request(b"127.0.0.01,80"), None);
+        assert_eq!(byaddr_request(b"127.0.0.1,80\xff"), None);
     }
 }
