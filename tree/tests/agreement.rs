@@ -333,7 +333,9 @@ fn walk_agrees_with_faccessat() {
         return;
     }
     let as_root = nix::unistd::getuid().is_root();
-    let base = std::env::temp_dir().join(format!("authbind-tree-agreement-{}", std::process::id()));
+    // In /tmp itself (not $TMPDIR, which may be root's own): the child
+    // must reach it.
+    let base = Path::new("/tmp").join(format!("authbind-tree-agreement-{}", std::process::id()));
     let _cleanup = Scratch(base.clone());
     std::fs::create_dir(&base).expect("mkdir scratch");
     // World-searchable, for the child.
