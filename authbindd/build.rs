@@ -31,7 +31,7 @@ fn main() {
         // Reproducible builds: no build path in the object's debug
         // information (it is embedded in authbindd).
         .arg(format!("-ffile-prefix-map={manifest_dir}=authbindd"))
-        .arg(format!("-ffile-prefix-map={}=authbindd/abi", out_dir.display()))
+        .arg(format!("-ffile-prefix-map={}=authbind-bpf-abi", out_dir.display()))
         .args(["-c", src, "-o"])
         .arg(&out)
         .status();
