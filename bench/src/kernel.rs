@@ -128,7 +128,7 @@ impl Place {
     pub fn command(
         &self,
         mode: Mode,
-        confdir: &str,
+        dirs: &crate::Dirs,
         uid: u32,
         port: u16,
         bindloop: &Path,
@@ -137,8 +137,8 @@ impl Place {
         let (authbindd, cgroup) = (&self.authbindd, &self.cgroup);
         let mut cmd = Command::new("unshare");
         cmd.args(["--mount", "--net", "--pid", "--fork", "--kill-child", "--mount-proc"])
-            .args(["sh", "-c", KERNEL_SANDBOX_SH, "sh"])
-            .arg(confdir)
+            .args(["sh", "-c", &dirs.script(KERNEL_SANDBOX_SH), "sh"])
+            .arg(&dirs.confdir)
             .arg(uid.to_string())
             .arg(port.to_string())
             .arg(match mode {

@@ -34,6 +34,7 @@
 //!   AUTHBIND_BENCH_REPS     repetitions per row (default 5)
 //!   AUTHBIND_BENCH_MEM_MIB  memory touched by the "big" rows (default 4096)
 
+use authbind_testkit::{userdb, UserDb};
 use std::env;
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -69,8 +70,26 @@ mkdir -m 0700 /run/authbind
 
 mod kernel;
 
+/// What every sandbox is given: the policy folder it mounts its tmpfs
+/// over, and the folder holding its user database.
+struct Dirs {
+    confdir: String,
+    users: PathBuf,
+}
+
+impl Dirs {
+    /// `script` after the lines that mount the user database over the
+    /// machine's (in the sandbox's private mount namespace).
+    fn script(&self, script: &str) -> String {
+        format!(
+            "mount --make-rprivate / && {} || exit 1\n{script}",
+            userdb::mount_script(&self.users)
+        )
+    }
+}
+
 const BINDLOOP_C: &str = include_str!("bindloop.c");
-const SANDBOX_UID: u32 = 1500;
+const SANDBOX_UID: u32 = authbind_testkit::USER;
 const PRIV_PORT: u16 = 80;
 const HIGH_PORT: u16 = 40080;
 
@@ -338,7 +357,7 @@ fn build_bindloop() -> Result<Built, String> {
 fn command(
     sandbox: bool,
     devlog: bool,
-    confdir: &str,
+    dirs: &Dirs,
     launcher: Option<&Path>,
     bindloop: &Path,
     args: &[String],
@@ -346,8 +365,8 @@ fn command(
     let mut cmd;
     if sandbox {
         cmd = Command::new("unshare");
-        cmd.args(["--mount", "--net", "--fork", "sh", "-c", SANDBOX_SH, "sh"])
-            .arg(confdir)
+        cmd.args(["--mount", "--net", "--fork", "sh", "-c", &dirs.script(SANDBOX_SH), "sh"])
+            .arg(&dirs.confdir)
             .arg(SANDBOX_UID.to_string())
             .arg(PRIV_PORT.to_string())
             .arg(if devlog { "1" } else { "0" });
@@ -598,6 +617,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // The sandboxes' user database, whatever users the machine has.
+    let users = tmp.join("userdb");
+    if let Err(e) = fs::create_dir(&users).and_then(|()| UserDb::standard().write(&users)) {
+        eprintln!("bench: {}: {e}", users.display());
+        return ExitCode::from(2);
+    }
+    let dirs = Dirs {
+        confdir: confdir.clone(),
+        users,
+    };
     if let Some(place) = kernel_place.as_mut() {
         place.trivial = kernel::build_trivial(&tmp);
         if let Err(e) = &place.trivial {
@@ -654,7 +683,7 @@ fn main() -> ExitCode {
         let out = command(
             true,
             false,
-            &confdir,
+            &dirs,
             None,
             &bindloop,
             &["probe".into(), PRIV_PORT.to_string()],
@@ -732,7 +761,7 @@ fn main() -> ExitCode {
             let mut cmd = command(
                 sandbox,
                 r.devlog,
-                &confdir,
+                &dirs,
                 launcher_for(r.who).as_deref(),
                 &program_for(r.who),
                 &args_for(r, 0),
@@ -788,7 +817,7 @@ fn main() -> ExitCode {
                 (Who::Kernel(mode), Some(place)) => {
                     match place.command(
                         mode,
-                        &confdir,
+                        &dirs,
                         SANDBOX_UID,
                         PRIV_PORT,
                         &program_for(r.who),
@@ -804,7 +833,7 @@ fn main() -> ExitCode {
                 _ => command(
                     sandbox,
                     r.devlog,
-                    &confdir,
+                    &dirs,
                     launcher_for(r.who).as_deref(),
                     &program_for(r.who),
                     &args_for(r, blocks),

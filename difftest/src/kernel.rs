@@ -1,7 +1,7 @@
 //! `--kernel AUTHBINDD`: the helper's decision against an actual bind
 //! under kernel mode. In the difftest's own mount namespace: a private
-//! bpffs, a user database (bind-mounted over /etc/passwd and /etc/group)
-//! giving the two test users supplementary groups, a scratch cgroup
+//! bpffs, a user database ([`users`], mounted by the sandbox) giving the
+//! two test users supplementary groups, a scratch cgroup
 //! `authbind-difftest-PID` below the cgroup2 root, where `authbindd`
 //! attaches. Each case writes a tree, runs `authbindd --reload` (which
 //! returns once the tree is in force), runs the helper as the user with
@@ -11,6 +11,7 @@
 //! needs no grant; below, it must succeed exactly when the helper grants.
 
 use crate::request::Request;
+use authbind_testkit::{UserDb, OTHER_NAME, USER_NAME};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -20,11 +21,14 @@ use std::time::{Duration, Instant};
 /// prints `ok` or `errno=N`.
 const BINDTEST_C: &str = include_str!("../../tests/c/bindtest.c");
 
-/// Test users: uid 1500 (group 1500, also in 1501), uid 1501 (group 1501,
-/// also in root's group 0), so that file groups decide through the
-/// database's memberships too.
-const PASSWD_LINES: &str =
-    "abdiff0:x:1500:1500::/nonexistent:/usr/sbin/nologin\nabdiff1:x:1501:1501::/nonexistent:/usr/sbin/nologin\n";
+/// The test users' database: uid 1500 (group 1500, also in 1501), uid
+/// 1501 (group 1501, also in root's group 0), so that file groups decide
+/// through the database's memberships too.
+pub fn users() -> UserDb {
+    UserDb::standard()
+        .member(OTHER_NAME, USER_NAME)
+        .member("root", OTHER_NAME)
+}
 
 pub struct Kernel {
     authbindd: String,
@@ -45,37 +49,11 @@ fn cgroup2_root() -> Result<PathBuf, String> {
         .ok_or_else(|| "no cgroup2 file system is mounted".to_string())
 }
 
-/// Root's group line with `extra` added as a member.
-fn with_member(group: &str, line_name: &str, extra: &str) -> String {
-    group
-        .lines()
-        .map(|l| {
-            if l.split(':').next() == Some(line_name) {
-                let sep = if l.ends_with(':') { "" } else { "," };
-                format!("{l}{sep}{extra}\n")
-            } else {
-                format!("{l}\n")
-            }
-        })
-        .collect()
-}
-
 impl Kernel {
     pub fn setup(authbindd: &str) -> Result<Kernel, String> {
         let work = std::env::temp_dir().join(format!("authbind-difftest-kernel.{}", std::process::id()));
         std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
         std::fs::set_permissions(&work, std::fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
-        // The database, private to this mount namespace.
-        let passwd = std::fs::read_to_string("/etc/passwd").map_err(|e| format!("/etc/passwd: {e}"))?;
-        let group = std::fs::read_to_string("/etc/group").map_err(|e| format!("/etc/group: {e}"))?;
-        let group = with_member(&group, "root", "abdiff1");
-        let group = format!("{group}abdiff0:x:1500:\nabdiff1:x:1501:abdiff0\n");
-        std::fs::write(work.join("passwd"), format!("{passwd}{PASSWD_LINES}")).map_err(|e| e.to_string())?;
-        std::fs::write(work.join("group"), group).map_err(|e| e.to_string())?;
-        sh(&format!(
-            "mount --bind {w}/passwd /etc/passwd && mount --bind {w}/group /etc/group",
-            w = work.display()
-        ))?;
         sh("mount -t bpf bpf /sys/fs/bpf")?;
         // The bind program, runnable by the test users.
         std::fs::write(work.join("bindtest.c"), BINDTEST_C).map_err(|e| e.to_string())?;

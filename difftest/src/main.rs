@@ -25,6 +25,7 @@ mod run;
 mod tool;
 mod tree;
 
+use authbind_testkit::{userdb, UserDb};
 use std::path::Path;
 use std::process::{exit, Command};
 
@@ -84,9 +85,9 @@ pub(crate) fn sh(cmd: &str) -> Result<(), String> {
     ok.then_some(()).ok_or_else(|| format!("failed: {cmd}"))
 }
 
-/// Private scratch configuration and a network namespace where any
-/// address may be bound.
-fn sandbox() -> Result<(), String> {
+/// Private scratch configuration, the test users' database, and a
+/// network namespace where any address may be bound.
+fn sandbox(users: &UserDb) -> Result<(), String> {
     sh("ip link set lo up")?;
     sh("sysctl -qw net.ipv4.ip_nonlocal_bind=1 net.ipv6.ip_nonlocal_bind=1")?;
     sh("mount --make-rprivate /")?;
@@ -98,7 +99,13 @@ fn sandbox() -> Result<(), String> {
     // machine's /run.
     sh("mount -t tmpfs -o mode=0755 tmpfs /run")?;
     sh("mkdir -m 0700 /run/authbind && mkdir -m 0755 /run/authbindd")?;
-    sh("if [ -e /dev/log ]; then mount --bind /dev/null /dev/log; fi")
+    sh("if [ -e /dev/log ]; then mount --bind /dev/null /dev/log; fi")?;
+    // The users and groups the cases run as, whatever the machine's are
+    // (written in the private /run, so they go with the namespace).
+    let dir = Path::new("/run/authbind-difftest-users");
+    std::fs::create_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    users.write(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    sh(&userdb::mount_script(dir))
 }
 
 fn main() {
@@ -109,7 +116,11 @@ fn main() {
             exit(2);
         }
     };
-    if let Err(e) = sandbox() {
+    let users = match o.kernel {
+        Some(_) => kernel::users(),
+        None => UserDb::standard(),
+    };
+    if let Err(e) = sandbox(&users) {
         eprintln!("authbind-difftest: sandbox: {e}");
         exit(2);
     }

@@ -13,7 +13,7 @@
 //!   (`mark.EUID.PID`) when an `LD_*` variable gets it loaded.
 
 use crate::cbuild::{self, CSource};
-use crate::quote::sh_quote;
+use authbind_testkit::sh_quote;
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};

@@ -23,24 +23,22 @@ mod install;
 mod kernel;
 mod outcome;
 mod programs;
-mod quote;
 mod sandbox;
 mod scratch;
 
+pub use authbind_testkit::sh_quote;
 pub use gate::ready;
 pub use grants::Policy;
 pub use install::Install;
 pub use kernel::{Kernel, ScratchCgroup};
 pub use outcome::Outcome;
 pub use programs::{programs, Programs};
-pub use quote::sh_quote;
 pub use sandbox::Sandbox;
 pub use scratch::Scratch;
 
-/// The unprivileged user the grants are written for.
-pub const USER: u32 = 1500;
-/// A second unprivileged user with no grant at all.
-pub const OTHER: u32 = 1501;
+/// The test users ([`USER`] gets the grants, [`OTHER`] none) and the
+/// user database every sandbox brings ([`UserDb`]).
+pub use authbind_testkit::{UserDb, OTHER, OTHER_NAME, USER, USER_NAME};
 
 /// errno values the tests compare against, as the C programs print them.
 pub const EACCES: i32 = libc::EACCES;

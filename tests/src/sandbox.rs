@@ -1,13 +1,16 @@
 //! Runs one bash script as root in fresh mount, network and PID namespaces,
-//! after setting up loopback and a private `/etc/authbind`.
+//! after setting up loopback, a private `/etc/authbind` and the sandbox's
+//! own user database.
 
 use crate::grants::Policy;
 use crate::install::Install;
 use crate::outcome::Outcome;
 use crate::programs::programs;
-use crate::quote::sh_quote;
 use crate::scratch::Scratch;
-use crate::{OTHER, USER};
+use crate::{UserDb, OTHER, USER};
+use authbind_testkit::sh_quote;
+use authbind_testkit::userdb;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -19,6 +22,11 @@ use std::time::{Duration, Instant};
 /// - the variables given with [`Sandbox::var`];
 /// - `$W` a scratch folder (root's, 0755, removed afterwards);
 /// - `$U` = 1500 (gets the grants), `$O` = 1501 (gets none);
+/// - the user database ([`Sandbox::users`], [`UserDb::standard`] unless
+///   the test says otherwise) mounted over `/etc/passwd`, `/etc/group` and
+///   `/etc/nsswitch.conf` (files only), whatever users the machine has; its
+///   files are in `$USERDB` (`$USERDB/group`, …), where a test that changes
+///   the database while it runs edits them;
 /// - `as_user UID [VAR=VALUE…] PROGRAM ARGS…`: runs as that user with an
 ///   empty environment but `PATH=/usr/bin:/bin`;
 /// - `bg_as_user UID [VAR=VALUE…] PROGRAM ARGS…`: the same in the
@@ -36,6 +44,7 @@ pub struct Sandbox<'a> {
     install: &'a Install,
     name: String,
     policy: Policy,
+    users: UserDb,
     nonlocal_bind: bool,
     timeout: Duration,
     vars: Vec<(String, String)>,
@@ -47,6 +56,7 @@ impl<'a> Sandbox<'a> {
             install,
             name: name.to_string(),
             policy: Policy::new(),
+            users: UserDb::standard(),
             nonlocal_bind: false,
             timeout: Duration::from_secs(60),
             vars: Vec::new(),
@@ -55,6 +65,13 @@ impl<'a> Sandbox<'a> {
 
     pub fn policy(mut self, policy: Policy) -> Self {
         self.policy = policy;
+        self
+    }
+
+    /// The user database the sandbox sees instead of the machine's
+    /// ([`UserDb::standard`] unless set).
+    pub fn users(mut self, users: UserDb) -> Self {
+        self.users = users;
         self
     }
 
@@ -86,7 +103,12 @@ impl<'a> Sandbox<'a> {
     /// (the returned [`Outcome`] does, on a failed expectation).
     pub fn run(&self, body: &str) -> Outcome {
         let scratch = Scratch::new(&self.name);
-        let script = self.script(scratch.path(), body);
+        let userdb = scratch.path().join("userdb");
+        std::fs::create_dir(&userdb)
+            .and_then(|()| std::fs::set_permissions(&userdb, std::fs::Permissions::from_mode(0o755)))
+            .and_then(|()| self.users.write(&userdb))
+            .unwrap_or_else(|e| panic!("cannot write the user database in {}: {e}", userdb.display()));
+        let script = self.script(scratch.path(), &userdb, body);
         let started = Instant::now();
         // SIGKILL: unshare ignores SIGTERM while it waits; --kill-child
         // then takes the namespace's init, and so every process in it, down.
@@ -102,7 +124,7 @@ impl<'a> Sandbox<'a> {
         Outcome::new(&self.name, script, output, started.elapsed(), self.timeout)
     }
 
-    fn script(&self, scratch: &Path, body: &str) -> String {
+    fn script(&self, scratch: &Path, userdb: &Path, body: &str) -> String {
         let progs = programs();
         let q = |p: &Path| sh_quote(&p.to_string_lossy());
         let nonlocal = if self.nonlocal_bind {
@@ -115,6 +137,8 @@ impl<'a> Sandbox<'a> {
 fail() {{ echo "SANDBOX SETUP FAILED: $*" >&2; exit 97; }}
 ip link set lo up || fail 'ip link set lo up'
 mount --make-rprivate / || fail 'mount --make-rprivate /'
+# The sandbox's own users and groups, whatever the machine's are.
+{mount_userdb} || fail 'user database over /etc'
 mkdir -p /etc/authbind || fail 'mkdir /etc/authbind'
 mount -t tmpfs -o mode=0755 authbind-e2e /etc/authbind || fail 'tmpfs on /etc/authbind'
 mkdir -m 0755 /etc/authbind/byport /etc/authbind/byaddr /etc/authbind/byuid || fail 'mkdir by*'
@@ -127,7 +151,7 @@ mkdir -m 0700 /run/authbind && mkdir -m 0755 /run/authbindd || fail 'mkdir /run/
 # them set up a /dev of their own with a receiver: see `private_dev_log`).
 if [ -e /dev/log ]; then mount --bind /dev/null /dev/log || fail 'hide /dev/log'; fi
 {nonlocal}{policy}P={prefix}; AB={launcher}; LIB={shim}; HELPER={helper}
-BT={bt}; BS={bs}; RB={rb}; W={scratch}; U={user}; O={other}
+BT={bt}; BS={bs}; RB={rb}; W={scratch}; U={user}; O={other}; USERDB={userdb}
 SB={sb}; EP={ep}; MARK={mark}
 {vars}as_user() {{ local uid=$1; shift; setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "$@"; }}
 bg_as_user() {{ local uid=$1; shift; setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "$@" & BGPID=$!; }}
@@ -160,6 +184,8 @@ echo __setup=done
 # ---------------- test body ----------------
 {body}
 "#,
+            mount_userdb = userdb::mount_script(userdb),
+            userdb = q(userdb),
             policy = self.policy.script(),
             prefix = q(self.install.prefix()),
             launcher = q(&self.install.launcher()),
