@@ -34,56 +34,46 @@
 //!   AUTHBIND_BENCH_REPS     repetitions per row (default 5)
 //!   AUTHBIND_BENCH_MEM_MIB  memory touched by the "big" rows (default 4096)
 
-use authbind_testkit::{userdb, UserDb};
+use authbind_testkit::{cc, sandbox, Scratch, ScratchCgroup, UserDb};
 use std::env;
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitCode, Stdio};
 use std::time::Instant;
 
-/// The start of every sandbox script (this file's and kernel.rs's):
-/// loopback up, a tmpfs over the policy folder `$1` granting byport/`$3`
-/// to uid `$2` (mode 0500, owner the user), a /run of its own with the
-/// helper's folder. A macro, so that `concat!` makes each script one
-/// literal.
+/// The start of every sandbox script (this file's and kernel.rs's),
+/// after the sandbox prelude ([`Sandbox::script`]): byport/`$3` in the
+/// policy folder `$1` grants port `$3` to uid `$2` (mode 0500, owner the
+/// user). A macro, so that `concat!` makes each script one literal.
 macro_rules! policy_sandbox_sh {
     () => {
         r#"
 set -e
-PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 confdir=$1 uid=$2 port=$3
-ip link set lo up
-mount --make-rprivate /
-[ -d "$confdir" ] || mkdir -p "$confdir"
-mount -t tmpfs -o mode=755 tmpfs "$confdir"
-mkdir "$confdir/byport" "$confdir/byaddr" "$confdir/byuid"
 touch "$confdir/byport/$port"
 chown "$uid" "$confdir/byport/$port"
 chmod 500 "$confdir/byport/$port"
-mount -t tmpfs -o mode=0755 tmpfs /run
-mkdir -m 0700 /run/authbind
 "#
     };
 }
 
 mod kernel;
 
-/// What every sandbox is given: the policy folder it mounts its tmpfs
-/// over, and the folder holding its user database.
-struct Dirs {
+/// What every sandbox is set up with: the policy folder it mounts its
+/// tmpfs over, and the user database it mounts over the machine's.
+struct Sandbox {
     confdir: String,
-    users: PathBuf,
+    users: UserDb,
 }
 
-impl Dirs {
-    /// `script` after the lines that mount the user database over the
-    /// machine's (in the sandbox's private mount namespace).
+impl Sandbox {
+    /// The sandbox prelude ([`sandbox::prelude`]), then `script`.
     fn script(&self, script: &str) -> String {
         format!(
-            "mount --make-rprivate / && {} || exit 1\n{script}",
-            userdb::mount_script(&self.users)
+            "PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH\n{}{script}",
+            sandbox::prelude(&self.confdir, &self.users)
         )
     }
 }
@@ -96,13 +86,13 @@ const HIGH_PORT: u16 = 40080;
 /// Sets up the sandbox, then runs "$@" as the unprivileged user.
 /// $1 = policy folder, $2 = uid, $3 = port granted, $4 = 1 for a syslog
 /// receiver on a private /dev/log (socat, to /dev/null), 0 for none
-/// (/dev/log, if any, is /dev/null then); the command follows.
+/// (/dev/log, if any, is /dev/null then: the prelude sees to it); the
+/// command follows.
 const SANDBOX_SH: &str = concat!(
     policy_sandbox_sh!(),
     r#"devlog=$4
 shift 4
 if [ "$devlog" = 0 ]; then
-    [ -e /dev/log ] && mount --bind /dev/null /dev/log
     exec setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "$@"
 fi
 real=$(mktemp -d); mount --rbind /dev "$real"
@@ -303,51 +293,16 @@ fn read_trim(p: &str) -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
-/// Writes bindloop.c into a fresh world-readable temporary folder and
-/// compiles it, dynamically linked (for the shim) and statically linked
-/// (for the seccomp supervisor; an error if libc.a is missing).
+/// Compiles bindloop.c into a fresh scratch folder the sandboxed user can
+/// read, dynamically linked (for the shim) and statically linked (for the
+/// seccomp supervisor; an error if libc.a is missing).
 /// Returns (folder, dynamic binary, static binary).
-type Built = (PathBuf, PathBuf, Result<PathBuf, String>);
+type Built = (Scratch, PathBuf, Result<PathBuf, String>);
 fn build_bindloop() -> Result<Built, String> {
-    let base = env::temp_dir();
-    let dir = (0..100)
-        .map(|i| base.join(format!("authbind-bench.{}.{i}", std::process::id())))
-        .find(|d| fs::create_dir(d).is_ok())
-        .ok_or("cannot create a temporary folder")?;
-    let src = dir.join("bindloop.c");
-    let bin = dir.join("bindloop");
-    fs::write(&src, BINDLOOP_C).map_err(|e| format!("write {}: {e}", src.display()))?;
-    let out = Command::new("gcc")
-        .args(["-O2", "-Wall", "-o"])
-        .arg(&bin)
-        .arg(&src)
-        .output()
-        .map_err(|e| format!("cannot run gcc: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("gcc failed:\n{}", String::from_utf8_lossy(&out.stderr)));
-    }
-    let static_bin = dir.join("bindloop-static");
-    let static_built = match Command::new("gcc")
-        .args(["-O2", "-static", "-o"])
-        .arg(&static_bin)
-        .arg(&src)
-        .output()
-    {
-        Ok(o) if o.status.success() => Ok(static_bin.clone()),
-        Ok(o) => Err(format!(
-            "gcc -static failed: {}",
-            String::from_utf8_lossy(&o.stderr).lines().next().unwrap_or("")
-        )),
-        Err(e) => Err(format!("cannot run gcc: {e}")),
-    };
-    // The sandboxed user must be able to reach and run them.
-    for (p, mode) in [(&dir, 0o755), (&src, 0o644), (&bin, 0o755)] {
-        fs::set_permissions(p, fs::Permissions::from_mode(mode)).map_err(|e| format!("chmod {}: {e}", p.display()))?;
-    }
-    if static_built.is_ok() {
-        fs::set_permissions(&static_bin, fs::Permissions::from_mode(0o755))
-            .map_err(|e| format!("chmod {}: {e}", static_bin.display()))?;
-    }
+    let dir = Scratch::create("bench").map_err(|e| format!("cannot create a temporary folder: {e}"))?;
+    let bin = cc::compile(dir.path(), ("bindloop", BINDLOOP_C, &[]))?;
+    let static_built = cc::compile(dir.path(), ("bindloop-static", BINDLOOP_C, &["-static"]))
+        .map_err(|e| format!("gcc -static failed: {}", e.lines().nth(1).unwrap_or("")));
     Ok((dir, bin, static_built))
 }
 
@@ -357,7 +312,7 @@ fn build_bindloop() -> Result<Built, String> {
 fn command(
     sandbox: bool,
     devlog: bool,
-    dirs: &Dirs,
+    dirs: &Sandbox,
     launcher: Option<&Path>,
     bindloop: &Path,
     args: &[String],
@@ -465,14 +420,14 @@ fn main() -> ExitCode {
         _ => None,
     };
     let mut kernel_place = match (&kernel_skip, &authbindd) {
-        (None, Some(kd)) => match kernel::Cgroup::new() {
+        (None, Some(kd)) => match ScratchCgroup::create("bench") {
             Ok(cgroup) => Some(kernel::Place {
                 authbindd: kd.clone(),
                 cgroup,
                 trivial: Err("trivial_prog not built yet".into()),
             }),
             Err(e) => {
-                kernel_skip = Some(e);
+                kernel_skip = Some(e.to_string());
                 None
             }
         },
@@ -617,18 +572,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // The sandboxes' user database, whatever users the machine has.
-    let users = tmp.join("userdb");
-    if let Err(e) = fs::create_dir(&users).and_then(|()| UserDb::standard().write(&users)) {
-        eprintln!("bench: {}: {e}", users.display());
-        return ExitCode::from(2);
-    }
-    let dirs = Dirs {
+    let dirs = Sandbox {
         confdir: confdir.clone(),
-        users,
+        users: UserDb::standard(),
     };
     if let Some(place) = kernel_place.as_mut() {
-        place.trivial = kernel::build_trivial(&tmp);
+        place.trivial = kernel::build_trivial(tmp.path());
         if let Err(e) = &place.trivial {
             for r in rows
                 .iter_mut()
@@ -864,7 +813,6 @@ fn main() -> ExitCode {
     if tty {
         eprint!("\r{:40}\r", "");
     }
-    let _ = fs::remove_dir_all(&tmp);
 
     // --- report -----------------------------------------------------------
     let native = rows[0].median_us();

@@ -11,9 +11,8 @@
 //! needs no grant; below, it must succeed exactly when the helper grants.
 
 use crate::request::Request;
-use authbind_testkit::{UserDb, OTHER_NAME, USER_NAME};
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use authbind_testkit::{cc, Scratch, ScratchCgroup, UserDb, OTHER_NAME, USER_NAME};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -32,37 +31,21 @@ pub fn users() -> UserDb {
 
 pub struct Kernel {
     authbindd: String,
-    cgroup: PathBuf,
-    work: PathBuf,
+    cgroup: ScratchCgroup,
+    work: Scratch,
 }
 
 fn sh(cmd: &str) -> Result<(), String> {
     crate::sh(cmd)
 }
 
-fn cgroup2_root() -> Result<PathBuf, String> {
-    let info = std::fs::read_to_string("/proc/self/mountinfo").map_err(|e| format!("mountinfo: {e}"))?;
-    info.lines()
-        .filter_map(|l| l.split_once(" - "))
-        .find(|(left, right)| right.starts_with("cgroup2 ") && left.split(' ').nth(3) == Some("/"))
-        .and_then(|(left, _)| left.split(' ').nth(4).map(PathBuf::from))
-        .ok_or_else(|| "no cgroup2 file system is mounted".to_string())
-}
-
 impl Kernel {
     pub fn setup(authbindd: &str) -> Result<Kernel, String> {
-        let work = std::env::temp_dir().join(format!("authbind-difftest-kernel.{}", std::process::id()));
-        std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
-        std::fs::set_permissions(&work, std::fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
+        let work = Scratch::create("difftest-kernel").map_err(|e| e.to_string())?;
         sh("mount -t bpf bpf /sys/fs/bpf")?;
         // The bind program, runnable by the test users.
-        std::fs::write(work.join("bindtest.c"), BINDTEST_C).map_err(|e| e.to_string())?;
-        sh(&format!(
-            "gcc -O2 -o {w}/bindtest {w}/bindtest.c && chmod 0755 {w}/bindtest",
-            w = work.display()
-        ))?;
-        let cgroup = cgroup2_root()?.join(format!("authbind-difftest-{}", std::process::id()));
-        std::fs::create_dir(&cgroup).map_err(|e| format!("{}: {e}", cgroup.display()))?;
+        cc::compile(work.path(), ("bindtest", BINDTEST_C, &[]))?;
+        let cgroup = ScratchCgroup::create("difftest").map_err(|e| e.to_string())?;
         let k = Kernel {
             authbindd: authbindd.to_string(),
             cgroup,
@@ -75,7 +58,7 @@ impl Kernel {
     fn status(&self) -> bool {
         Command::new(&self.authbindd)
             .args(["--status", "--cgroup"])
-            .arg(&self.cgroup)
+            .arg(self.cgroup.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
@@ -87,7 +70,7 @@ impl Kernel {
     fn attach(&self) -> Result<(), String> {
         let mut daemon: Child = Command::new(&self.authbindd)
             .arg("--cgroup")
-            .arg(&self.cgroup)
+            .arg(self.cgroup.path())
             .stdout(Stdio::null())
             .spawn()
             .map_err(|e| format!("{}: {e}", self.authbindd))?;
@@ -112,7 +95,7 @@ impl Kernel {
     pub fn reload(&self) -> Result<(), String> {
         let out = Command::new(&self.authbindd)
             .args(["--reload", "--cgroup"])
-            .arg(&self.cgroup)
+            .arg(self.cgroup.path())
             .output()
             .map_err(|e| format!("{}: {e}", self.authbindd))?;
         if out.status.success() {
@@ -136,7 +119,7 @@ impl Kernel {
             .arg("-c")
             .arg("echo $$ > \"$1/cgroup.procs\" && shift && exec \"$@\"")
             .arg("sh")
-            .arg(&self.cgroup)
+            .arg(self.cgroup.path())
             .args([
                 "setpriv",
                 "--reuid",
@@ -163,7 +146,7 @@ impl Kernel {
     }
 
     pub fn cgroup(&self) -> &Path {
-        &self.cgroup
+        self.cgroup.path()
     }
 
     /// The helper's exit status for the request, run as its user with the
@@ -181,17 +164,10 @@ impl Drop for Kernel {
     fn drop(&mut self) {
         let _ = Command::new(&self.authbindd)
             .args(["--detach", "--cgroup"])
-            .arg(&self.cgroup)
+            .arg(self.cgroup.path())
             .stdout(Stdio::null())
             .status();
-        // Nothing should be left in it; anything that is goes first.
-        let _ = std::fs::write(self.cgroup.join("cgroup.kill"), "1");
-        for _ in 0..100 {
-            if std::fs::remove_dir(&self.cgroup).is_ok() || !self.cgroup.exists() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = std::fs::remove_dir_all(&self.work);
+        // Then the scratch cgroup (anything left in it killed first) and
+        // folder go as the fields drop.
     }
 }

@@ -2,7 +2,7 @@
 //! written the way libauthbind writes them (independently of the code
 //! under test).
 
-use crate::rng::Rng;
+use authbind_testkit::Rng;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 pub const USERS: [u32; 2] = [authbind_testkit::USER, authbind_testkit::OTHER];

@@ -13,8 +13,6 @@
 //! sandbox here mounts a tmpfs of its own over /run, which hides it.)
 
 use crate::quote::sh_quote;
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 
 /// The unprivileged user the tests grant ports to.
 pub const USER: u32 = 1500;
@@ -28,7 +26,7 @@ pub const OTHER_NAME: &str = "abother";
 /// Name service: the files only, for every database a test touches.
 pub const NSSWITCH: &str = "passwd: files\ngroup: files\nshadow: files\ninitgroups: files\n";
 
-/// The files [`UserDb::write`] writes, each mounted over `/etc/<name>`.
+/// The files [`UserDb::script`] writes, each mounted over `/etc/<name>`.
 pub const FILES: [&str; 3] = ["passwd", "group", "nsswitch.conf"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,35 +156,23 @@ impl UserDb {
             .collect()
     }
 
-    /// Writes [`FILES`] into `dir` (mode 0644 each: every user reads them).
-    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
-        for (name, text) in FILES
-            .iter()
-            .zip([self.passwd(), self.group_file(), NSSWITCH.to_string()])
-        {
-            let path = dir.join(name);
-            std::fs::write(&path, text)?;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))?;
+    /// Shell commands, joined with `&&`, that write the database's
+    /// [`FILES`] into the new folder `dir` (mode 0755, each file 0644:
+    /// every user reads them) and bind-mount each over `/etc/<name>`. Run
+    /// them only in a private mount namespace, with `dir` in a file system
+    /// of that namespace's own (the sandbox prelude uses its /run): there
+    /// the machine's files are hidden, never changed.
+    pub fn script(&self, dir: &str) -> String {
+        let texts = [self.passwd(), self.group_file(), NSSWITCH.to_string()];
+        let mut commands = vec![format!("mkdir -m 0755 {}", sh_quote(dir))];
+        for (name, text) in FILES.iter().zip(texts) {
+            let path = sh_quote(&format!("{dir}/{name}"));
+            commands.push(format!("printf '%s' {} > {path}", sh_quote(&text)));
+            commands.push(format!("chmod 0644 {path}"));
+            commands.push(format!("mount --bind {path} /etc/{name}"));
         }
-        Ok(())
+        commands.join(" && ")
     }
-}
-
-/// Shell commands that bind-mount the files [`UserDb::write`] wrote into
-/// `dir` over `/etc`, joined with `&&`. Run them only in a private mount
-/// namespace (`unshare --mount`, then `mount --make-rprivate /`): there the
-/// machine's files are hidden, never changed.
-pub fn mount_script(dir: &Path) -> String {
-    FILES
-        .iter()
-        .map(|name| {
-            format!(
-                "mount --bind {} /etc/{name}",
-                sh_quote(&dir.join(name).to_string_lossy())
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" && ")
 }
 
 fn check_name(name: &str) {
@@ -260,28 +246,49 @@ mod tests {
     }
 
     #[test]
-    fn write_puts_the_three_files_readable_by_all() {
-        let dir = std::env::temp_dir().join(format!("authbind-testkit-userdb.{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = UserDb::standard();
-        db.write(&dir).unwrap();
-        assert_eq!(std::fs::read_to_string(dir.join("passwd")).unwrap(), db.passwd());
-        assert_eq!(std::fs::read_to_string(dir.join("group")).unwrap(), db.group_file());
-        assert_eq!(std::fs::read_to_string(dir.join("nsswitch.conf")).unwrap(), NSSWITCH);
-        for name in FILES {
-            let mode = std::fs::metadata(dir.join(name)).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o644, "{name}");
-        }
-        std::fs::remove_dir_all(&dir).unwrap();
+    fn the_script_writes_each_file_and_binds_it_over_etc() {
+        let db = UserDb::minimal();
+        let script = db.script("/run/x y");
+        let commands: Vec<&str> = script.split(" && ").collect();
+        assert_eq!(commands[0], "mkdir -m 0755 '/run/x y'");
+        assert_eq!(
+            commands[1],
+            "printf '%s' 'root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' > '/run/x y/passwd'"
+        );
+        assert_eq!(commands[2], "chmod 0644 '/run/x y/passwd'");
+        assert_eq!(commands[3], "mount --bind '/run/x y/passwd' /etc/passwd");
+        assert_eq!(commands[6], "mount --bind '/run/x y/group' /etc/group");
+        assert_eq!(commands[9], "mount --bind '/run/x y/nsswitch.conf' /etc/nsswitch.conf");
+        assert_eq!(commands.len(), 10);
     }
 
     #[test]
-    fn the_mount_script_binds_each_file_over_etc() {
-        assert_eq!(
-            mount_script(Path::new("/tmp/x y")),
-            "mount --bind '/tmp/x y/passwd' /etc/passwd && mount --bind '/tmp/x y/group' /etc/group \
-             && mount --bind '/tmp/x y/nsswitch.conf' /etc/nsswitch.conf"
-        );
+    fn the_files_the_script_writes_say_the_database() {
+        // The script without its mounts, run by sh into a scratch folder.
+        let scratch = crate::Scratch::new("testkit-userdb");
+        let dir = scratch.join("db").to_string_lossy().into_owned();
+        let db = UserDb::standard().group("web", 1600, &[USER_NAME]);
+        let writes: Vec<String> = db
+            .script(&dir)
+            .split(" && ")
+            .filter(|c| !c.starts_with("mount "))
+            .map(str::to_string)
+            .collect();
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(writes.join(" && "))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let read = |name: &str| std::fs::read_to_string(format!("{dir}/{name}")).unwrap();
+        assert_eq!(read("passwd"), db.passwd());
+        assert_eq!(read("group"), db.group_file());
+        assert_eq!(read("nsswitch.conf"), NSSWITCH);
+        use std::os::unix::fs::PermissionsExt;
+        for name in FILES {
+            let mode = std::fs::metadata(format!("{dir}/{name}")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o644, "{name}");
+        }
     }
 
     #[test]

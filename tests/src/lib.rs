@@ -15,8 +15,6 @@
 //! each sandbox's standard output and error are printed as it ends, so that
 //! the exact messages a test checks can be read from a passing run.
 
-mod cache;
-mod cbuild;
 mod gate;
 mod grants;
 mod install;
@@ -24,17 +22,16 @@ mod kernel;
 mod outcome;
 mod programs;
 mod sandbox;
-mod scratch;
 
 pub use authbind_testkit::sh_quote;
+pub use authbind_testkit::{Scratch, ScratchCgroup};
 pub use gate::ready;
 pub use grants::Policy;
 pub use install::Install;
-pub use kernel::{Kernel, ScratchCgroup};
+pub use kernel::Kernel;
 pub use outcome::Outcome;
 pub use programs::{programs, Programs};
 pub use sandbox::Sandbox;
-pub use scratch::Scratch;
 
 /// The test users ([`USER`] gets the grants, [`OTHER`] none) and the
 /// user database every sandbox brings ([`UserDb`]).

@@ -1,16 +1,14 @@
 //! Runs one bash script as root in fresh mount, network and PID namespaces,
-//! after setting up loopback, a private `/etc/authbind` and the sandbox's
-//! own user database.
+//! after the sandbox prelude ([`authbind_testkit::sandbox::prelude`]):
+//! loopback up, a private `/etc/authbind`, `/run` and `/dev/log`, and the
+//! sandbox's own user database.
 
 use crate::grants::Policy;
 use crate::install::Install;
 use crate::outcome::Outcome;
 use crate::programs::programs;
-use crate::scratch::Scratch;
 use crate::{UserDb, OTHER, USER};
-use authbind_testkit::sh_quote;
-use authbind_testkit::userdb;
-use std::os::unix::fs::PermissionsExt;
+use authbind_testkit::{sandbox, sh_quote, Scratch};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -102,13 +100,8 @@ impl<'a> Sandbox<'a> {
     /// Runs `body` after the setup; never panics on the script's own failure
     /// (the returned [`Outcome`] does, on a failed expectation).
     pub fn run(&self, body: &str) -> Outcome {
-        let scratch = Scratch::new(&self.name);
-        let userdb = scratch.path().join("userdb");
-        std::fs::create_dir(&userdb)
-            .and_then(|()| std::fs::set_permissions(&userdb, std::fs::Permissions::from_mode(0o755)))
-            .and_then(|()| self.users.write(&userdb))
-            .unwrap_or_else(|e| panic!("cannot write the user database in {}: {e}", userdb.display()));
-        let script = self.script(scratch.path(), &userdb, body);
+        let scratch = Scratch::new(&format!("e2e-work.{}", self.name));
+        let script = self.script(scratch.path(), body);
         let started = Instant::now();
         // SIGKILL: unshare ignores SIGTERM while it waits; --kill-child
         // then takes the namespace's init, and so every process in it, down.
@@ -124,7 +117,7 @@ impl<'a> Sandbox<'a> {
         Outcome::new(&self.name, script, output, started.elapsed(), self.timeout)
     }
 
-    fn script(&self, scratch: &Path, userdb: &Path, body: &str) -> String {
+    fn script(&self, scratch: &Path, body: &str) -> String {
         let progs = programs();
         let q = |p: &Path| sh_quote(&p.to_string_lossy());
         let nonlocal = if self.nonlocal_bind {
@@ -135,22 +128,7 @@ impl<'a> Sandbox<'a> {
         format!(
             r#"set -u
 fail() {{ echo "SANDBOX SETUP FAILED: $*" >&2; exit 97; }}
-ip link set lo up || fail 'ip link set lo up'
-mount --make-rprivate / || fail 'mount --make-rprivate /'
-# The sandbox's own users and groups, whatever the machine's are.
-{mount_userdb} || fail 'user database over /etc'
-mkdir -p /etc/authbind || fail 'mkdir /etc/authbind'
-mount -t tmpfs -o mode=0755 authbind-e2e /etc/authbind || fail 'tmpfs on /etc/authbind'
-mkdir -m 0755 /etc/authbind/byport /etc/authbind/byaddr /etc/authbind/byuid || fail 'mkdir by*'
-# A /run of its own: the helper's per-user refusal counts and kernel
-# mode's public marks stay in this run, and no mount point is left behind
-# in the machine's /run.
-mount -t tmpfs -o mode=0755 authbind-e2e-run /run || fail 'tmpfs on /run'
-mkdir -m 0700 /run/authbind && mkdir -m 0755 /run/authbindd || fail 'mkdir /run/authbind*'
-# The helper's audit lines stay out of the machine's log (tests that read
-# them set up a /dev of their own with a receiver: see `private_dev_log`).
-if [ -e /dev/log ]; then mount --bind /dev/null /dev/log || fail 'hide /dev/log'; fi
-{nonlocal}{policy}P={prefix}; AB={launcher}; LIB={shim}; HELPER={helper}
+{prelude}{nonlocal}{policy}P={prefix}; AB={launcher}; LIB={shim}; HELPER={helper}
 BT={bt}; BS={bs}; RB={rb}; W={scratch}; U={user}; O={other}; USERDB={userdb}
 SB={sb}; EP={ep}; MARK={mark}
 {vars}as_user() {{ local uid=$1; shift; setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "$@"; }}
@@ -184,8 +162,8 @@ echo __setup=done
 # ---------------- test body ----------------
 {body}
 "#,
-            mount_userdb = userdb::mount_script(userdb),
-            userdb = q(userdb),
+            prelude = sandbox::prelude("/etc/authbind", &self.users),
+            userdb = sandbox::USERDB_DIR,
             policy = self.policy.script(),
             prefix = q(self.install.prefix()),
             launcher = q(&self.install.launcher()),
