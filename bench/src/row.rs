@@ -136,21 +136,25 @@ pub fn table(big_mib: u64, gib: &str) -> Vec<Row> {
                 Who::Kernel(crate::kernel::Mode::Trivial(_)) => "trivial program",
                 Who::Kernel(_) => "kernel mode",
             };
+            let row = Row {
+                tag,
+                label: String::new(),
+                who,
+                devlog: false,
+                port,
+                mem_mib: if big { big_mib } else { 0 },
+                iterations,
+                max_ms,
+                warmup,
+                skip: None,
+                runs: Vec::new(),
+                rss_mib: None,
+                error: None,
+            };
             if port == 0 {
                 return Row {
-                    tag,
                     label: format!("{who_s}, getppid() instead of bind"),
-                    who,
-                    devlog: false,
-                    port,
-                    mem_mib: 0,
-                    iterations,
-                    max_ms,
-                    warmup,
-                    skip: None,
-                    runs: Vec::new(),
-                    rss_mib: None,
-                    error: None,
+                    ..row
                 };
             }
             let size = match (port < 1024, big) {
@@ -167,37 +171,21 @@ pub fn table(big_mib: u64, gib: &str) -> Vec<Row> {
                 (true, true) => format!(", {gib} touched"),
             };
             Row {
-                tag,
                 label: format!("{who_s}, port {port}{size}"),
-                who,
-                devlog: false,
-                port,
-                mem_mib: if big { big_mib } else { 0 },
-                iterations,
-                max_ms,
-                warmup,
-                skip: None,
-                runs: Vec::new(),
-                rss_mib: None,
-                error: None,
+                ..row
             }
         })
         .collect();
     // (c) again, with a syslog receiver on /dev/log: what the audit log costs.
+    let c = rows.iter().find(|r| r.tag == "c").expect("row (c)");
     let logged = Row {
         tag: "l",
         label: format!("ours, port {PRIV_PORT}, small, /dev/log listening"),
-        who: Who::Ours,
         devlog: true,
-        port: PRIV_PORT,
-        mem_mib: 0,
-        iterations: 600,
-        max_ms: 1000,
-        warmup: 2,
         skip: (!crate::machine::have("socat")).then(|| "socat not installed".to_string()),
         runs: Vec::new(),
-        rss_mib: None,
         error: None,
+        ..*c
     };
     rows.push(logged);
     rows
