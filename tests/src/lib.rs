@@ -2,8 +2,10 @@
 //!
 //! Every test runs a bash script as root inside fresh mount, network and PID
 //! namespaces (see [`Sandbox`]): loopback up, a tmpfs over `/etc/authbind`
-//! holding the test's own policy ([`Policy`]), and programs started as the
-//! unprivileged users [`USER`] and [`OTHER`] through the installation named by
+//! holding the test's own policy ([`Policy`]), a user database of its own
+//! ([`UserDb`]: the machine's users and groups never count), and programs
+//! started as the unprivileged users [`USER`] and [`OTHER`] through the
+//! installation named by
 //! `AUTHBIND_E2E_PREFIX` ([`Install`]). Small C programs built here
 //! ([`programs`]) report what `bind()` returned. The script prints `key=value`
 //! lines; tests assert on them through [`Outcome`].
