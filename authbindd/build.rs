@@ -1,45 +1,41 @@
-//! Compiles the BPF programs (bpf/authbind.bpf.c) with clang into OUT_DIR;
-//! src/maps/load.rs embeds the object with include_bytes!. Only clang and
-//! the kernel's UAPI headers (linux-libc-dev) are needed: no network, no
-//! libbpf. The object is never committed.
+//! Writes the ABI header (authbind_abi.h, from the crate
+//! authbind-bpf-abi) into OUT_DIR and compiles the BPF programs
+//! (bpf/authbind.bpf.c, which includes it) with clang into OUT_DIR;
+//! src/maps/load.rs embeds the object with include_bytes!. The object and
+//! the header are never committed.
 use std::env;
 use std::path::PathBuf;
-use std::process::Command;
+
+#[path = "bpf/clang.rs"]
+mod clang;
 
 fn main() {
-    let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("authbind.bpf.o");
+    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let out = out_dir.join("authbind.bpf.o");
     let src = "bpf/authbind.bpf.c";
     println!("cargo:rerun-if-changed={src}");
     println!("cargo:rerun-if-changed=bpf/helpers.h");
+    println!("cargo:rerun-if-changed=bpf/clang.rs");
     println!("cargo:rerun-if-env-changed=AUTHBIND_CLANG");
-    let clang = env::var("AUTHBIND_CLANG").unwrap_or_else(|_| "clang".into());
-    // With -target bpf clang does not search the multiarch folder that
-    // holds <asm/types.h>.
-    let multiarch = match env::var("CARGO_CFG_TARGET_ARCH").as_deref() {
-        Ok("x86_64") => "x86_64-linux-gnu",
-        Ok("aarch64") => "aarch64-linux-gnu",
-        Ok("riscv64") => "riscv64-linux-gnu",
-        Ok("powerpc64") => "powerpc64le-linux-gnu",
-        Ok("s390x") => "s390x-linux-gnu",
-        Ok(other) => panic!("authbindd: no multiarch include folder known for {other}"),
-        Err(_) => panic!("authbindd: CARGO_CFG_TARGET_ARCH is not set"),
-    };
-    let target = match env::var("CARGO_CFG_TARGET_ENDIAN").as_deref() {
-        Ok("big") => "bpfeb",
-        _ => "bpfel",
-    };
-    let status = Command::new(&clang)
-        .args(["-target", target, "-O2", "-g", "-Wall", "-Wextra", "-Werror"])
-        .arg(format!("-I/usr/include/{multiarch}"))
+
+    let mut header = String::new();
+    authbind_bpf_abi::write_header(&mut header).expect("writing into a String");
+    std::fs::write(out_dir.join("authbind_abi.h"), header).expect("authbindd: cannot write OUT_DIR/authbind_abi.h");
+
+    let arch = env::var("CARGO_CFG_TARGET_ARCH").expect("authbindd: CARGO_CFG_TARGET_ARCH is not set");
+    let big_endian = env::var("CARGO_CFG_TARGET_ENDIAN").as_deref() == Ok("big");
+    let manifest_dir = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let status = clang::bpf(&arch, big_endian)
+        .arg("-I")
+        .arg(&out_dir)
         // Reproducible builds: no build path in the object's debug
         // information (it is embedded in authbindd).
-        .arg(format!(
-            "-ffile-prefix-map={}=authbindd",
-            env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")
-        ))
+        .arg(format!("-ffile-prefix-map={manifest_dir}=authbindd"))
+        .arg(format!("-ffile-prefix-map={}=authbind-bpf-abi", out_dir.display()))
         .args(["-c", src, "-o"])
         .arg(&out)
         .status();
+    let clang = clang::program();
     match status {
         Ok(s) if s.success() => {}
         Ok(s) => panic!("authbindd: {clang} failed on {src} ({s})"),

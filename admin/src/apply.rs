@@ -256,7 +256,11 @@ pub fn run(confdir: &str, db: &UserDb, file: &str, dry_run: bool, prune: bool, o
         writeln!(out, "  {}", c.describe())?;
     }
     for k in &p.kept {
-        writeln!(out, "  keep {k}: not written by apply (`--prune` removes it)")?;
+        writeln!(
+            out,
+            "  keep {}: not written by apply (`--prune` removes it)",
+            crate::printable::printable(k)
+        )?;
     }
     let manifest_changes = p.managed != manifest;
     if dry_run {

@@ -23,6 +23,7 @@ pub mod lock;
 pub mod manifest;
 pub mod mode;
 pub mod oracle;
+pub mod printable;
 pub mod realtree;
 pub mod run;
 pub mod sim;

@@ -10,6 +10,7 @@ use crate::inventory::{Content, Inventory};
 use crate::lines::grants_of_chunk;
 use crate::mode::Class;
 use crate::oracle::{am_root, Kernel};
+use crate::printable::printable;
 use crate::sim::Plan;
 use crate::view::{Over, Points, TreeView};
 use crate::who::{Creds, Source, UserDb, Who};
@@ -163,7 +164,7 @@ fn render(lists: &[UserList]) -> String {
             Some(uid) if !l.user.starts_with("uid ") => format!("{} (uid {uid})", l.user),
             _ => l.user.clone(),
         };
-        s += &format!("{head}:\n");
+        s += &format!("{}:\n", printable(&head));
         if l.grants.is_empty() {
             s += "  nothing\n";
         }
@@ -189,7 +190,7 @@ fn render(lists: &[UserList]) -> String {
             }
         }
         for n in &l.notes {
-            s += &format!("  note: {n}\n");
+            s += &format!("  note: {}\n", printable(n));
         }
     }
     s

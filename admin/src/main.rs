@@ -4,8 +4,10 @@
 use std::io::Write;
 
 fn main() {
+    // Names and lines of the tree are anyone's text: no control byte of
+    // theirs reaches the terminal (see printable.rs).
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = admin::printable::Terminal(stdout.lock());
     let argv: Result<Vec<String>, _> = std::env::args_os().skip(1).map(|a| a.into_string()).collect();
     let ran = match argv {
         Ok(argv) => admin::run::run(&argv, &mut out),
@@ -17,7 +19,11 @@ fn main() {
         Ok(status) => status,
         Err(e) => {
             let _ = out.flush();
-            let _ = writeln!(std::io::stderr(), "authbind-policy: {e}");
+            let _ = writeln!(
+                admin::printable::Terminal(std::io::stderr()),
+                "authbind-policy: {}",
+                admin::printable::printable(&e.to_string())
+            );
             e.status()
         }
     };

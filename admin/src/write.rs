@@ -42,7 +42,8 @@ impl Change {
         } else {
             format!(": {}", self.note)
         };
-        format!("{} {}{what}{note}", self.verb, self.rel)
+        // The path may be one found on disk (a removal): anyone's text.
+        crate::printable::printable(&format!("{} {}{what}{note}", self.verb, self.rel)).into_owned()
     }
 }
 

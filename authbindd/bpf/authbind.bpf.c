@@ -19,94 +19,18 @@
  *   whose longest match holds the ports of every line covering the
  *   address (authbindd stores unions so that this is exact).
  *
- * The layouts below are mirrored byte for byte by authbindd's encoder
- * (src/maps/layout.rs). Bounded loops only; every exit returns 1 or 3.
+ * The maps' layouts are defined once, in Rust (authbindd/abi), and come
+ * in as authbind_abi.h. Bounded loops only; every exit returns
+ * KERNEL_DECIDES or GRANTED.
  */
 #include <linux/bpf.h>
 #include "helpers.h"
+/* The constants and the structs of the maps and records, generated from
+ * the crate authbind-bpf-abi (authbindd/abi) by build.rs, with static
+ * asserts of every size and offset Rust uses. */
+#include "authbind_abi.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-#define PORT_LIMIT 1024
-#define MAX_CHECKS 16
-
-#define KERNEL_DECIDES 1
-#define GRANTED 3
-
-/* How a chain's walk ends. */
-#define END_CONTINUE 0
-#define END_GRANT 1
-#define END_REFUSE 2
-
-/* Check flags. */
-#define CK_DIR 1    /* a directory: root may always search it */
-#define CK_NOEXEC 2 /* a regular file on a noexec mount: X_OK fails for all */
-#define CK_ACL 4    /* has ACL entries: only its owner is judged, by the owner bits */
-#define CK_MEMBERS 8 /* the database gives its group members: look them up */
-
-/* model::Rule and model::FileName codes, for the audit record. */
-#define RULE_BYPORT 1
-#define RULE_BYADDR 2
-#define RULE_BYUID 3
-#define FILE_BYUID 5
-
-struct check {
-	__u32 owner;
-	__u32 group;
-	__u16 mode;
-	__u16 flags;
-};
-
-struct chain {
-	__u32 n;
-	__u32 end;
-	__u32 file;
-	__u32 reserved;
-	struct check checks[MAX_CHECKS];
-};
-
-struct addr_key {
-	__u32 family;
-	__u32 port;
-	__u8 addr[16];
-};
-
-struct member_key {
-	__u32 uid;
-	__u32 gid;
-};
-
-struct trie4_key {
-	__u32 prefixlen;
-	__u8 data[8]; /* uid (host order), then the address */
-};
-
-struct trie6_key {
-	__u32 prefixlen;
-	__u8 data[20];
-};
-
-struct ports {
-	__u64 bits[PORT_LIMIT / 64];
-};
-
-struct refusal_key {
-	__u32 uid;
-	__u32 port;
-};
-
-struct event {
-	__u32 uid;
-	__u32 gid;
-	__u32 pid;
-	__u32 port;
-	__u32 family;
-	__u32 rule;
-	__u32 file;
-	__u32 type;
-	__u32 protocol;
-	__u8 addr[16];
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -122,7 +46,8 @@ struct {
 	__type(value, struct chain);
 } byaddr SEC(".maps");
 
-/* [0]: a byport name without an entry; [1]: a byaddr name without one. */
+/* [FOLDER_BYPORT]: a byport name without an entry; [FOLDER_BYADDR]: a
+ * byaddr name without one. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 2);
@@ -261,7 +186,7 @@ static __always_inline int grant(struct bpf_sock_addr *ctx, const struct request
 	e->file = file;
 	e->type = ctx->type;
 	e->protocol = ctx->protocol;
-	__builtin_memcpy(e->addr, q->ak.addr, 16);
+	__builtin_memcpy(e->addr, q->ak.addr, sizeof(e->addr));
 	/* Never wake the daemon: it reads the ring every 100 ms. A wakeup (an
 	 * IPI and a task wakeup, inside this bind) costs the binding process
 	 * several times the whole decision. The ring holds 100 ms of about
@@ -291,7 +216,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 family)
 	q.ak.family = family;
 	q.ak.port = port;
 	__u32 uid = q.uid, gid = q.gid;
-	if (family == 4) {
+	if (family == FAMILY_V4) {
 		__u32 a = ctx->user_ip4;
 		__builtin_memcpy(q.ak.addr, &a, 4);
 	} else {
@@ -303,7 +228,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 family)
 		__builtin_memcpy(&q.ak.addr[12], &w3, 4);
 	}
 
-	__u32 folder = 0;
+	__u32 folder = FOLDER_BYPORT;
 	const struct chain *ch = bpf_map_lookup_elem(&byport, &port);
 	if (!ch)
 		ch = bpf_map_lookup_elem(&folders, &folder);
@@ -315,7 +240,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 family)
 	if (r != END_CONTINUE)
 		goto refused;
 
-	folder = 1;
+	folder = FOLDER_BYADDR;
 	ch = bpf_map_lookup_elem(&byaddr, &q.ak);
 	if (!ch)
 		ch = bpf_map_lookup_elem(&folders, &folder);
@@ -328,13 +253,13 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 family)
 		goto refused;
 
 	const struct ports *p;
-	if (family == 4) {
-		struct trie4_key k = { .prefixlen = 64 };
+	if (family == FAMILY_V4) {
+		struct trie4_key k = { .prefixlen = UID_PREFIX_BITS + 32 };
 		__builtin_memcpy(&k.data[0], &uid, 4);
 		__builtin_memcpy(&k.data[4], q.ak.addr, 4);
 		p = bpf_map_lookup_elem(&byuid4, &k);
 	} else {
-		struct trie6_key k = { .prefixlen = 160 };
+		struct trie6_key k = { .prefixlen = UID_PREFIX_BITS + 128 };
 		__builtin_memcpy(&k.data[0], &uid, 4);
 		__builtin_memcpy(&k.data[4], q.ak.addr, 16);
 		p = bpf_map_lookup_elem(&byuid6, &k);
@@ -352,11 +277,11 @@ refused:
 SEC("cgroup/bind4")
 int authbind_bind4(struct bpf_sock_addr *ctx)
 {
-	return decide(ctx, 4);
+	return decide(ctx, FAMILY_V4);
 }
 
 SEC("cgroup/bind6")
 int authbind_bind6(struct bpf_sock_addr *ctx)
 {
-	return decide(ctx, 6);
+	return decide(ctx, FAMILY_V6);
 }

@@ -7,9 +7,9 @@
 //! it when the loop exits. /dev/log is /dev/null in there: the daemon's
 //! audit lines for the thousands of grants never reach the machine's log.
 
+use authbind_testkit::{cc, ScratchCgroup};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 /// $1 policy folder, $2 uid, $3 port granted, $4 authbindd or `none`
 /// (the same sandbox and cgroup, nothing attached: the baseline), $5
@@ -21,8 +21,6 @@ const KERNEL_SANDBOX_SH: &str = concat!(
     policy_sandbox_sh!(),
     r#"kd=$4 cg=$5 daemon=$6 trivial=$7 ret=$8
 shift 8
-mkdir -m 0755 /run/authbindd
-[ -e /dev/log ] && mount --bind /dev/null /dev/log
 mount -t bpf bpf /sys/fs/bpf
 if [ "$kd" != none ]; then
     "$kd" --cgroup "$cg" 2>/dev/null & kdpid=$!
@@ -38,43 +36,6 @@ as_user="setpriv --reuid=$uid --regid=$uid --clear-groups --no-new-privs env -i 
 exec $as_user "$@"
 "#
 );
-
-/// The scratch cgroup the kernel rows attach to.
-pub struct Cgroup {
-    path: PathBuf,
-}
-
-impl Cgroup {
-    pub fn new() -> Result<Cgroup, String> {
-        let info = std::fs::read_to_string("/proc/self/mountinfo").map_err(|e| format!("mountinfo: {e}"))?;
-        let root = info
-            .lines()
-            .filter_map(|l| l.split_once(" - "))
-            .find(|(left, right)| right.starts_with("cgroup2 ") && left.split(' ').nth(3) == Some("/"))
-            .and_then(|(left, _)| left.split(' ').nth(4).map(PathBuf::from))
-            .ok_or("no cgroup2 file system is mounted")?;
-        let path = root.join(format!("authbind-bench-{}", std::process::id()));
-        std::fs::create_dir(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(Cgroup { path })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl Drop for Cgroup {
-    fn drop(&mut self) {
-        let _ = std::fs::write(self.path.join("cgroup.kill"), "1");
-        for _ in 0..250 {
-            if std::fs::remove_dir(&self.path).is_ok() || !self.path.exists() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        eprintln!("bench: could not remove {}", self.path.display());
-    }
-}
 
 /// How a kernel-mode row runs.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -94,7 +55,7 @@ pub enum Mode {
 /// authbindd and the scratch cgroup its rows attach to.
 pub struct Place {
     pub authbindd: PathBuf,
-    pub cgroup: Cgroup,
+    pub cgroup: ScratchCgroup,
     /// trivial_prog.c, built (`build_trivial`).
     pub trivial: Result<PathBuf, String>,
 }
@@ -103,22 +64,8 @@ const TRIVIAL_PROG_C: &str = include_str!("trivial_prog.c");
 
 /// Compiles trivial_prog.c into `dir`.
 pub fn build_trivial(dir: &Path) -> Result<PathBuf, String> {
-    let src = dir.join("trivial_prog.c");
-    let bin = dir.join("trivial_prog");
-    std::fs::write(&src, TRIVIAL_PROG_C).map_err(|e| format!("write {}: {e}", src.display()))?;
-    let out = Command::new("gcc")
-        .args(["-O2", "-Wall", "-o"])
-        .arg(&bin)
-        .arg(&src)
-        .output()
-        .map_err(|e| format!("cannot run gcc: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "gcc trivial_prog.c failed: {}",
-            String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("")
-        ));
-    }
-    Ok(bin)
+    cc::compile(dir, ("trivial_prog", TRIVIAL_PROG_C, &[]))
+        .map_err(|e| format!("gcc trivial_prog.c failed: {}", e.lines().nth(1).unwrap_or("")))
 }
 
 impl Place {
@@ -128,7 +75,7 @@ impl Place {
     pub fn command(
         &self,
         mode: Mode,
-        confdir: &str,
+        dirs: &crate::Sandbox,
         uid: u32,
         port: u16,
         bindloop: &Path,
@@ -137,8 +84,8 @@ impl Place {
         let (authbindd, cgroup) = (&self.authbindd, &self.cgroup);
         let mut cmd = Command::new("unshare");
         cmd.args(["--mount", "--net", "--pid", "--fork", "--kill-child", "--mount-proc"])
-            .args(["sh", "-c", KERNEL_SANDBOX_SH, "sh"])
-            .arg(confdir)
+            .args(["sh", "-c", &dirs.script(KERNEL_SANDBOX_SH), "sh"])
+            .arg(&dirs.confdir)
             .arg(uid.to_string())
             .arg(port.to_string())
             .arg(match mode {

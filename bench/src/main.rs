@@ -33,367 +33,37 @@
 //!   AUTHBIND_BENCH_CONFDIR  policy folder both were built with (default /etc/authbind)
 //!   AUTHBIND_BENCH_REPS     repetitions per row (default 5)
 //!   AUTHBIND_BENCH_MEM_MIB  memory touched by the "big" rows (default 4096)
+//!
+//! Here: what can be measured, the header and the sandbox check; the rows
+//! are in row.rs, the sandbox and the measured loop in sandbox.rs, the
+//! measuring in measure.rs (big rows' kept processes: server.rs), kernel
+//! mode's rows in kernel.rs, the report in report.rs, what the machine has
+//! in machine.rs.
 
 use std::env;
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, ExitCode, Stdio};
+use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Instant;
 
-/// The start of every sandbox script (this file's and kernel.rs's):
-/// loopback up, a tmpfs over the policy folder `$1` granting byport/`$3`
-/// to uid `$2` (mode 0500, owner the user), a /run of its own with the
-/// helper's folder. A macro, so that `concat!` makes each script one
-/// literal.
-macro_rules! policy_sandbox_sh {
-    () => {
-        r#"
-set -e
-PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
-confdir=$1 uid=$2 port=$3
-ip link set lo up
-mount --make-rprivate /
-[ -d "$confdir" ] || mkdir -p "$confdir"
-mount -t tmpfs -o mode=755 tmpfs "$confdir"
-mkdir "$confdir/byport" "$confdir/byaddr" "$confdir/byuid"
-touch "$confdir/byport/$port"
-chown "$uid" "$confdir/byport/$port"
-chmod 500 "$confdir/byport/$port"
-mount -t tmpfs -o mode=0755 tmpfs /run
-mkdir -m 0700 /run/authbind
-"#
-    };
-}
-
+#[macro_use]
+mod sandbox;
 mod kernel;
+mod machine;
+mod measure;
+mod report;
+mod row;
+mod server;
 
-const BINDLOOP_C: &str = include_str!("bindloop.c");
-const SANDBOX_UID: u32 = 1500;
+use authbind_testkit::{ScratchCgroup, UserDb};
+use machine::{env_num, have, mem_available_mib, read_trim};
+use row::{parse_field, Who};
+use sandbox::{build_bindloop, command, Sandbox};
+
+const SANDBOX_UID: u32 = authbind_testkit::USER;
 const PRIV_PORT: u16 = 80;
 const HIGH_PORT: u16 = 40080;
-
-/// Sets up the sandbox, then runs "$@" as the unprivileged user.
-/// $1 = policy folder, $2 = uid, $3 = port granted, $4 = 1 for a syslog
-/// receiver on a private /dev/log (socat, to /dev/null), 0 for none
-/// (/dev/log, if any, is /dev/null then); the command follows.
-const SANDBOX_SH: &str = concat!(
-    policy_sandbox_sh!(),
-    r#"devlog=$4
-shift 4
-if [ "$devlog" = 0 ]; then
-    [ -e /dev/log ] && mount --bind /dev/null /dev/log
-    exec setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "$@"
-fi
-real=$(mktemp -d); mount --rbind /dev "$real"
-mount -t tmpfs -o mode=0755 tmpfs /dev
-for d in null zero full random urandom tty; do touch "/dev/$d"; mount --bind "$real/$d" "/dev/$d"; done
-socat -u UNIX-RECV:/dev/log,mode=666 OPEN:/dev/null & receiver=$!
-for i in $(seq 1 100); do [ -S /dev/log ] && break; sleep 0.02; done
-set +e
-setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "$@"
-rc=$?
-kill $receiver
-exit $rc
-"#
-);
-
-#[derive(Clone, Copy, PartialEq)]
-enum Who {
-    Native,
-    /// Our launcher on the dynamic bindloop: the LD_PRELOAD shim.
-    Ours,
-    /// Our launcher on the static bindloop: the seccomp supervisor.
-    OursSeccomp,
-    Debian,
-    /// No launcher, in a cgroup where authbindd is attached (kernel.rs).
-    Kernel(kernel::Mode),
-}
-
-struct Row {
-    tag: &'static str,
-    label: String,
-    who: Who,
-    /// A syslog receiver listens on /dev/log (the helper's audit lines).
-    devlog: bool,
-    port: u16,
-    mem_mib: u64,
-    iterations: u32,
-    max_ms: u32,
-    warmup: u32,
-    /// Why the row is not measured, if it is not.
-    skip: Option<String>,
-    /// Per-repetition median ns/bind, and the binds each run did.
-    runs: Vec<(f64, u32)>,
-    rss_mib: Option<i64>,
-    error: Option<String>,
-}
-
-impl Row {
-    fn median_us(&self) -> Option<f64> {
-        if self.runs.is_empty() || self.error.is_some() {
-            return None;
-        }
-        let mut v: Vec<f64> = self.runs.iter().map(|r| r.0 / 1000.0).collect();
-        v.sort_by(|a, b| a.total_cmp(b));
-        let m = v.len() / 2;
-        Some(if v.len() % 2 == 1 {
-            v[m]
-        } else {
-            (v[m - 1] + v[m]) / 2.0
-        })
-    }
-    /// Takes one "ok ..." line of bindloop.
-    fn record(&mut self, line: &str) {
-        match parse_field(line, "median_ns") {
-            Some(med) if line.starts_with("ok ") => {
-                let binds = parse_field(line, "binds").unwrap_or(0) as u32;
-                self.runs.push((med as f64, binds));
-                self.rss_mib = parse_field(line, "rss_mib");
-            }
-            _ => self.error = Some(format!("unexpected output: {line}")),
-        }
-    }
-    /// The fastest run's median: on a shared machine, where a run is
-    /// slowed as a whole by the host (every run here is either fast or
-    /// about 30% slower, at random), the least disturbed estimate.
-    fn best_us(&self) -> Option<f64> {
-        self.range_us().filter(|_| self.error.is_none()).map(|(lo, _)| lo)
-    }
-
-    fn range_us(&self) -> Option<(f64, f64)> {
-        let it = self.runs.iter().map(|r| r.0 / 1000.0);
-        let lo = it.clone().fold(f64::INFINITY, f64::min);
-        let hi = it.fold(f64::NEG_INFINITY, f64::max);
-        (!self.runs.is_empty()).then_some((lo, hi))
-    }
-}
-
-/// What went wrong with a bindloop run, in one line.
-fn failure(line: Option<&str>, status: &str, stderr: &[u8]) -> String {
-    let err = String::from_utf8_lossy(stderr);
-    format!(
-        "{} [{status}]{}",
-        line.unwrap_or("no result").trim(),
-        err.lines()
-            .last()
-            .map(|l| format!(" stderr: {}", l.trim()))
-            .unwrap_or_default()
-    )
-}
-
-/// A big bindloop kept running (`run ... 0`): one block per request.
-struct Server {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: BufReader<ChildStdout>,
-}
-
-impl Server {
-    fn start(cmd: &mut Command) -> Result<Server, String> {
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot run: {e}"))?;
-        let stdin = child.stdin.take();
-        let stdout = BufReader::new(child.stdout.take().expect("piped"));
-        Ok(Server { child, stdin, stdout })
-    }
-
-    fn line(&mut self) -> Option<String> {
-        let mut l = String::new();
-        match self.stdout.read_line(&mut l) {
-            Ok(n) if n > 0 => Some(l.trim_end().to_string()),
-            _ => None,
-        }
-    }
-
-    /// Ends the process and describes why it failed.
-    fn fail(&mut self, line: Option<String>) -> String {
-        drop(self.stdin.take());
-        // After an error line or end of output it is exiting by itself.
-        if line.as_deref().is_some_and(|l| !l.starts_with("error ")) {
-            let _ = self.child.kill();
-        }
-        let status = self.child.wait().map_or("?".to_string(), |s| s.to_string());
-        let mut err = Vec::new();
-        if let Some(mut e) = self.child.stderr.take() {
-            let _ = e.read_to_end(&mut err);
-        }
-        failure(line.as_deref(), &status, &err)
-    }
-
-    fn wait_ready(&mut self) -> Result<(), String> {
-        match self.line() {
-            Some(l) if l == "ready" => Ok(()),
-            other => Err(self.fail(other)),
-        }
-    }
-
-    /// Measures one block; returns its "ok ..." line.
-    fn block(&mut self) -> Result<String, String> {
-        let sent = self
-            .stdin
-            .as_mut()
-            .map(|i| i.write_all(b"go\n").and_then(|_| i.flush()));
-        if !matches!(sent, Some(Ok(()))) {
-            return Err(self.fail(None));
-        }
-        match self.line() {
-            Some(l) if l.starts_with("ok ") => Ok(l),
-            other => Err(self.fail(other)),
-        }
-    }
-
-    fn finish(mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.wait();
-    }
-}
-
-fn env_num(name: &str, default: u64) -> u64 {
-    match env::var(name) {
-        Ok(v) => v.trim().parse().unwrap_or_else(|_| {
-            eprintln!("bench: ignoring {name}={v:?} (not a number)");
-            default
-        }),
-        Err(_) => default,
-    }
-}
-
-fn have(cmd: &str) -> bool {
-    let path = env::var_os("PATH").unwrap_or_default();
-    env::split_paths(&path)
-        .chain(["/usr/sbin", "/usr/bin", "/sbin", "/bin"].map(PathBuf::from))
-        .any(|d| d.join(cmd).is_file())
-}
-
-fn mem_available_mib() -> Option<u64> {
-    let s = fs::read_to_string("/proc/meminfo").ok()?;
-    let line = s.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024)
-}
-
-fn read_trim(p: &str) -> String {
-    fs::read_to_string(p)
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| "?".into())
-}
-
-/// Writes bindloop.c into a fresh world-readable temporary folder and
-/// compiles it, dynamically linked (for the shim) and statically linked
-/// (for the seccomp supervisor; an error if libc.a is missing).
-/// Returns (folder, dynamic binary, static binary).
-type Built = (PathBuf, PathBuf, Result<PathBuf, String>);
-fn build_bindloop() -> Result<Built, String> {
-    let base = env::temp_dir();
-    let dir = (0..100)
-        .map(|i| base.join(format!("authbind-bench.{}.{i}", std::process::id())))
-        .find(|d| fs::create_dir(d).is_ok())
-        .ok_or("cannot create a temporary folder")?;
-    let src = dir.join("bindloop.c");
-    let bin = dir.join("bindloop");
-    fs::write(&src, BINDLOOP_C).map_err(|e| format!("write {}: {e}", src.display()))?;
-    let out = Command::new("gcc")
-        .args(["-O2", "-Wall", "-o"])
-        .arg(&bin)
-        .arg(&src)
-        .output()
-        .map_err(|e| format!("cannot run gcc: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("gcc failed:\n{}", String::from_utf8_lossy(&out.stderr)));
-    }
-    let static_bin = dir.join("bindloop-static");
-    let static_built = match Command::new("gcc")
-        .args(["-O2", "-static", "-o"])
-        .arg(&static_bin)
-        .arg(&src)
-        .output()
-    {
-        Ok(o) if o.status.success() => Ok(static_bin.clone()),
-        Ok(o) => Err(format!(
-            "gcc -static failed: {}",
-            String::from_utf8_lossy(&o.stderr).lines().next().unwrap_or("")
-        )),
-        Err(e) => Err(format!("cannot run gcc: {e}")),
-    };
-    // The sandboxed user must be able to reach and run them.
-    for (p, mode) in [(&dir, 0o755), (&src, 0o644), (&bin, 0o755)] {
-        fs::set_permissions(p, fs::Permissions::from_mode(mode)).map_err(|e| format!("chmod {}: {e}", p.display()))?;
-    }
-    if static_built.is_ok() {
-        fs::set_permissions(&static_bin, fs::Permissions::from_mode(0o755))
-            .map_err(|e| format!("chmod {}: {e}", static_bin.display()))?;
-    }
-    Ok((dir, bin, static_built))
-}
-
-/// The command that runs `[launcher] bindloop ARGS`, in the sandbox as the
-/// unprivileged user when `sandbox` (with a listening /dev/log when
-/// `devlog`), else directly as ourselves.
-fn command(
-    sandbox: bool,
-    devlog: bool,
-    confdir: &str,
-    launcher: Option<&Path>,
-    bindloop: &Path,
-    args: &[String],
-) -> Command {
-    let mut cmd;
-    if sandbox {
-        cmd = Command::new("unshare");
-        cmd.args(["--mount", "--net", "--fork", "sh", "-c", SANDBOX_SH, "sh"])
-            .arg(confdir)
-            .arg(SANDBOX_UID.to_string())
-            .arg(PRIV_PORT.to_string())
-            .arg(if devlog { "1" } else { "0" });
-        if let Some(l) = launcher {
-            cmd.arg(l);
-        }
-        cmd.arg(bindloop);
-    } else {
-        match launcher {
-            Some(l) => {
-                cmd = Command::new(l);
-                cmd.arg(bindloop);
-            }
-            None => cmd = Command::new(bindloop),
-        }
-        cmd.env_remove("LD_PRELOAD");
-    }
-    cmd.args(args).stdin(Stdio::null());
-    cmd
-}
-
-fn parse_field(line: &str, key: &str) -> Option<i64> {
-    line.split_whitespace()
-        .find_map(|w| w.strip_prefix(key)?.strip_prefix('='))
-        .and_then(|v| v.parse().ok())
-}
-
-fn fmt_us(us: f64) -> String {
-    if us >= 1000.0 {
-        format!("{us:.0}")
-    } else if us >= 10.0 {
-        format!("{us:.1}")
-    } else {
-        format!("{us:.2}")
-    }
-}
-
-fn fmt_ratio(r: f64) -> String {
-    if r >= 100.0 {
-        format!("{r:.0}x")
-    } else if r >= 10.0 {
-        format!("{r:.1}x")
-    } else {
-        format!("{r:.2}x")
-    }
-}
 
 fn main() -> ExitCode {
     let t_start = Instant::now();
@@ -446,14 +116,14 @@ fn main() -> ExitCode {
         _ => None,
     };
     let mut kernel_place = match (&kernel_skip, &authbindd) {
-        (None, Some(kd)) => match kernel::Cgroup::new() {
+        (None, Some(kd)) => match ScratchCgroup::create("bench") {
             Ok(cgroup) => Some(kernel::Place {
                 authbindd: kd.clone(),
                 cgroup,
                 trivial: Err("trivial_prog not built yet".into()),
             }),
             Err(e) => {
-                kernel_skip = Some(e);
+                kernel_skip = Some(e.to_string());
                 None
             }
         },
@@ -470,110 +140,7 @@ fn main() -> ExitCode {
         format!("{big_mib} MiB")
     };
 
-    use kernel::Mode::{Attached as KBare, Logging as KLog, Nothing as KNone, Trivial as KTrivial};
-    // tag, who, port, touches the big memory, iterations per run (a run
-    // also stops after max_ms), max_ms, unmeasured warm-up binds.
-    #[rustfmt::skip]
-    let spec = [
-        ("a", Who::Native,      HIGH_PORT, false, 20000, 1000, 100),
-        ("b", Who::Ours,        HIGH_PORT, false, 20000, 1000, 100),
-        ("c", Who::Ours,        PRIV_PORT, false,   600, 1000, 2),
-        ("d", Who::Ours,        PRIV_PORT, true,    600, 1000, 2),
-        ("e", Who::Debian,      PRIV_PORT, false,   600, 1000, 2),
-        ("f", Who::Debian,      PRIV_PORT, true,     20, 2000, 1),
-        ("g", Who::OursSeccomp, HIGH_PORT, false, 20000, 1000, 100),
-        ("h", Who::OursSeccomp, PRIV_PORT, false,   600, 1000, 2),
-        ("i", Who::OursSeccomp, PRIV_PORT, true,    600, 1000, 2),
-        // Port 0: getppid() instead of a bind, natively and under the filter.
-        ("j", Who::Native,      0,         false, 200000, 500, 1000),
-        ("k", Who::OursSeccomp, 0,         false, 200000, 500, 1000),
-        // Kernel mode: a privileged bind granted by the attached programs,
-        // and an unprivileged one with them attached (the (a) loop otherwise).
-        ("m", Who::Kernel(KLog),  PRIV_PORT, false, 20000, 1000, 100),
-        ("n", Who::Kernel(KLog),  HIGH_PORT, false, 20000, 1000, 100),
-        ("o", Who::Kernel(KNone), HIGH_PORT, false, 20000, 1000, 100),
-        ("p", Who::Kernel(KBare), PRIV_PORT, false, 20000, 1000, 100),
-        // The floor: a program that only says "the kernel decides" (the
-        // hook's own cost), and one that grants every bind undecided.
-        ("q", Who::Kernel(KTrivial(1)), HIGH_PORT, false, 20000, 1000, 100),
-        ("r", Who::Kernel(KTrivial(3)), PRIV_PORT, false, 20000, 1000, 100),
-    ];
-    let mut rows: Vec<Row> = spec
-        .into_iter()
-        .map(|(tag, who, port, big, iterations, max_ms, warmup)| {
-            let who_s = match who {
-                Who::Native => "native",
-                Who::Ours => "ours",
-                Who::OursSeccomp => "seccomp",
-                Who::Debian => "Debian's",
-                Who::Kernel(kernel::Mode::Nothing) => "kernel-mode sandbox",
-                Who::Kernel(kernel::Mode::Trivial(_)) => "trivial program",
-                Who::Kernel(_) => "kernel mode",
-            };
-            if port == 0 {
-                return Row {
-                    tag,
-                    label: format!("{who_s}, getppid() instead of bind"),
-                    who,
-                    devlog: false,
-                    port,
-                    mem_mib: 0,
-                    iterations,
-                    max_ms,
-                    warmup,
-                    skip: None,
-                    runs: Vec::new(),
-                    rss_mib: None,
-                    error: None,
-                };
-            }
-            let size = match (port < 1024, big) {
-                (false, _) if who == Who::Native => String::new(),
-                (false, _) if who == Who::OursSeccomp => " (no helper)".to_string(),
-                (false, _) if who == Who::Kernel(KLog) => " (programs attached)".to_string(),
-                (false, _) if who == Who::Kernel(KNone) => " (nothing attached)".to_string(),
-                (true, _) if who == Who::Kernel(KLog) => " (granted, grants logged)".to_string(),
-                (true, _) if who == Who::Kernel(KBare) => " (granted, no daemon)".to_string(),
-                (false, _) if who == Who::Kernel(KTrivial(1)) => " (returns 1)".to_string(),
-                (true, _) if who == Who::Kernel(KTrivial(3)) => " (returns 3, grants)".to_string(),
-                (false, _) => " (shim only)".to_string(),
-                (true, false) => ", small process".to_string(),
-                (true, true) => format!(", {gib} touched"),
-            };
-            Row {
-                tag,
-                label: format!("{who_s}, port {port}{size}"),
-                who,
-                devlog: false,
-                port,
-                mem_mib: if big { big_mib } else { 0 },
-                iterations,
-                max_ms,
-                warmup,
-                skip: None,
-                runs: Vec::new(),
-                rss_mib: None,
-                error: None,
-            }
-        })
-        .collect();
-    // (c) again, with a syslog receiver on /dev/log: what the audit log costs.
-    let logged = Row {
-        tag: "l",
-        label: format!("ours, port {PRIV_PORT}, small, /dev/log listening"),
-        who: Who::Ours,
-        devlog: true,
-        port: PRIV_PORT,
-        mem_mib: 0,
-        iterations: 600,
-        max_ms: 1000,
-        warmup: 2,
-        skip: (!have("socat")).then(|| "socat not installed".to_string()),
-        runs: Vec::new(),
-        rss_mib: None,
-        error: None,
-    };
-    rows.push(logged);
+    let mut rows = row::table(big_mib, &gib);
     for r in rows.iter_mut() {
         let no_socat = r.skip.take();
         r.skip = no_socat.or(match r.who {
@@ -598,8 +165,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let dirs = Sandbox {
+        confdir: confdir.clone(),
+        users: UserDb::standard(),
+    };
     if let Some(place) = kernel_place.as_mut() {
-        place.trivial = kernel::build_trivial(&tmp);
+        place.trivial = kernel::build_trivial(tmp.path());
         if let Err(e) = &place.trivial {
             for r in rows
                 .iter_mut()
@@ -654,7 +225,7 @@ fn main() -> ExitCode {
         let out = command(
             true,
             false,
-            &confdir,
+            &dirs,
             None,
             &bindloop,
             &["probe".into(), PRIV_PORT.to_string()],
@@ -690,260 +261,19 @@ fn main() -> ExitCode {
     println!();
 
     // --- measure ---------------------------------------------------------
-    // Small rows: one process per repetition, repetitions interleaved across
-    // rows. Big rows: touching the memory costs seconds, so each big row has
-    // one process, touched once and kept; it measures one block whenever its
-    // turn comes, interleaved with the others. Without the memory for all of
-    // them at once, each measures all its blocks in one go instead, during
-    // the middle repetition.
-    // SAFETY: isatty has no preconditions.
-    let tty = unsafe { libc::isatty(2) } == 1;
-    let big_rows = rows.iter().filter(|r| r.mem_mib > 0 && r.skip.is_none()).count() as u64;
-    let kept = avail.is_none_or(|a| a >= big_rows * big_mib + 1024);
-    let launcher_for = |who: Who| match who {
-        Who::Native | Who::Kernel(_) => None,
-        Who::Ours | Who::OursSeccomp => ours.clone(),
-        Who::Debian => Some(debian.clone()),
+    let runner = measure::Runner {
+        sandbox,
+        dirs: &dirs,
+        ours: ours.clone(),
+        debian: debian.clone(),
+        bindloop,
+        bindloop_static,
+        kernel: kernel_place.as_ref(),
     };
-    let program_for = |who: Who| match (who, &bindloop_static) {
-        (Who::OursSeccomp, Ok(p)) => p.clone(),
-        _ => bindloop.clone(),
-    };
-    let args_for = |r: &Row, blocks: usize| {
-        [
-            "run".to_string(),
-            r.port.to_string(),
-            r.iterations.to_string(),
-            r.max_ms.to_string(),
-            r.mem_mib.to_string(),
-            r.warmup.to_string(),
-            blocks.to_string(),
-        ]
-    };
-    let mut servers: Vec<Option<Server>> = rows.iter().map(|_| None).collect();
-    if kept && big_rows > 0 {
-        if tty {
-            eprint!("\rbench: touching {gib} in {big_rows} processes ");
-        }
-        for (r, slot) in rows.iter_mut().zip(servers.iter_mut()) {
-            if r.mem_mib == 0 || r.skip.is_some() {
-                continue;
-            }
-            let mut cmd = command(
-                sandbox,
-                r.devlog,
-                &confdir,
-                launcher_for(r.who).as_deref(),
-                &program_for(r.who),
-                &args_for(r, 0),
-            );
-            match Server::start(&mut cmd) {
-                Ok(s) => *slot = Some(s),
-                Err(e) => r.error = Some(e),
-            }
-        }
-        // They touch their memory in parallel; wait until all are ready.
-        for (r, slot) in rows.iter_mut().zip(servers.iter_mut()) {
-            if let Some(s) = slot {
-                if let Err(e) = s.wait_ready() {
-                    r.error = Some(e);
-                    *slot = None;
-                }
-            }
-        }
-    }
-    for rep in 0..reps {
-        if tty {
-            eprint!(
-                "\rbench: repetition {}/{reps}            \rbench: repetition {}/{reps} ",
-                rep + 1,
-                rep + 1
-            );
-        }
-        for (r, slot) in rows.iter_mut().zip(servers.iter_mut()) {
-            if r.skip.is_some() || r.error.is_some() {
-                continue;
-            }
-            if let Some(server) = slot {
-                if tty {
-                    eprint!("{}", r.tag);
-                }
-                match server.block() {
-                    Ok(l) => r.record(&l),
-                    Err(e) => r.error = Some(e),
-                }
-                continue;
-            }
-            let blocks = if r.mem_mib == 0 {
-                1
-            } else if rep == reps / 2 {
-                reps
-            } else {
-                continue;
-            };
-            if tty {
-                eprint!("{}", r.tag);
-            }
-            let mut cmd = match (r.who, &kernel_place) {
-                (Who::Kernel(mode), Some(place)) => {
-                    match place.command(
-                        mode,
-                        &confdir,
-                        SANDBOX_UID,
-                        PRIV_PORT,
-                        &program_for(r.who),
-                        &args_for(r, blocks),
-                    ) {
-                        Ok(cmd) => cmd,
-                        Err(e) => {
-                            r.error = Some(e);
-                            continue;
-                        }
-                    }
-                }
-                _ => command(
-                    sandbox,
-                    r.devlog,
-                    &confdir,
-                    launcher_for(r.who).as_deref(),
-                    &program_for(r.who),
-                    &args_for(r, blocks),
-                ),
-            };
-            let out = cmd.output();
-            let o = match out {
-                Ok(o) => o,
-                Err(e) => {
-                    r.error = Some(format!("cannot run: {e}"));
-                    continue;
-                }
-            };
-            let stdout = String::from_utf8_lossy(&o.stdout);
-            let oks: Vec<&str> = stdout.lines().filter(|l| l.starts_with("ok ")).collect();
-            for l in &oks {
-                r.record(l);
-            }
-            if oks.len() != blocks || !o.status.success() {
-                let line = stdout.lines().find(|l| l.starts_with("error "));
-                r.error = Some(failure(line, &o.status.to_string(), &o.stderr));
-            }
-        }
-    }
-    for s in servers.into_iter().flatten() {
-        s.finish();
-    }
-    if tty {
-        eprint!("\r{:40}\r", "");
-    }
-    let _ = fs::remove_dir_all(&tmp);
+    let kept = runner.measure(&mut rows, reps, avail, big_mib, &gib);
 
-    // --- report -----------------------------------------------------------
-    let native = rows[0].median_us();
-    println!(
-        "{:<3} {:<50} {:>12} {:>10} {:>21} {:>10}",
-        "", "", "binds/run", "us/bind", "range over runs", "x native"
-    );
     // Under `make bench` our installation must be there: missing is a failure.
-    let mut failed = prefix.is_some() && ours_skip.is_some();
-    for r in &rows {
-        let head = format!("({}) {:<50}", r.tag, r.label);
-        if let Some(why) = &r.skip {
-            println!("{head} skipped: {why}");
-            continue;
-        }
-        if let Some(e) = &r.error {
-            failed = true;
-            println!("{head} FAILED: {e}");
-            continue;
-        }
-        let med = r.median_us().unwrap_or(f64::NAN);
-        let (lo, hi) = r.range_us().unwrap_or((f64::NAN, f64::NAN));
-        let mut binds: Vec<u32> = r.runs.iter().map(|x| x.1).collect();
-        binds.sort_unstable();
-        let binds = binds[binds.len() / 2];
-        let vs = native.map_or("n/a".into(), |n| fmt_ratio(med / n));
-        let rss = match r.rss_mib {
-            Some(m) if r.mem_mib > 0 => format!("   (RSS {m} MiB)"),
-            _ => String::new(),
-        };
-        println!(
-            "{head} {binds:>12} {:>10} {:>21} {vs:>10}{rss}",
-            fmt_us(med),
-            format!("{} - {}", fmt_us(lo), fmt_us(hi)),
-        );
-    }
-
-    let m = |tag: &str| rows.iter().find(|r| r.tag == tag).and_then(Row::median_us);
-    let ratio = |num: Option<f64>, den: Option<f64>| match (num, den) {
-        (Some(n), Some(d)) if d > 0.0 => fmt_ratio(n / d),
-        _ => "n/a".into(),
-    };
-    println!();
-    println!("us/bind: median over {reps} runs of each run's median per-bind time, runs interleaved across");
-    if kept {
-        println!("  rows; a small-process run is a new process, a {gib} run a block of one process kept touched.");
-    } else {
-        println!("  rows; a small-process run is a new process; each {gib} row ran its runs in one process");
-        println!("  (not enough memory to keep the {gib} processes side by side).");
-    }
-    println!("ratios (left: of the rows' medians; right: of their fastest runs, the low ends of the ranges):");
-    // (what, numerator, denominator)
-    let lines = [
-        ("shim overhead, unprivileged bind".to_string(), "b", "a"),
-        ("Debian's / ours, small process".to_string(), "e", "c"),
-        (format!("Debian's / ours, {gib} touched"), "f", "d"),
-        (format!("ours, {gib} / small"), "d", "c"),
-        (format!("Debian's, {gib} / small"), "f", "e"),
-        ("supervisor overhead, unprivileged bind".to_string(), "g", "a"),
-        ("supervisor / shim, small process".to_string(), "h", "c"),
-        (format!("seccomp, {gib} / small"), "i", "h"),
-        ("non-bind system call under the filter".to_string(), "k", "j"),
-        ("audit log: /dev/log listening / not".to_string(), "l", "c"),
-        ("kernel mode port 80 / native high port".to_string(), "m", "a"),
-        ("  the same, in the same sandbox".to_string(), "m", "o"),
-        ("  the same, no daemon (grants not logged)".to_string(), "p", "o"),
-        ("high port, programs attached / native".to_string(), "n", "a"),
-        ("  the same, in the same sandbox".to_string(), "n", "o"),
-        ("  a program that returns 1 / nothing".to_string(), "q", "o"),
-        ("  ours / a program that returns 1".to_string(), "n", "q"),
-        ("port 80, a program that grants all / native".to_string(), "r", "a"),
-        ("  ours (grants logged) / one that grants all".to_string(), "m", "r"),
-    ];
-    let best = |tag: &str| rows.iter().find(|r| r.tag == tag).and_then(Row::best_us);
-    let lines = lines.map(|(what, num, den)| {
-        (
-            what,
-            format!("({num})/({den})"),
-            ratio(m(num), m(den)),
-            ratio(best(num), best(den)),
-        )
-    });
-    for (what, which, value, best_value) in lines {
-        println!("  {what:<44} {which}  {value:>8}  {best_value:>8}");
-    }
-
-    // Absolute costs, where a ratio to a tiny denominator says little.
-    let deltas = [
-        ("supervisor cost per unprivileged bind", "g", "a"),
-        ("filter cost per non-bind system call", "k", "j"),
-        ("kernel mode cost per privileged bind", "m", "o"),
-        ("  of which the programs alone", "p", "o"),
-        ("kernel mode cost per unprivileged bind", "n", "o"),
-        ("  the kernel's hook alone", "q", "o"),
-        ("our decision + audit record, port 80", "m", "r"),
-    ];
-    for (what, num, den) in deltas {
-        if let (Some(n), Some(d)) = (m(num), m(den)) {
-            let best_delta = match (best(num), best(den)) {
-                (Some(n), Some(d)) => format!("{:>5.0} ns", (n - d) * 1000.0),
-                _ => "n/a".into(),
-            };
-            println!(
-                "  {what:<44} ({num})-({den})  {:>5.0} ns  {best_delta:>8}",
-                (n - d) * 1000.0
-            );
-        }
-    }
+    let failed = report::print(&rows, reps, kept, &gib) || (prefix.is_some() && ours_skip.is_some());
     println!("bench took {:.0} s", t_start.elapsed().as_secs_f64());
     if failed {
         ExitCode::FAILURE

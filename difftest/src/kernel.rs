@@ -1,7 +1,7 @@
 //! `--kernel AUTHBINDD`: the helper's decision against an actual bind
 //! under kernel mode. In the difftest's own mount namespace: a private
-//! bpffs, a user database (bind-mounted over /etc/passwd and /etc/group)
-//! giving the two test users supplementary groups, a scratch cgroup
+//! bpffs, a user database ([`users`], mounted by the sandbox) giving the
+//! two test users supplementary groups, a scratch cgroup
 //! `authbind-difftest-PID` below the cgroup2 root, where `authbindd`
 //! attaches. Each case writes a tree, runs `authbindd --reload` (which
 //! returns once the tree is in force), runs the helper as the user with
@@ -11,8 +11,8 @@
 //! needs no grant; below, it must succeed exactly when the helper grants.
 
 use crate::request::Request;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use authbind_testkit::{cc, Scratch, ScratchCgroup, UserDb, OTHER_NAME, USER_NAME};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -20,71 +20,32 @@ use std::time::{Duration, Instant};
 /// prints `ok` or `errno=N`.
 const BINDTEST_C: &str = include_str!("../../tests/c/bindtest.c");
 
-/// Test users: uid 1500 (group 1500, also in 1501), uid 1501 (group 1501,
-/// also in root's group 0), so that file groups decide through the
-/// database's memberships too.
-const PASSWD_LINES: &str =
-    "abdiff0:x:1500:1500::/nonexistent:/usr/sbin/nologin\nabdiff1:x:1501:1501::/nonexistent:/usr/sbin/nologin\n";
+/// The test users' database: uid 1500 (group 1500, also in 1501), uid
+/// 1501 (group 1501, also in root's group 0), so that file groups decide
+/// through the database's memberships too.
+pub fn users() -> UserDb {
+    UserDb::standard()
+        .member(OTHER_NAME, USER_NAME)
+        .member("root", OTHER_NAME)
+}
 
 pub struct Kernel {
     authbindd: String,
-    cgroup: PathBuf,
-    work: PathBuf,
+    cgroup: ScratchCgroup,
+    work: Scratch,
 }
 
 fn sh(cmd: &str) -> Result<(), String> {
     crate::sh(cmd)
 }
 
-fn cgroup2_root() -> Result<PathBuf, String> {
-    let info = std::fs::read_to_string("/proc/self/mountinfo").map_err(|e| format!("mountinfo: {e}"))?;
-    info.lines()
-        .filter_map(|l| l.split_once(" - "))
-        .find(|(left, right)| right.starts_with("cgroup2 ") && left.split(' ').nth(3) == Some("/"))
-        .and_then(|(left, _)| left.split(' ').nth(4).map(PathBuf::from))
-        .ok_or_else(|| "no cgroup2 file system is mounted".to_string())
-}
-
-/// Root's group line with `extra` added as a member.
-fn with_member(group: &str, line_name: &str, extra: &str) -> String {
-    group
-        .lines()
-        .map(|l| {
-            if l.split(':').next() == Some(line_name) {
-                let sep = if l.ends_with(':') { "" } else { "," };
-                format!("{l}{sep}{extra}\n")
-            } else {
-                format!("{l}\n")
-            }
-        })
-        .collect()
-}
-
 impl Kernel {
     pub fn setup(authbindd: &str) -> Result<Kernel, String> {
-        let work = std::env::temp_dir().join(format!("authbind-difftest-kernel.{}", std::process::id()));
-        std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
-        std::fs::set_permissions(&work, std::fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
-        // The database, private to this mount namespace.
-        let passwd = std::fs::read_to_string("/etc/passwd").map_err(|e| format!("/etc/passwd: {e}"))?;
-        let group = std::fs::read_to_string("/etc/group").map_err(|e| format!("/etc/group: {e}"))?;
-        let group = with_member(&group, "root", "abdiff1");
-        let group = format!("{group}abdiff0:x:1500:\nabdiff1:x:1501:abdiff0\n");
-        std::fs::write(work.join("passwd"), format!("{passwd}{PASSWD_LINES}")).map_err(|e| e.to_string())?;
-        std::fs::write(work.join("group"), group).map_err(|e| e.to_string())?;
-        sh(&format!(
-            "mount --bind {w}/passwd /etc/passwd && mount --bind {w}/group /etc/group",
-            w = work.display()
-        ))?;
+        let work = Scratch::create("difftest-kernel").map_err(|e| e.to_string())?;
         sh("mount -t bpf bpf /sys/fs/bpf")?;
         // The bind program, runnable by the test users.
-        std::fs::write(work.join("bindtest.c"), BINDTEST_C).map_err(|e| e.to_string())?;
-        sh(&format!(
-            "gcc -O2 -o {w}/bindtest {w}/bindtest.c && chmod 0755 {w}/bindtest",
-            w = work.display()
-        ))?;
-        let cgroup = cgroup2_root()?.join(format!("authbind-difftest-{}", std::process::id()));
-        std::fs::create_dir(&cgroup).map_err(|e| format!("{}: {e}", cgroup.display()))?;
+        cc::compile(work.path(), ("bindtest", BINDTEST_C, &[]))?;
+        let cgroup = ScratchCgroup::create("difftest").map_err(|e| e.to_string())?;
         let k = Kernel {
             authbindd: authbindd.to_string(),
             cgroup,
@@ -97,7 +58,7 @@ impl Kernel {
     fn status(&self) -> bool {
         Command::new(&self.authbindd)
             .args(["--status", "--cgroup"])
-            .arg(&self.cgroup)
+            .arg(self.cgroup.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
@@ -109,7 +70,7 @@ impl Kernel {
     fn attach(&self) -> Result<(), String> {
         let mut daemon: Child = Command::new(&self.authbindd)
             .arg("--cgroup")
-            .arg(&self.cgroup)
+            .arg(self.cgroup.path())
             .stdout(Stdio::null())
             .spawn()
             .map_err(|e| format!("{}: {e}", self.authbindd))?;
@@ -134,7 +95,7 @@ impl Kernel {
     pub fn reload(&self) -> Result<(), String> {
         let out = Command::new(&self.authbindd)
             .args(["--reload", "--cgroup"])
-            .arg(&self.cgroup)
+            .arg(self.cgroup.path())
             .output()
             .map_err(|e| format!("{}: {e}", self.authbindd))?;
         if out.status.success() {
@@ -158,7 +119,7 @@ impl Kernel {
             .arg("-c")
             .arg("echo $$ > \"$1/cgroup.procs\" && shift && exec \"$@\"")
             .arg("sh")
-            .arg(&self.cgroup)
+            .arg(self.cgroup.path())
             .args([
                 "setpriv",
                 "--reuid",
@@ -185,7 +146,7 @@ impl Kernel {
     }
 
     pub fn cgroup(&self) -> &Path {
-        &self.cgroup
+        self.cgroup.path()
     }
 
     /// The helper's exit status for the request, run as its user with the
@@ -203,17 +164,10 @@ impl Drop for Kernel {
     fn drop(&mut self) {
         let _ = Command::new(&self.authbindd)
             .args(["--detach", "--cgroup"])
-            .arg(&self.cgroup)
+            .arg(self.cgroup.path())
             .stdout(Stdio::null())
             .status();
-        // Nothing should be left in it; anything that is goes first.
-        let _ = std::fs::write(self.cgroup.join("cgroup.kill"), "1");
-        for _ in 0..100 {
-            if std::fs::remove_dir(&self.cgroup).is_ok() || !self.cgroup.exists() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = std::fs::remove_dir_all(&self.work);
+        // Then the scratch cgroup (anything left in it killed first) and
+        // folder go as the fields drop.
     }
 }

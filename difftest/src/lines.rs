@@ -2,7 +2,7 @@
 //! them, centred on the request so that many of them nearly match.
 
 use crate::request::Request;
-use crate::rng::Rng;
+use authbind_testkit::Rng;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 fn v4_text(rng: &mut Rng, a: Ipv4Addr) -> String {
@@ -42,7 +42,7 @@ fn nearby(rng: &mut Rng, addr: &IpAddr) -> IpAddr {
                 0 => v.wrapping_add(1),
                 1 => v.wrapping_sub(1),
                 2 => v ^ (1 << rng.below(32)),
-                3 => rng.next() as u32,
+                3 => rng.next_u64() as u32,
                 _ => v,
             }))
         }
@@ -52,7 +52,7 @@ fn nearby(rng: &mut Rng, addr: &IpAddr) -> IpAddr {
                 0 => v.wrapping_add(1),
                 1 => v.wrapping_sub(1),
                 2 => v ^ (1u128 << rng.below(128)),
-                3 => (u128::from(rng.next()) << 64) | u128::from(rng.next()),
+                3 => (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64()),
                 _ => v,
             }))
         }

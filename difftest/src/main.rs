@@ -20,11 +20,11 @@ mod kernel;
 mod lines;
 mod names;
 mod request;
-mod rng;
 mod run;
 mod tool;
 mod tree;
 
+use authbind_testkit::{sandbox, Rng, UserDb};
 use std::path::Path;
 use std::process::{exit, Command};
 
@@ -65,12 +65,7 @@ fn options() -> Result<Options, String> {
     if o.ours.is_empty() {
         return Err("--ours is required".into());
     }
-    o.seed = seed.unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(1)
-    });
+    o.seed = seed.unwrap_or_else(authbind_testkit::clock_seed);
     Ok(o)
 }
 
@@ -84,21 +79,11 @@ pub(crate) fn sh(cmd: &str) -> Result<(), String> {
     ok.then_some(()).ok_or_else(|| format!("failed: {cmd}"))
 }
 
-/// Private scratch configuration and a network namespace where any
-/// address may be bound.
-fn sandbox() -> Result<(), String> {
-    sh("ip link set lo up")?;
-    sh("sysctl -qw net.ipv4.ip_nonlocal_bind=1 net.ipv6.ip_nonlocal_bind=1")?;
-    sh("mount --make-rprivate /")?;
-    sh(&format!(
-        "mkdir -p {CONFDIR} && mount -t tmpfs -o mode=755 tmpfs {CONFDIR}"
-    ))?;
-    // A /run of its own: our helper's refusal counts and kernel mode's
-    // public marks stay in here, and no mount point is left in the
-    // machine's /run.
-    sh("mount -t tmpfs -o mode=0755 tmpfs /run")?;
-    sh("mkdir -m 0700 /run/authbind && mkdir -m 0755 /run/authbindd")?;
-    sh("if [ -e /dev/log ]; then mount --bind /dev/null /dev/log; fi")
+/// The sandbox prelude (a private policy folder, /run and /dev/log, the
+/// test users' database), and any address may be bound.
+fn sandbox(users: &UserDb) -> Result<(), String> {
+    sh(&sandbox::prelude(CONFDIR, users))?;
+    sh("sysctl -qw net.ipv4.ip_nonlocal_bind=1 net.ipv6.ip_nonlocal_bind=1")
 }
 
 fn main() {
@@ -109,7 +94,11 @@ fn main() {
             exit(2);
         }
     };
-    if let Err(e) = sandbox() {
+    let users = match o.kernel {
+        Some(_) => kernel::users(),
+        None => UserDb::standard(),
+    };
+    if let Err(e) = sandbox(&users) {
         eprintln!("authbind-difftest: sandbox: {e}");
         exit(2);
     }
@@ -120,7 +109,7 @@ fn main() {
         "difftest: seed={} cases={} ours={} theirs={}",
         o.seed, o.cases, o.ours, o.theirs
     );
-    let mut rng = rng::Rng::new(o.seed);
+    let mut rng = Rng::new(o.seed);
     let mut granted = 0u64;
     let mut failed = 0u64;
     let mut histogram = std::collections::BTreeMap::<i32, u64>::new();
@@ -182,7 +171,7 @@ fn check_tool(
     decided: i32,
     req: &request::Request,
     tree: &tree::Tree,
-    rng: &mut rng::Rng,
+    rng: &mut Rng,
     tally: &mut tool::Tally,
 ) -> Result<(), String> {
     let mut report = String::new();
@@ -215,8 +204,9 @@ fn check_tool(
     let before: Vec<_> = requests.iter().map(|r| status_of(ours, r)).collect();
     let trip = (|| {
         let exported = tool::export(tool).map_err(|e| format!("export failed: {e}"))?;
-        let file = std::env::temp_dir().join(format!("authbind-difftest-{}.toml", std::process::id()));
-        std::fs::write(&file, &exported).map_err(|e| e.to_string())?;
+        // In the sandbox's own /run: gone with the namespace.
+        let file = Path::new("/run/authbind-difftest-export.toml");
+        std::fs::write(file, &exported).map_err(|e| e.to_string())?;
         // Empty, but the configuration folder itself as it was: export and
         // apply leave that folder's own owner and mode alone (it is the
         // installation's; check reports it).
@@ -225,7 +215,7 @@ fn check_tool(
             root_mode: tree.root_mode,
         };
         tree::write(Path::new(CONFDIR), &empty).map_err(|e| e.to_string())?;
-        tool::apply(tool, &file).map_err(|e| format!("apply failed: {e}\n{exported}"))?;
+        tool::apply(tool, file).map_err(|e| format!("apply failed: {e}\n{exported}"))?;
         Ok::<String, String>(exported)
     })();
     match trip {
@@ -281,7 +271,7 @@ fn kernel_mode(o: &Options, authbindd: &str) -> i32 {
         authbindd,
         k.cgroup().display()
     );
-    let mut rng = rng::Rng::new(o.seed);
+    let mut rng = Rng::new(o.seed);
     let (mut privileged, mut granted, mut failed, mut done) = (0u64, 0u64, 0u64, 0u64);
     let mut tree_no = 0u64;
     'trees: while done < o.cases {

@@ -2,10 +2,10 @@
 //! written the way libauthbind writes them (independently of the code
 //! under test).
 
-use crate::rng::Rng;
+use authbind_testkit::Rng;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-pub const USERS: [u32; 2] = [1500, 1501];
+pub const USERS: [u32; 2] = [authbind_testkit::USER, authbind_testkit::OTHER];
 
 #[derive(Clone, Copy, Debug)]
 pub struct Request {

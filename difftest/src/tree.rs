@@ -4,7 +4,7 @@
 use crate::lines;
 use crate::names::byaddr_names;
 use crate::request::{Request, USERS};
-use crate::rng::Rng;
+use authbind_testkit::Rng;
 use std::fmt::Write as _;
 use std::fs;
 use std::io;

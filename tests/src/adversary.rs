@@ -1,5 +1,5 @@
 //! The adversarial test programs (tests/c/adv_*.c), built like
-//! [`crate::programs`] by [`crate::cbuild`] (gcc, once, into a root-owned
+//! [`crate::programs`] by [`authbind_testkit::cc`] (gcc, once, into a root-owned
 //! folder under /tmp named after a hash of their sources), and what the tests need around them: the
 //! bash lines that name them, a parser for their `key=value` reports,
 //! Debian's helper to compare with, and a reproducible seed.
@@ -12,8 +12,8 @@
 //! - `libadvmark.so`: a library whose constructor leaves a marker file
 //!   (`mark.EUID.PID`) when an `LD_*` variable gets it loaded.
 
-use crate::cbuild::{self, CSource};
-use crate::quote::sh_quote;
+use authbind_testkit::cc::{self, CSource};
+use authbind_testkit::sh_quote;
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -94,10 +94,7 @@ pub fn seed() -> u64 {
     if let Some(s) = std::env::var("AUTHBIND_E2E_SEED").ok().and_then(|s| s.parse().ok()) {
         return s;
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    (now.as_secs() ^ u64::from(now.subsec_nanos())) % 1_000_000_007
+    authbind_testkit::clock_seed()
 }
 
 /// How a program watched by `adv_run` / `adv_native` ended.
@@ -202,7 +199,7 @@ impl Report {
 
 fn build() -> Adversaries {
     Adversaries {
-        dir: cbuild::build("authbind-e2e-advprogs-", SOURCES),
+        dir: cc::build_cached("authbind-e2e-advprogs-", SOURCES),
     }
 }
 

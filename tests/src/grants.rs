@@ -1,7 +1,7 @@
 //! The policy a sandbox starts with, written into its private
 //! `/etc/authbind` (a tmpfs) before any program runs.
 
-use crate::quote::sh_quote;
+use authbind_testkit::sh_quote;
 
 /// Builder of `/etc/authbind/{byport,byaddr,byuid}` contents.
 #[derive(Debug, Clone, Default)]

@@ -22,14 +22,13 @@
 //! - `attached HOOK`: how many of our programs bpftool lists on `$CG` for
 //!   `bind4` or `bind6` (independently of authbindd).
 
-use crate::cbuild::{self, CSource};
 use crate::install::Install;
 use crate::outcome::Outcome;
 use crate::sandbox::Sandbox;
+use authbind_testkit::cc::{self, CSource};
+use authbind_testkit::ScratchCgroup;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
-use std::time::Duration;
 
 const SOURCES: &[CSource] = &[
     ("uringbind", include_str!("../c/uringbind.c"), &[]),
@@ -63,62 +62,9 @@ bg_cg_user() { local uid=$1; shift; in_cg setpriv --reuid="$uid" --regid="$uid" 
 attached() { bpftool cgroup show "$CG" 2>/dev/null | grep -c "authbind_$1"; }
 "#;
 
-/// The cgroup2 hierarchy's root, where this machine mounts it.
-fn cgroup2_root() -> PathBuf {
-    let info = std::fs::read_to_string("/proc/self/mountinfo").expect("read /proc/self/mountinfo");
-    info.lines()
-        .filter_map(|l| l.split_once(" - "))
-        .find(|(left, right)| right.starts_with("cgroup2 ") && left.split(' ').nth(3) == Some("/"))
-        .and_then(|(left, _)| left.split(' ').nth(4).map(PathBuf::from))
-        .expect("no cgroup2 file system is mounted: kernel mode needs one")
-}
-
-/// A child cgroup of the hierarchy's root, removed when dropped.
-pub struct ScratchCgroup {
-    path: PathBuf,
-}
-
-impl ScratchCgroup {
-    pub fn new(tag: &str) -> ScratchCgroup {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let tag: String = tag
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
-        let path = cgroup2_root().join(format!(
-            "authbind-e2e-{tag}-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir(&path).unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
-        ScratchCgroup { path }
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl Drop for ScratchCgroup {
-    fn drop(&mut self) {
-        // The sandbox's processes are gone with its PID namespace; any
-        // other is killed (cgroup.kill, Linux 5.14) before the removal,
-        // which also detaches whatever is attached here.
-        let _ = std::fs::write(self.path.join("cgroup.kill"), "1");
-        for _ in 0..250 {
-            if std::fs::remove_dir(&self.path).is_ok() || !self.path.exists() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        use std::io::Write;
-        let _ = writeln!(std::io::stderr(), "!!!!! could not remove {}", self.path.display());
-    }
-}
-
 fn programs_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| cbuild::build("authbind-e2e-kprogs-", SOURCES))
+    DIR.get_or_init(|| cc::build_cached("authbind-e2e-kprogs-", SOURCES))
 }
 
 /// A kernel-mode run: the scratch cgroup and the sandbox around it.
@@ -129,7 +75,7 @@ pub struct Kernel {
 impl Kernel {
     pub fn new(test: &str) -> Kernel {
         Kernel {
-            cgroup: ScratchCgroup::new(test),
+            cgroup: ScratchCgroup::new(&format!("e2e-{test}")),
         }
     }
 

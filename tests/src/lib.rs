@@ -2,8 +2,10 @@
 //!
 //! Every test runs a bash script as root inside fresh mount, network and PID
 //! namespaces (see [`Sandbox`]): loopback up, a tmpfs over `/etc/authbind`
-//! holding the test's own policy ([`Policy`]), and programs started as the
-//! unprivileged users [`USER`] and [`OTHER`] through the installation named by
+//! holding the test's own policy ([`Policy`]), a user database of its own
+//! ([`UserDb`]: the machine's users and groups never count), and programs
+//! started as the unprivileged users [`USER`] and [`OTHER`] through the
+//! installation named by
 //! `AUTHBIND_E2E_PREFIX` ([`Install`]). Small C programs built here
 //! ([`programs`]) report what `bind()` returned. The script prints `key=value`
 //! lines; tests assert on them through [`Outcome`].
@@ -15,32 +17,27 @@
 //! each sandbox's standard output and error are printed as it ends, so that
 //! the exact messages a test checks can be read from a passing run.
 
-mod cache;
-mod cbuild;
 mod gate;
 mod grants;
 mod install;
 mod kernel;
 mod outcome;
 mod programs;
-mod quote;
 mod sandbox;
-mod scratch;
 
+pub use authbind_testkit::sh_quote;
+pub use authbind_testkit::{Scratch, ScratchCgroup};
 pub use gate::ready;
 pub use grants::Policy;
 pub use install::Install;
-pub use kernel::{Kernel, ScratchCgroup};
+pub use kernel::Kernel;
 pub use outcome::Outcome;
 pub use programs::{programs, Programs};
-pub use quote::sh_quote;
 pub use sandbox::Sandbox;
-pub use scratch::Scratch;
 
-/// The unprivileged user the grants are written for.
-pub const USER: u32 = 1500;
-/// A second unprivileged user with no grant at all.
-pub const OTHER: u32 = 1501;
+/// The test users ([`USER`] gets the grants, [`OTHER`] none) and the
+/// user database every sandbox brings ([`UserDb`]).
+pub use authbind_testkit::{UserDb, OTHER, OTHER_NAME, USER, USER_NAME};
 
 /// errno values the tests compare against, as the C programs print them.
 pub const EACCES: i32 = libc::EACCES;

@@ -2,9 +2,9 @@
 //! under /tmp named after a hash of their sources, owned by root, mode 0755,
 //! so the unprivileged test users can run them. Reused while the sources are
 //! unchanged; rebuilt when the folder is not root's or is writable by others
-//! (see [`crate::cbuild`]).
+//! (see [`authbind_testkit::cc`]).
 
-use crate::cbuild::{self, CSource};
+use authbind_testkit::cc::{self, CSource};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -82,6 +82,6 @@ pub fn programs() -> &'static Programs {
 
 fn build() -> Programs {
     Programs {
-        dir: cbuild::build("authbind-e2e-progs-", SOURCES),
+        dir: cc::build_cached("authbind-e2e-progs-", SOURCES),
     }
 }

@@ -1,13 +1,14 @@
 //! Runs one bash script as root in fresh mount, network and PID namespaces,
-//! after setting up loopback and a private `/etc/authbind`.
+//! after the sandbox prelude ([`authbind_testkit::sandbox::prelude`]):
+//! loopback up, a private `/etc/authbind`, `/run` and `/dev/log`, and the
+//! sandbox's own user database.
 
 use crate::grants::Policy;
 use crate::install::Install;
 use crate::outcome::Outcome;
 use crate::programs::programs;
-use crate::quote::sh_quote;
-use crate::scratch::Scratch;
-use crate::{OTHER, USER};
+use crate::{UserDb, OTHER, USER};
+use authbind_testkit::{sandbox, sh_quote, Scratch};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -19,6 +20,11 @@ use std::time::{Duration, Instant};
 /// - the variables given with [`Sandbox::var`];
 /// - `$W` a scratch folder (root's, 0755, removed afterwards);
 /// - `$U` = 1500 (gets the grants), `$O` = 1501 (gets none);
+/// - the user database ([`Sandbox::users`], [`UserDb::standard`] unless
+///   the test says otherwise) mounted over `/etc/passwd`, `/etc/group` and
+///   `/etc/nsswitch.conf` (files only), whatever users the machine has; its
+///   files are in `$USERDB` (`$USERDB/group`, …), where a test that changes
+///   the database while it runs edits them;
 /// - `as_user UID [VAR=VALUE…] PROGRAM ARGS…`: runs as that user with an
 ///   empty environment but `PATH=/usr/bin:/bin`;
 /// - `bg_as_user UID [VAR=VALUE…] PROGRAM ARGS…`: the same in the
@@ -36,6 +42,7 @@ pub struct Sandbox<'a> {
     install: &'a Install,
     name: String,
     policy: Policy,
+    users: UserDb,
     nonlocal_bind: bool,
     timeout: Duration,
     vars: Vec<(String, String)>,
@@ -47,6 +54,7 @@ impl<'a> Sandbox<'a> {
             install,
             name: name.to_string(),
             policy: Policy::new(),
+            users: UserDb::standard(),
             nonlocal_bind: false,
             timeout: Duration::from_secs(60),
             vars: Vec::new(),
@@ -55,6 +63,13 @@ impl<'a> Sandbox<'a> {
 
     pub fn policy(mut self, policy: Policy) -> Self {
         self.policy = policy;
+        self
+    }
+
+    /// The user database the sandbox sees instead of the machine's
+    /// ([`UserDb::standard`] unless set).
+    pub fn users(mut self, users: UserDb) -> Self {
+        self.users = users;
         self
     }
 
@@ -85,7 +100,7 @@ impl<'a> Sandbox<'a> {
     /// Runs `body` after the setup; never panics on the script's own failure
     /// (the returned [`Outcome`] does, on a failed expectation).
     pub fn run(&self, body: &str) -> Outcome {
-        let scratch = Scratch::new(&self.name);
+        let scratch = Scratch::new(&format!("e2e-work.{}", self.name));
         let script = self.script(scratch.path(), body);
         let started = Instant::now();
         // SIGKILL: unshare ignores SIGTERM while it waits; --kill-child
@@ -113,21 +128,8 @@ impl<'a> Sandbox<'a> {
         format!(
             r#"set -u
 fail() {{ echo "SANDBOX SETUP FAILED: $*" >&2; exit 97; }}
-ip link set lo up || fail 'ip link set lo up'
-mount --make-rprivate / || fail 'mount --make-rprivate /'
-mkdir -p /etc/authbind || fail 'mkdir /etc/authbind'
-mount -t tmpfs -o mode=0755 authbind-e2e /etc/authbind || fail 'tmpfs on /etc/authbind'
-mkdir -m 0755 /etc/authbind/byport /etc/authbind/byaddr /etc/authbind/byuid || fail 'mkdir by*'
-# A /run of its own: the helper's per-user refusal counts and kernel
-# mode's public marks stay in this run, and no mount point is left behind
-# in the machine's /run.
-mount -t tmpfs -o mode=0755 authbind-e2e-run /run || fail 'tmpfs on /run'
-mkdir -m 0700 /run/authbind && mkdir -m 0755 /run/authbindd || fail 'mkdir /run/authbind*'
-# The helper's audit lines stay out of the machine's log (tests that read
-# them set up a /dev of their own with a receiver: see `private_dev_log`).
-if [ -e /dev/log ]; then mount --bind /dev/null /dev/log || fail 'hide /dev/log'; fi
-{nonlocal}{policy}P={prefix}; AB={launcher}; LIB={shim}; HELPER={helper}
-BT={bt}; BS={bs}; RB={rb}; W={scratch}; U={user}; O={other}
+{prelude}{nonlocal}{policy}P={prefix}; AB={launcher}; LIB={shim}; HELPER={helper}
+BT={bt}; BS={bs}; RB={rb}; W={scratch}; U={user}; O={other}; USERDB={userdb}
 SB={sb}; EP={ep}; MARK={mark}
 {vars}as_user() {{ local uid=$1; shift; setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "$@"; }}
 bg_as_user() {{ local uid=$1; shift; setpriv --reuid="$uid" --regid="$uid" --clear-groups env -i PATH=/usr/bin:/bin "$@" & BGPID=$!; }}
@@ -160,6 +162,8 @@ echo __setup=done
 # ---------------- test body ----------------
 {body}
 "#,
+            prelude = sandbox::prelude("/etc/authbind", &self.users),
+            userdb = sandbox::USERDB_DIR,
             policy = self.policy.script(),
             prefix = q(self.install.prefix()),
             launcher = q(&self.install.launcher()),

@@ -96,5 +96,5 @@ fn run(cmd: &mut Command) {
 /// `/tmp/authbind-e2e-TAG-HASH`, built by `build` unless a trustworthy
 /// build of the same sources is there.
 fn cached(tag: &str, sources: &[&str], build: impl FnOnce(&Path)) -> PathBuf {
-    crate::cache::cached(&format!("authbind-e2e-{tag}-"), &sources, build)
+    authbind_testkit::cache::cached(&format!("authbind-e2e-{tag}-"), &sources, build)
 }

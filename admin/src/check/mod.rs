@@ -15,6 +15,7 @@ mod links;
 mod sensitive;
 
 use crate::inventory::Inventory;
+use crate::printable::printable;
 use crate::who::UserDb;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -90,14 +91,17 @@ fn plural(n: usize, word: &str) -> String {
 
 pub fn text(findings: &[Finding]) -> String {
     let mut s = String::new();
+    // One finding, one line (and its fix): nothing of the tree's may
+    // break one.
     for f in findings {
+        let file = printable(&f.file);
         let at = match f.line {
-            Some(l) => format!("{}:{l}", f.file),
-            None => f.file.clone(),
+            Some(l) => format!("{file}:{l}"),
+            None => file.into_owned(),
         };
-        let _ = writeln!(s, "{}: {at}: {}", f.level.word(), f.message);
+        let _ = writeln!(s, "{}: {at}: {}", f.level.word(), printable(&f.message));
         if !f.fix.is_empty() {
-            let _ = writeln!(s, "  fix: {}", f.fix);
+            let _ = writeln!(s, "  fix: {}", printable(&f.fix));
         }
     }
     let (e, w, n) = counts(findings);
@@ -238,6 +242,24 @@ mod tests {
         assert_eq!(lines(&f), Vec::<String>::new());
         assert_eq!(status(&f), 0);
         assert_eq!(text(&f), "0 errors, 0 warnings, 0 notes\n");
+    }
+
+    /// On 78e057e a file named `80\nerror: …` printed a line of its own,
+    /// and escape sequences in names reached the terminal.
+    #[test]
+    fn names_cannot_forge_lines_or_reach_the_terminal() {
+        let mut inv = clean();
+        put(&mut inv, "byport/80\nerror: byport/22: forged", file(0, 0, 0o500));
+        put(&mut inv, "byport/\x1b[2J81", file(0, 0, 0o500));
+        bytes(&mut inv, "byuid/1000", file(0, 0, 0o644), "127.0.0.1,80 \x1b]0;x\x07\n");
+        let f = check(&inv, &db());
+        assert!(f.len() >= 3, "{f:?}");
+        let out = text(&f);
+        let fixes = f.iter().filter(|f| !f.fix.is_empty()).count();
+        assert_eq!(out.lines().count(), f.len() + fixes + 1, "{out}");
+        assert!(!out.lines().any(|l| l.starts_with("error: byport/22")), "{out}");
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+        assert!(out.contains("byport/80\\x0aerror: byport/22: forged"), "{out}");
     }
 
     #[test]

@@ -5,17 +5,10 @@
 //! same rule (bpf/authbind.bpf.c, `allowed`), and the tests compare the
 //! two through real binds.
 
-/// A folder: a real root may always search it (a file needs an x bit).
-pub const DIR: u16 = 1;
-/// A regular file on a `noexec` mount: `X_OK` fails for everyone.
-pub const NOEXEC: u16 = 2;
-/// The inode carries POSIX ACL entries, which the maps cannot express:
-/// its owner is judged exactly (by the owner bits, as the ACL's owner
-/// entry is), everyone else is refused (the safe direction).
-pub const ACL: u16 = 4;
-/// Some user of the database is a member of its group (else the program
-/// skips the membership lookup: the answer would be no).
-pub const MEMBERS: u16 = 8;
+/// The flags of a check, as the programs read them (the ABI's `CK_*`):
+/// a folder, a file on a noexec mount, an inode with ACL entries, a group
+/// with database members.
+pub use authbind_bpf_abi::{CK_ACL as ACL, CK_DIR as DIR, CK_MEMBERS as MEMBERS, CK_NOEXEC as NOEXEC};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Check {

@@ -33,9 +33,9 @@ use std::os::fd::OwnedFd;
 use std::rc::Rc;
 use walk::{Terminal, Walker};
 
-/// The most checks one chain may hold in the maps (`MAX_CHECKS` in the
-/// program); a longer one is compiled as a refusal.
-pub const MAX_CHECKS: usize = 16;
+/// The most checks one chain may hold in the maps; a longer one is
+/// compiled as a refusal.
+pub use authbind_bpf_abi::MAX_CHECKS;
 
 /// The most entries of the byaddr folder read (a bound on the work and
 /// the maps); a larger folder makes every byaddr lookup a refusal.

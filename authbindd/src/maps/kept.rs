@@ -2,7 +2,7 @@
 //! ring buffer (the daemon reads it), the refusal counts and the count
 //! of audit records lost to a full ring (`--status` prints them).
 
-use super::layout::{refusal_key, Event};
+use super::layout::{refusal_key, Event, RefusalKey};
 use super::load::{EVENTS, LOST, REFUSALS};
 use crate::error::Error;
 use aya::maps::{Map, MapData, PerCpuArray, PerCpuHashMap, RingBuf};
@@ -44,7 +44,7 @@ impl Events {
 
 /// Refusals per (uid, port), summed over the CPUs.
 pub fn refusals(pins: &Path) -> Result<BTreeMap<(u32, u16), u64>, Error> {
-    let map: PerCpuHashMap<MapData, [u8; 8], u64> =
+    let map: PerCpuHashMap<MapData, RefusalKey, u64> =
         PerCpuHashMap::try_from(open(pins, REFUSALS.1)?).map_err(|e| Error::aya("refusals", &e))?;
     let mut out = BTreeMap::new();
     for item in map.iter() {

@@ -1,81 +1,88 @@
-//! The maps' keys and values as bytes, laid out exactly as the structs
-//! of bpf/authbind.bpf.c (host byte order for numbers, network order for
-//! addresses). Plain byte arrays keep the encoding explicit and need no
-//! `unsafe impl Pod`.
+//! The maps' keys and values and the programs' records as bytes, through
+//! the one definition of their layout (the crate authbind-bpf-abi, which
+//! the programs' C includes as a generated header): host byte order for
+//! numbers, network order for addresses. Plain byte arrays keep the
+//! encoding explicit and need no `unsafe impl Pod`.
 
-use crate::compile::{Chain, End, MAX_CHECKS};
-use model::{Address, FileName, Rule};
+use crate::compile::ports::PortSet;
+use crate::compile::{Chain, End};
+use authbind_bpf_abi::{self as abi, Bytes, MAX_CHECKS};
+use model::{Address, Family, FileName, Rule};
+use std::mem::size_of;
 
-pub const CHAIN_BYTES: usize = 16 + 12 * MAX_CHECKS;
-pub type ChainValue = [u8; CHAIN_BYTES];
-pub type AddrKey = [u8; 24];
-pub type Trie4Data = [u8; 8];
-pub type Trie6Data = [u8; 20];
-pub type PortsValue = [u8; 128];
-pub const EVENT_BYTES: usize = 52;
-
-fn put(out: &mut [u8], at: usize, bytes: &[u8]) {
-    out[at..at + bytes.len()].copy_from_slice(bytes);
-}
+pub type ChainValue = [u8; abi::Chain::SIZE];
+pub type AddrKey = [u8; abi::AddrKey::SIZE];
+pub type MemberKey = [u8; abi::MemberKey::SIZE];
+pub type RefusalKey = [u8; abi::RefusalKey::SIZE];
+pub type PortsValue = [u8; abi::Ports::SIZE];
+pub use abi::{Trie4Data, Trie6Data};
 
 /// `struct chain`. A chain must hold at most MAX_CHECKS checks (the
 /// compiler makes longer ones refusals); extra ones would be a bug, and
 /// are refused rather than dropped.
 pub fn chain(c: &Chain) -> ChainValue {
-    let mut out = [0u8; CHAIN_BYTES];
-    let (end, file): (u32, u32) = match c.end {
-        End::Continue => (0, 0),
-        End::Grant(f) => (1, u32::from(f as u8)),
-        End::Refuse => (2, 0),
-    };
     if c.checks.len() > MAX_CHECKS {
-        put(&mut out, 4, &2u32.to_ne_bytes());
-        return out;
+        return abi::Chain {
+            end: abi::END_REFUSE,
+            ..abi::Chain::default()
+        }
+        .to_bytes();
     }
-    put(&mut out, 0, &(c.checks.len() as u32).to_ne_bytes());
-    put(&mut out, 4, &end.to_ne_bytes());
-    put(&mut out, 8, &file.to_ne_bytes());
-    for (i, k) in c.checks.iter().enumerate() {
-        let at = 16 + 12 * i;
-        put(&mut out, at, &k.owner.to_ne_bytes());
-        put(&mut out, at + 4, &k.group.to_ne_bytes());
-        put(&mut out, at + 8, &k.mode.to_ne_bytes());
-        put(&mut out, at + 10, &k.flags.to_ne_bytes());
+    let (end, file) = match c.end {
+        End::Continue => (abi::END_CONTINUE, 0),
+        End::Grant(f) => (abi::END_GRANT, u32::from(f as u8)),
+        End::Refuse => (abi::END_REFUSE, 0),
+    };
+    let mut value = abi::Chain {
+        n: c.checks.len() as u32,
+        end,
+        file,
+        ..abi::Chain::default()
+    };
+    for (slot, k) in value.checks.iter_mut().zip(&c.checks) {
+        *slot = abi::Check {
+            owner: k.owner,
+            group: k.group,
+            mode: k.mode,
+            flags: k.flags,
+        };
     }
-    out
+    value.to_bytes()
 }
 
-fn family_code(addr: &Address) -> u32 {
-    if addr.is_v6() {
-        6
-    } else {
-        4
-    }
-}
-
-/// `struct addr_key`: family 4 or 6, port, address (IPv4 in the first four bytes).
+/// `struct addr_key`: family code, port, address (IPv4 in the first four bytes).
 pub fn addr_key(addr: &Address, port: u16) -> AddrKey {
-    let mut out = [0u8; 24];
-    put(&mut out, 0, &family_code(addr).to_ne_bytes());
-    put(&mut out, 4, &u32::from(port).to_ne_bytes());
-    put(&mut out, 8, addr.bytes());
-    out
+    let mut key = abi::AddrKey {
+        family: u32::from(addr.family() as u8),
+        port: u32::from(port),
+        ..abi::AddrKey::default()
+    };
+    key.addr[..addr.bytes().len()].copy_from_slice(addr.bytes());
+    key.to_bytes()
 }
 
 /// `struct member_key`.
-pub fn member_key(uid: u32, gid: u32) -> [u8; 8] {
-    let mut out = [0u8; 8];
-    put(&mut out, 0, &uid.to_ne_bytes());
-    put(&mut out, 4, &gid.to_ne_bytes());
+pub fn member_key(uid: u32, gid: u32) -> MemberKey {
+    abi::MemberKey { uid, gid }.to_bytes()
+}
+
+/// The data of a trie key ([`Trie4Data`], [`Trie6Data`]): uid, then the
+/// address prefix's bytes.
+pub fn trie_data<const N: usize>(uid: u32, addr: &[u8]) -> [u8; N] {
+    let mut out = [0u8; N];
+    uid.put(&mut out);
+    out[size_of::<u32>()..][..addr.len()].copy_from_slice(addr);
     out
 }
 
-/// The data of a trie key: uid, then the address prefix's bytes.
-pub fn trie_data<const N: usize>(uid: u32, addr: &[u8]) -> [u8; N] {
-    let mut out = [0u8; N];
-    put(&mut out, 0, &uid.to_ne_bytes());
-    put(&mut out, 4, addr);
-    out
+/// The prefix length of a trie key: the uid's bits, then `len` of the address.
+pub fn trie_prefix(len: u8) -> u32 {
+    abi::UID_PREFIX_BITS + u32::from(len)
+}
+
+/// `struct ports`.
+pub fn ports(set: &PortSet) -> PortsValue {
+    abi::Ports { bits: set.0 }.to_bytes()
 }
 
 /// A grant the programs reported (`struct event`).
@@ -92,51 +99,46 @@ pub struct Event {
     pub protocol: u32,
 }
 
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    let mut w = [0u8; 4];
-    w.copy_from_slice(&b[at..at + 4]);
-    u32::from_ne_bytes(w)
+fn code<T: TryFrom<u8>>(c: u32) -> Option<T> {
+    T::try_from(u8::try_from(c).ok()?).ok()
 }
 
 impl Event {
+    /// `None` for a record too short, or of no known family or a port
+    /// out of range.
     pub fn parse(b: &[u8]) -> Option<Event> {
-        if b.len() < EVENT_BYTES {
-            return None;
-        }
-        let addr = match u32_at(b, 16) {
-            4 => Address::V4([b[36], b[37], b[38], b[39]]),
-            6 => {
-                let mut a = [0u8; 16];
-                a.copy_from_slice(&b[36..52]);
-                Address::V6(a)
-            }
-            _ => return None,
-        };
+        let e = abi::Event::from_bytes(b)?;
+        let family: Family = code(e.family)?;
         Some(Event {
-            uid: u32_at(b, 0),
-            gid: u32_at(b, 4),
-            pid: u32_at(b, 8),
-            port: u16::try_from(u32_at(b, 12)).ok()?,
-            addr,
-            rule: u8::try_from(u32_at(b, 20)).ok().and_then(|c| Rule::try_from(c).ok()),
-            file: u8::try_from(u32_at(b, 24))
-                .ok()
-                .and_then(|c| FileName::try_from(c).ok()),
-            sock_type: u32_at(b, 28),
-            protocol: u32_at(b, 32),
+            uid: e.uid,
+            gid: e.gid,
+            pid: e.pid,
+            port: u16::try_from(e.port).ok()?,
+            addr: Address::from_bytes(family, &e.addr[..family.bytes()])?,
+            rule: code(e.rule),
+            file: code(e.file),
+            sock_type: e.r#type,
+            protocol: e.protocol,
         })
     }
 }
 
 /// `struct refusal_key`: (uid, port).
-pub fn refusal_key(b: &[u8; 8]) -> (u32, u16) {
-    (u32_at(b, 0), u32_at(b, 4) as u16)
+pub fn refusal_key(b: &RefusalKey) -> (u32, u16) {
+    let k = abi::RefusalKey::get(b);
+    (k.uid, k.port as u16)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::compile::check::{Check, DIR};
+    use aya::maps::lpm_trie::Key;
+    use std::mem::offset_of;
+
+    fn u32_at(b: &[u8], at: usize) -> u32 {
+        u32::get(&b[at..])
+    }
 
     #[test]
     fn chains_encode_as_the_program_reads_them() {
@@ -166,21 +168,54 @@ mod tests {
         let k = addr_key(&Address::V4([127, 0, 0, 1]), 80);
         assert_eq!((u32_at(&k, 0), u32_at(&k, 4)), (4, 80));
         assert_eq!(k[8..12], [127, 0, 0, 1]);
+        assert_eq!(k[12..], [0; 12]);
         let d: Trie4Data = trie_data(1500, &[10, 0, 0, 0]);
         assert_eq!(u32_at(&d, 0), 1500);
-        let mut e = [0u8; EVENT_BYTES];
+        assert_eq!(d[4..], [10, 0, 0, 0]);
+        assert_eq!(trie_prefix(8), 40);
+        let mut e = [0u8; abi::Event::SIZE];
         e[0..4].copy_from_slice(&1500u32.to_ne_bytes());
         e[12..16].copy_from_slice(&80u32.to_ne_bytes());
         e[16..20].copy_from_slice(&4u32.to_ne_bytes());
         e[20..24].copy_from_slice(&3u32.to_ne_bytes());
         e[24..28].copy_from_slice(&5u32.to_ne_bytes());
+        e[28..32].copy_from_slice(&1u32.to_ne_bytes());
+        e[32..36].copy_from_slice(&6u32.to_ne_bytes());
         e[36..40].copy_from_slice(&[127, 0, 0, 1]);
         let ev = Event::parse(&e).unwrap();
         assert_eq!(
-            (ev.uid, ev.port, ev.rule, ev.file),
-            (1500, 80, Some(Rule::ByUid), Some(FileName::ByUid))
+            (ev.uid, ev.port, ev.rule, ev.file, ev.sock_type, ev.protocol),
+            (1500, 80, Some(Rule::ByUid), Some(FileName::ByUid), 1, 6)
         );
         assert_eq!(ev.addr, Address::V4([127, 0, 0, 1]));
         assert!(Event::parse(&e[..40]).is_none());
+        // Unknown codes: no rule or file named; no family, no event.
+        e[20..24].copy_from_slice(&300u32.to_ne_bytes());
+        e[24..28].copy_from_slice(&9u32.to_ne_bytes());
+        let ev = Event::parse(&e).unwrap();
+        assert_eq!((ev.rule, ev.file), (None, None));
+        e[16..20].copy_from_slice(&5u32.to_ne_bytes());
+        assert!(Event::parse(&e).is_none());
+        let mut r = [0u8; 8];
+        r[4..].copy_from_slice(&443u32.to_ne_bytes());
+        assert_eq!(refusal_key(&r), (0, 443));
+    }
+
+    #[test]
+    fn ports_are_the_programs_bits() {
+        let set = PortSet::range(22, 22, 1..=511);
+        let v = ports(&set);
+        assert_eq!(v[..8], (1u64 << 22).to_ne_bytes());
+        assert_eq!(v, set.to_bytes());
+    }
+
+    #[test]
+    fn aya_trie_keys_are_the_programs() {
+        // aya's Key is (u32 prefix length, data), packed: it must be
+        // struct trie4_key and trie6_key.
+        assert_eq!(size_of::<Key<Trie4Data>>(), abi::Trie4Key::SIZE);
+        assert_eq!(size_of::<Key<Trie6Data>>(), abi::Trie6Key::SIZE);
+        assert_eq!(offset_of!(abi::Trie4Key, data), size_of::<u32>());
+        assert_eq!(offset_of!(abi::Trie6Key, data), size_of::<u32>());
     }
 }

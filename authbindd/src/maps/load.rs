@@ -8,6 +8,7 @@
 use super::layout;
 use crate::compile::Compiled;
 use crate::error::Error;
+use authbind_bpf_abi::{FOLDER_BYADDR, FOLDER_BYPORT};
 use aya::maps::lpm_trie::{Key, LpmTrie};
 use aya::maps::{Array, HashMap, MapData};
 use aya::programs::CgroupSockAddr;
@@ -101,12 +102,13 @@ fn fill(ebpf: &mut Ebpf, c: &Compiled) -> Result<(), Error> {
     }
     let mut folders: Array<&mut MapData, layout::ChainValue> =
         Array::try_from(map(ebpf, "folders")?).map_err(|e| Error::aya("folders", &e))?;
-    for (i, chain) in c.folders.iter().enumerate() {
+    let [byport_folder, byaddr_folder] = &c.folders;
+    for (index, chain) in [(FOLDER_BYPORT, byport_folder), (FOLDER_BYADDR, byaddr_folder)] {
         folders
-            .set(i as u32, layout::chain(chain), 0)
+            .set(index, layout::chain(chain), 0)
             .map_err(|e| Error::aya("filling folders", &e))?;
     }
-    let mut members: HashMap<&mut MapData, [u8; 8], u8> =
+    let mut members: HashMap<&mut MapData, layout::MemberKey, u8> =
         HashMap::try_from(map(ebpf, "members")?).map_err(|e| Error::aya("members", &e))?;
     for (uid, gid) in &c.members {
         members
@@ -116,17 +118,17 @@ fn fill(ebpf: &mut Ebpf, c: &Compiled) -> Result<(), Error> {
     let mut byuid4: LpmTrie<&mut MapData, layout::Trie4Data, layout::PortsValue> =
         LpmTrie::try_from(map(ebpf, "byuid4")?).map_err(|e| Error::aya("byuid4", &e))?;
     for e in &c.byuid4 {
-        let key = Key::new(32 + u32::from(e.len), layout::trie_data(e.uid, &e.addr));
+        let key = Key::new(layout::trie_prefix(e.len), layout::trie_data(e.uid, &e.addr));
         byuid4
-            .insert(&key, e.ports.to_bytes(), 0)
+            .insert(&key, layout::ports(&e.ports), 0)
             .map_err(|err| Error::aya("filling byuid4", &err))?;
     }
     let mut byuid6: LpmTrie<&mut MapData, layout::Trie6Data, layout::PortsValue> =
         LpmTrie::try_from(map(ebpf, "byuid6")?).map_err(|e| Error::aya("byuid6", &e))?;
     for e in &c.byuid6 {
-        let key = Key::new(32 + u32::from(e.len), layout::trie_data(e.uid, &e.addr));
+        let key = Key::new(layout::trie_prefix(e.len), layout::trie_data(e.uid, &e.addr));
         byuid6
-            .insert(&key, e.ports.to_bytes(), 0)
+            .insert(&key, layout::ports(&e.ports), 0)
             .map_err(|err| Error::aya("filling byuid6", &err))?;
     }
     Ok(())

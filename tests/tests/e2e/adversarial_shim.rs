@@ -3,7 +3,7 @@
 //! the unprivileged kernel's where the call fails before any privilege
 //! check or the policy refuses, the privileged kernel's (root's) where the
 //! policy grants — with errno preserved, errno untouched on success, and no
-//! descriptor left behind. tests/tests/robustness.rs covers `bind(fd, NULL,
+//! descriptor left behind. the robustness module covers `bind(fd, NULL,
 //! 16)`, an IPv4 `sockaddr_storage` length, and errno / descriptors for a
 //! plain IPv4 bind; these are the rest.
 

@@ -3,7 +3,7 @@
 //! name tries to forge a field each give the line they should; a user's
 //! refusals are rate limited; and with no `/dev/log` binds still work.
 
-use authbind_e2e::{ready, Outcome, Policy, Sandbox, OTHER, USER};
+use authbind_e2e::{ready, Outcome, Policy, Sandbox, OTHER, OTHER_NAME, USER, USER_NAME};
 
 /// The syslog datagrams socat appended back to back to `text`, each
 /// starting with `<PRI>authbind[PID]: `: (PRI, the message after it).
@@ -88,23 +88,23 @@ echo "dir=$W"
     let want: [(u32, String); 5] = [
         (
             86,
-            format!("RESULT=granted UID={USER} PID=\\d+ EXE={bt} PROTO=tcp ADDR=127.0.0.1 PORT=80 RULE=byport FILE=byport/80 BY=helper"),
+            format!("RESULT=granted UID={USER} USER={USER_NAME} PID=\\d+ EXE={bt} PROTO=tcp ADDR=127.0.0.1 PORT=80 RULE=byport FILE=byport/80 BY=helper"),
         ),
         (
             86,
-            format!("RESULT=granted UID={OTHER} PID=\\d+ EXE={bt} PROTO=udp ADDR=127.0.0.1 PORT=82 RULE=byuid FILE=byuid/1501 LINE=1 BY=helper"),
+            format!("RESULT=granted UID={OTHER} USER={OTHER_NAME} PID=\\d+ EXE={bt} PROTO=udp ADDR=127.0.0.1 PORT=82 RULE=byuid FILE=byuid/1501 LINE=1 BY=helper"),
         ),
         (
             85,
-            format!("RESULT=refused UID={OTHER} PID=\\d+ EXE={bt} PROTO=tcp ADDR=127.0.0.1 PORT=80 RULE=byport FILE=byport/80 REASON=not-executable ERRNO=EACCES BY=helper"),
+            format!("RESULT=refused UID={OTHER} USER={OTHER_NAME} PID=\\d+ EXE={bt} PROTO=tcp ADDR=127.0.0.1 PORT=80 RULE=byport FILE=byport/80 REASON=not-executable ERRNO=EACCES BY=helper"),
         ),
         (
             84,
-            format!("RESULT=error UID={OTHER} PID=\\d+ EXE={bt} PROTO=tcp ADDR=127.0.0.1 PORT=600 RULE=byuid FILE=byuid/!1501 REASON=not-regular-file ERRNO=EINVAL BY=helper"),
+            format!("RESULT=error UID={OTHER} USER={OTHER_NAME} PID=\\d+ EXE={bt} PROTO=tcp ADDR=127.0.0.1 PORT=600 RULE=byuid FILE=byuid/!1501 REASON=not-regular-file ERRNO=EINVAL BY=helper"),
         ),
         (
             85,
-            format!("RESULT=refused UID={OTHER} PID=\\d+ EXE={dir}/evil\\x20RESULT=granted\\x20UID=0/x\\x0aRESULT=granted PROTO=tcp ADDR=127.0.0.1 PORT=80 RULE=byport FILE=byport/80 REASON=not-executable ERRNO=EACCES BY=helper"),
+            format!("RESULT=refused UID={OTHER} USER={OTHER_NAME} PID=\\d+ EXE={dir}/evil\\x20RESULT=granted\\x20UID=0/x\\x0aRESULT=granted PROTO=tcp ADDR=127.0.0.1 PORT=80 RULE=byport FILE=byport/80 REASON=not-executable ERRNO=EACCES BY=helper"),
         ),
     ];
     for ((pri, line), (want_pri, pattern)) in log.iter().zip(want.iter()) {
@@ -182,7 +182,7 @@ echo "bt=$BT"
     out.ensure(
         matches_with_pid(
             after,
-            &format!("RESULT=refused UID={OTHER} PID=\\d+ EXE={} PROTO=tcp ADDR=127.0.0.1 PORT=80 RULE=byport FILE=byport/80 REASON=not-executable ERRNO=EACCES SUPPRESSED=5 BY=helper", out.get("bt")),
+            &format!("RESULT=refused UID={OTHER} USER={OTHER_NAME} PID=\\d+ EXE={} PROTO=tcp ADDR=127.0.0.1 PORT=80 RULE=byport FILE=byport/80 REASON=not-executable ERRNO=EACCES SUPPRESSED=5 BY=helper", out.get("bt")),
         ),
         &format!("the first line of a new window should say SUPPRESSED=5: `{after}`"),
     );
@@ -280,8 +280,8 @@ echo "bt=$BT"
     out.ensure(log.len() == 2, &format!("expected 2 audit lines, got {lines:#?}"));
     let bt = out.get("bt");
     let want = [
-        (86, format!("RESULT=granted UID={USER} PID=\\d+ EXE={bt} PROTO=tcp ADDR=127.0.0.1 PORT=80 RULE=byport FILE=byport/80 BY=helper")),
-        (85, format!("RESULT=refused UID={OTHER} PID=\\d+ EXE={bt} PROTO=udp ADDR=::1 PORT=80 RULE=byport FILE=byport/80 REASON=not-executable ERRNO=EACCES BY=helper")),
+        (86, format!("RESULT=granted UID={USER} USER={USER_NAME} PID=\\d+ EXE={bt} PROTO=tcp ADDR=127.0.0.1 PORT=80 RULE=byport FILE=byport/80 BY=helper")),
+        (85, format!("RESULT=refused UID={OTHER} USER={OTHER_NAME} PID=\\d+ EXE={bt} PROTO=udp ADDR=::1 PORT=80 RULE=byport FILE=byport/80 REASON=not-executable ERRNO=EACCES BY=helper")),
     ];
     for ((pri, line), (want_pri, pattern)) in log.iter().zip(want.iter()) {
         out.ensure(

@@ -4,7 +4,7 @@
 //! decided by the policy before a switch or the one after it, never by a
 //! mixture of the two.
 
-use authbind_e2e::{ready, Kernel, Policy};
+use authbind_e2e::{ready, Kernel, Policy, UserDb, USER_NAME};
 use std::time::Duration;
 
 /// `flips WANT CMD…`: runs CMD until it prints WANT, for at most
@@ -28,13 +28,12 @@ fn changes_are_in_force_within_a_second() {
     let test = "kernel_reload_in_force";
     let install = ready(test);
     let k = Kernel::new(test);
-    let sandbox = k.sandbox(&install, test);
+    // Group 1600 has no member yet; the body makes $U one.
+    let sandbox = k
+        .sandbox(&install, test)
+        .users(UserDb::standard().group("abkgrp", 1600, &[]));
     let body = format!(
         r#"{FLIPS}
-# A private user database: uid $U is "abk"; group 1600 has no member yet.
-cp /etc/passwd "$W/passwd" && echo "abk:x:$U:$U::/nonexistent:/usr/sbin/nologin" >> "$W/passwd"
-cp /etc/group "$W/group" && echo "abkgrp:x:1600:" >> "$W/group"
-mount --bind "$W/passwd" /etc/passwd && mount --bind "$W/group" /etc/group
 kd_start || echo "kd_start=failed"
 b() {{ cg_user $U $BT 4 127.0.0.1 "$1" tcp; }}
 echo "start=$(b 80)"
@@ -53,7 +52,7 @@ echo "byaddr_ms=$(flips ok b 636)"
 # The database: byport/82 may be run by group 1600 only.
 touch /etc/authbind/byport/82 && chown 0:1600 /etc/authbind/byport/82 && chmod 0010 /etc/authbind/byport/82
 echo "group_before_ms=$(flips errno=13 b 82)"
-sed 's/^abkgrp:x:1600:$/abkgrp:x:1600:abk/' "$W/group" > "$W/group.new" && cat "$W/group.new" > "$W/group"
+sed 's/^abkgrp:x:1600:$/abkgrp:x:1600:{USER_NAME}/' "$USERDB/group" > "$W/group.new" && cat "$W/group.new" > "$USERDB/group"
 echo "group_ms=$(flips ok b 82)"
 before=$(grep -c reloaded "$W/kd.err")
 kill -HUP $KDPID

@@ -3,7 +3,7 @@
 //! it (facility authpriv, ident `authbind`, the helper's fields, `BY=kernel`);
 //! binds the policy does not grant write nothing.
 
-use authbind_e2e::{ready, Kernel, Policy, USER};
+use authbind_e2e::{ready, Kernel, Policy, USER, USER_NAME};
 
 #[test]
 #[ignore = "needs root: make e2e"]
@@ -19,7 +19,8 @@ fn one_line_per_grant() {
     );
     let out = k.run(
         sandbox,
-        r#"
+        &format!(
+            r#"
 private_dev_log "$W/log" || echo "devlog=failed"
 kd_start || echo "kd_start=failed"
 r tcp80 cg_user $U $BT 4 127.0.0.1 80 tcp
@@ -33,11 +34,12 @@ kd_stop
 tr '<' '\n' < "$W/log" | grep 'BY=kernel' > "$W/grants"
 cat "$W/grants" >&2
 echo "lines=$(wc -l < "$W/grants")"
-echo "l80=$(grep -c "^86>authbind\[$KDPID\]: RESULT=granted UID=$U PID=[0-9]* PROTO=tcp ADDR=127.0.0.1 PORT=80 RULE=byport FILE=byport/80 BY=kernel\$" "$W/grants")"
-echo "l53=$(grep -c "RESULT=granted UID=$U PID=[0-9]* PROTO=udp ADDR=::1 PORT=53 RULE=byuid FILE=byuid/$U BY=kernel\$" "$W/grants")"
+echo "l80=$(grep -c "^86>authbind\[$KDPID\]: RESULT=granted UID=$U USER={USER_NAME} PID=[0-9]* PROTO=tcp ADDR=127.0.0.1 PORT=80 RULE=byport FILE=byport/80 BY=kernel\$" "$W/grants")"
+echo "l53=$(grep -c "RESULT=granted UID=$U USER={USER_NAME} PID=[0-9]* PROTO=udp ADDR=::1 PORT=53 RULE=byuid FILE=byuid/$U BY=kernel\$" "$W/grants")"
 echo "l636=$(grep -c "PROTO=tcp ADDR=127.0.0.1 PORT=636 RULE=byaddr FILE=byaddr/!127.0.0.1:636 BY=kernel\$" "$W/grants")"
 echo "other=$(grep -c "UID=$O" "$W/grants")"
-"#,
+"#
+        ),
     );
     out.expect(&[
         ("tcp80", "ok"),

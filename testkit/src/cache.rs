@@ -21,7 +21,7 @@ const COMPLETE: &str = ".complete";
 /// The folder for `inputs`, built by `build` (into the empty folder it is
 /// given) unless a trustworthy build of the same inputs is there. Panics
 /// when the build or the folder fails.
-pub(crate) fn cached(prefix: &str, inputs: &impl Hash, build: impl FnOnce(&Path)) -> PathBuf {
+pub fn cached(prefix: &str, inputs: &impl Hash, build: impl FnOnce(&Path)) -> PathBuf {
     let mut hasher = DefaultHasher::new();
     inputs.hash(&mut hasher);
     let dir = std::env::temp_dir().join(format!("{prefix}{:016x}", hasher.finish()));

@@ -1,0 +1,211 @@
+//! The ABI between authbindd and its BPF programs (authbindd/bpf/
+//! authbind.bpf.c), defined once, here: the constants and the
+//! `#[repr(C)]` structs of the maps' keys and values and of the audit
+//! records. authbindd encodes and decodes them with [`Bytes`] (every
+//! field at its `offset_of!`); its build script writes [`write_header`]'s
+//! C header, which the programs include instead of their own copies. The
+//! header asserts (`_Static_assert`) every size and offset Rust computed,
+//! so a C definition that drifts from this one does not compile.
+//!
+//! The codes of the model's enums (address families, rules, file names)
+//! are written into the header from [`model`], not retyped.
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+
+#[macro_use]
+mod layout;
+mod header;
+
+pub use header::write_header;
+pub use layout::{Bytes, CElement, CType, Constant, Field, Struct};
+
+constants! {
+    /// Ports below this are privileged: the programs decide for 1 to
+    /// PORT_LIMIT - 1, and `struct ports` holds one bit per port.
+    PORT_LIMIT: u32 = 1024;
+    /// The most permission checks one chain holds (a longer one is
+    /// compiled as a refusal).
+    MAX_CHECKS: usize = 16;
+    /// A program's answer: the kernel decides, as if authbind did not exist.
+    KERNEL_DECIDES: i32 = 1;
+    /// A program's answer: granted (the bind skips the
+    /// CAP_NET_BIND_SERVICE check).
+    GRANTED: i32 = 3;
+    /// How a chain's walk ends: the name is absent, go on to the next rule.
+    END_CONTINUE: u32 = 0;
+    /// How a chain's walk ends: the file is there, granted if the checks pass.
+    END_GRANT: u32 = 1;
+    /// How a chain's walk ends: the lookup fails otherwise, refused.
+    END_REFUSE: u32 = 2;
+    /// Check flag: a folder, which a real root may always search (a file
+    /// needs an x bit).
+    CK_DIR: u16 = 1;
+    /// Check flag: a regular file on a noexec mount: X_OK fails for everyone.
+    CK_NOEXEC: u16 = 2;
+    /// Check flag: the inode has POSIX ACL entries, which the maps cannot
+    /// express: its owner is judged by the owner bits (as the ACL's owner
+    /// entry is), everyone else is refused (the safe direction).
+    CK_ACL: u16 = 4;
+    /// Check flag: some user of the database is a member of its group:
+    /// look the caller up in `members` (else the answer would be no).
+    CK_MEMBERS: u16 = 8;
+    /// The `folders` entry of a byport name without an entry of its own.
+    FOLDER_BYPORT: u32 = 0;
+    /// The `folders` entry of a byaddr name without an entry of its own.
+    FOLDER_BYADDR: u32 = 1;
+    /// The byuid tries' keys start with the uid: the prefix length of a
+    /// key is this plus the address prefix's.
+    UID_PREFIX_BITS: u32 = 32;
+}
+
+/// The data of a `byuid4` key (its prefix is counted in bits of it).
+pub type Trie4Data = [u8; 4 + 4];
+/// The data of a `byuid6` key.
+pub type Trie6Data = [u8; 4 + 16];
+
+structs! {
+    /// One permission check of a path walk (`compile::check::Check`).
+    struct check as Check {
+        owner: u32,
+        group: u32,
+        /// The permission bits (`mode & 0o777`).
+        mode: u16,
+        /// `CK_*`.
+        flags: u16,
+    }
+
+    /// The checks of one name's lookup, all of which must pass, and how
+    /// the lookup ends (the value of `byport`, `byaddr` and `folders`).
+    struct chain as Chain {
+        /// How many of `checks` count.
+        n: u32,
+        /// `END_*`.
+        end: u32,
+        /// The `model::FileName` code of the granting file (`END_GRANT`).
+        file: u32,
+        reserved: u32,
+        checks: [Check; MAX_CHECKS],
+    }
+
+    /// The key of `byaddr` (and the programs' request).
+    struct addr_key as AddrKey {
+        /// The `model::Family` code.
+        family: u32,
+        port: u32,
+        /// Network byte order; an IPv4 address in the first four bytes.
+        addr: [u8; 16],
+    }
+
+    /// The key of `members`: the database makes `uid` a member of `gid`.
+    struct member_key as MemberKey {
+        uid: u32,
+        gid: u32,
+    }
+
+    /// The key of `byuid4` (an LPM trie).
+    struct trie4_key as Trie4Key {
+        prefixlen: u32,
+        /// The uid (host order), then the address.
+        data: Trie4Data,
+    }
+
+    /// The key of `byuid6` (an LPM trie).
+    struct trie6_key as Trie6Key {
+        prefixlen: u32,
+        /// The uid (host order), then the address.
+        data: Trie6Data,
+    }
+
+    /// The value of the byuid tries: bit P of word P / 64 for port P.
+    struct ports as Ports {
+        bits: [u64; PORT_LIMIT as usize / 64],
+    }
+
+    /// The key of `refusals`.
+    struct refusal_key as RefusalKey {
+        uid: u32,
+        port: u32,
+    }
+
+    /// A grant, as the programs report it in the `events` ring.
+    struct event as Event {
+        uid: u32,
+        gid: u32,
+        pid: u32,
+        port: u32,
+        /// The `model::Family` code.
+        family: u32,
+        /// The `model::Rule` code.
+        rule: u32,
+        /// The `model::FileName` code.
+        file: u32,
+        /// The socket's type and protocol (`SOCK_STREAM`, `IPPROTO_TCP`, ...).
+        r#type: u32,
+        protocol: u32,
+        /// As in `struct addr_key`.
+        addr: [u8; 16],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::mem::{offset_of, size_of};
+
+    #[test]
+    fn sizes_the_programs_were_written_for() {
+        // The sizes of the maps' keys and values are the kernel's too
+        // (a map's key_size and value_size): changing them is a new ABI.
+        assert_eq!(
+            [
+                Check::SIZE,
+                Chain::SIZE,
+                AddrKey::SIZE,
+                MemberKey::SIZE,
+                Trie4Key::SIZE,
+                Trie6Key::SIZE,
+                Ports::SIZE,
+                RefusalKey::SIZE,
+                Event::SIZE
+            ],
+            [12, 208, 24, 8, 12, 24, 128, 8, 52]
+        );
+        assert_eq!(STRUCTS.len(), 9);
+    }
+
+    #[test]
+    fn fields_are_encoded_at_their_offsets() {
+        let mut c = Chain {
+            n: 1,
+            end: END_GRANT,
+            file: 3,
+            ..Chain::default()
+        };
+        c.checks[2] = Check {
+            owner: 1500,
+            group: 7,
+            mode: 0o500,
+            flags: CK_DIR | CK_MEMBERS,
+        };
+        let b = c.to_bytes();
+        let at = offset_of!(Chain, checks) + 2 * size_of::<Check>();
+        assert_eq!(b[at..at + 4], 1500u32.to_ne_bytes());
+        assert_eq!(b[at + offset_of!(Check, flags)..at + 12], 9u16.to_ne_bytes());
+        assert_eq!(b[offset_of!(Chain, end)..][..4], END_GRANT.to_ne_bytes());
+        assert_eq!(Chain::from_bytes(&b), Some(c));
+        assert_eq!(Chain::from_bytes(&b[..Chain::SIZE - 1]), None);
+
+        let e = Event {
+            uid: 1,
+            port: 80,
+            family: 6,
+            r#type: 2,
+            addr: [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9],
+            ..Event::default()
+        };
+        let b = e.to_bytes();
+        assert_eq!(b[36], 0xfe);
+        assert_eq!(b[offset_of!(Event, r#type)..][..4], 2u32.to_ne_bytes());
+        assert_eq!(Event::from_bytes(&b), Some(e));
+    }
+}

@@ -1,0 +1,28 @@
+//! Kernel mode, as a library: the compiler of the policy tree into BPF
+//! maps ([`compile`]), the maps' encoding and loading ([`maps`], over the
+//! ABI of the crate authbind-bpf-abi), and the daemon's parts (attaching
+//! to a cgroup, pins, reloads, status, audit). The `authbindd` binary
+//! parses its arguments ([`options`]), calls [`run`], and prints the one
+//! [`Error`] it may get back.
+#![forbid(unsafe_code)]
+
+pub mod attach;
+pub mod audit;
+pub mod cgroup;
+mod commands;
+pub mod compile;
+pub mod daemon;
+pub mod error;
+pub mod maps;
+pub mod options;
+pub mod pins;
+pub mod preflight;
+mod read;
+pub mod report;
+mod say;
+pub mod status;
+pub mod swap;
+mod watch;
+
+pub use commands::{run, NOT_ATTACHED};
+pub use error::Error;
