@@ -11,6 +11,7 @@
 //! groups; `setpriv`) to compare the same trees as that user. The root
 //! test fails if that child fails or does not report its comparisons.
 
+use authbind_testkit::{Rng, Scratch};
 use model::Errno;
 use nix::unistd::AccessFlags;
 use std::ffi::OsStr;
@@ -26,24 +27,6 @@ const OTHER_UID: u32 = 4243;
 const TREES: u64 = 60;
 const PATHS: u64 = 80;
 const MARKER: &str = "authbind-tree agreement: compared";
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-}
 
 /// The real tree, as `lstat` and `readlink` show it to this process.
 struct Real {
@@ -103,17 +86,17 @@ impl Tree for Real {
     }
 }
 
-struct Scratch(PathBuf);
+/// Opens every folder below the scratch folder again before it goes
+/// (modes 000 inside must not stop the removal when not root).
+struct Reopen<'a>(&'a Path);
 
-impl Drop for Scratch {
+impl Drop for Reopen<'_> {
     fn drop(&mut self) {
-        // Modes 000 inside must not stop the removal.
         let _ = std::process::Command::new("chmod")
             .arg("-R")
             .arg("u+rwx")
-            .arg(&self.0)
+            .arg(self.0)
             .status();
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -206,7 +189,7 @@ fn build(rng: &mut Rng, root: &Path, as_root: bool) {
 }
 
 fn paths(seed: u64, root: &Path) -> Vec<String> {
-    let mut rng = Rng(seed ^ 0x5eed_0f9a_75c3);
+    let mut rng = Rng::new(seed ^ 0x5eed_0f9a_75c3);
     let abs = root.to_str().expect("utf-8 scratch path");
     (0..PATHS)
         .map(|_| {
@@ -333,18 +316,15 @@ fn walk_agrees_with_faccessat() {
         return;
     }
     let as_root = nix::unistd::getuid().is_root();
-    // In /tmp itself (not $TMPDIR, which may be root's own): the child
-    // must reach it.
-    let base = Path::new("/tmp").join(format!("authbind-tree-agreement-{}", std::process::id()));
-    let _cleanup = Scratch(base.clone());
-    std::fs::create_dir(&base).expect("mkdir scratch");
-    // World-searchable, for the child.
-    chmod(&base, 0o755);
+    // Mode 0755: the child reaches it.
+    let scratch = Scratch::new("tree-agreement");
+    let base = scratch.path();
+    let _reopen = Reopen(base);
     for seed in 0..TREES {
-        build(&mut Rng(seed), &base.join(format!("t{seed}")), as_root);
+        build(&mut Rng::new(seed), &base.join(format!("t{seed}")), as_root);
     }
-    assert_eq!(compare_all(&base), (TREES * PATHS) as usize);
+    assert_eq!(compare_all(base), (TREES * PATHS) as usize);
     if as_root {
-        compare_as_child(&base);
+        compare_as_child(base);
     }
 }
