@@ -29,6 +29,22 @@ in_throwaway_root() {
         ln -s /proc/self/fd "$R/dev/fd"; ln -s pts/ptmx "$R/dev/ptmx"
         mount -t tmpfs -o mode=0755 throwaway-run "$R/run"
         mount -t tmpfs -o mode=1777 throwaway-tmp "$R/tmp"
+        # The machine'"'"'s own users stay outside: the root'"'"'s user database is
+        # a fresh install'"'"'s (system accounts and groups, id below 1000, and
+        # nobody/nogroup), read from files only, so a test'"'"'s useradd -u 1500
+        # never meets a uid, gid or name the machine already uses.
+        awk -F: '"'"'$3 < 1000 || $3 >= 65534'"'"' /etc/passwd > "$R/etc/passwd.fresh"
+        awk -F: '"'"'$3 < 1000 || $3 >= 65534'"'"' /etc/group > "$R/etc/group.fresh"
+        for f in shadow gshadow; do
+            [ -e "/etc/$f" ] || continue
+            if [ $f = shadow ]; then keep="$R/etc/passwd.fresh"; else keep="$R/etc/group.fresh"; fi
+            awk -F: '"'"'NR == FNR { k[$1] = 1; next } k[$1]'"'"' "$keep" "/etc/$f" > "$R/etc/$f.fresh"
+        done
+        for f in passwd group shadow gshadow; do
+            [ -e "$R/etc/$f.fresh" ] || continue
+            cat "$R/etc/$f.fresh" > "$R/etc/$f" && rm "$R/etc/$f.fresh"
+        done
+        sed -E -i '"'"'s/^(passwd|group|shadow|gshadow|initgroups|netgroup):.*/\1: files/'"'"' "$R/etc/nsswitch.conf"
         mkdir "$R/tmp/in"; cp -a "$dir/." "$R/tmp/in/"
         cp "$here/lib.sh" "$here/checks.sh" "$here/root.sh" "$here/inside.sh" "$R/tmp/"
         printf "TEST_NAME=%s\n%s\n" "$name" "$script" > "$R/tmp/test.sh"
