@@ -9,7 +9,7 @@ use crate::inventory::{Content, Entry, Inventory};
 use crate::lines::grants_of_chunk;
 use crate::mode::{may_search_or_execute, octal, Kind};
 use crate::spec::{AddrSpec, PortRange};
-use crate::who::UserDb;
+use crate::who::{UserDb, Who};
 use model::{ports_words, ByuidName, Ignored, PolicyName, Rule, MAX_BYUID_BYTES};
 use policy::{for_each_chunk, LineMeaning, CHUNK};
 use std::ops::ControlFlow;
@@ -206,7 +206,7 @@ fn lines(inv: &Inventory, db: &UserDb, rel: &str, name: ByuidName, data: &[u8], 
     let other = name.sibling();
     let range_words = format!("{} are read from", ports_words(other.bang));
     let split_at = *model::bang_ports(true).start();
-    let who = db.who_uid(name.uid);
+    let who = Who::of(db, name.uid);
     let mut last_long = 0;
     let mut last_nul = 0;
     let mut any_grant = false;

@@ -7,7 +7,7 @@ use super::{finding, Finding, Level};
 use crate::inventory::{Entry, Inventory};
 use crate::mode::{may_search_or_execute, octal, Class, Kind, Meta};
 use crate::spec::PortRange;
-use crate::who::UserDb;
+use crate::who::{UserDb, Who};
 use model::{Address, Errno, FileName, PolicyFile, PolicyName, Rule};
 
 /// `port 80` or `port 80 on 127.0.0.1`.
@@ -187,9 +187,8 @@ fn ownership(db: &UserDb, rel: &str, m: &Meta, what: &str, out: &mut Vec<Finding
 fn effect(db: &UserDb, rel: &str, m: &Meta, port: u16, what: &str, out: &mut Vec<Finding>) {
     let sensitive = within(PortRange::one(port));
     let granted: Vec<String> = db
-        .distinct_users()
-        .into_iter()
-        .filter(|u| u.uid != 0 && may_search_or_execute(m, &db.who(u).creds))
+        .users()
+        .filter(|u| u.uid != 0 && may_search_or_execute(m, &Who::of(db, u.uid).creds))
         .map(|u| u.name.clone())
         .collect();
     if Class::Other.has_x(m.mode) {
