@@ -20,6 +20,7 @@ mod kernel_mode_servers;
 mod launcher;
 mod policy;
 mod policy_cli;
+mod policy_stall;
 mod refusal;
 mod robustness;
 mod runtimes;
