@@ -55,14 +55,6 @@ struct {
 	__type(value, struct chain);
 } folders SEC(".maps");
 
-/* (uid, gid) when the user database makes uid a member of gid. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);
-	__type(key, struct member_key);
-	__type(value, __u8);
-} members SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, 1);
@@ -100,10 +92,74 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
+#ifdef AUTHBIND_TASK_GROUPS
+/* The few kernel structs read, each field relocated (CO-RE: the loader
+ * finds its offset in the running kernel's BTF), so that the object does
+ * not depend on the kernel it was built on. */
+typedef struct {
+	__u32 val;
+} kgid_t;
+
+struct group_info {
+	int ngroups;
+	kgid_t gid[];
+} __attribute__((preserve_access_index));
+
+struct cred {
+	struct group_info *group_info;
+} __attribute__((preserve_access_index));
+
+struct task_struct {
+	const struct cred *real_cred;
+} __attribute__((preserve_access_index));
+
+/* NGROUPS_MAX is 65536: a binary search takes at most 17 probes. */
+#define GROUP_SEARCH_STEPS 17
+
+/* Whether the binding process holds `gid` as a supplementary group: the
+ * group_info of its real credentials (the one access(2) consults), whose
+ * array the kernel keeps sorted (groups_search() bisects it too). A
+ * global function: verified once. */
+__attribute__((noinline)) int holds_group(__u32 gid)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	const struct cred *cred = 0;
+	struct group_info *gi = 0;
+	int n = 0;
+
+	if (bpf_probe_read_kernel(&cred, sizeof(cred), &task->real_cred) || !cred)
+		return 0;
+	if (bpf_probe_read_kernel(&gi, sizeof(gi), &cred->group_info) || !gi)
+		return 0;
+	if (bpf_probe_read_kernel(&n, sizeof(n), &gi->ngroups) || n <= 0)
+		return 0;
+	__u64 base = (__u64)&gi->gid;
+	__u32 lo = 0, hi = (__u32)n;
+	for (int i = 0; i < GROUP_SEARCH_STEPS; i++) {
+		if (lo >= hi)
+			break;
+		__u32 mid = lo + (hi - lo) / 2;
+		__u32 g = 0;
+		if (bpf_probe_read_kernel(&g, sizeof(g), (const void *)(base + (__u64)mid * sizeof(kgid_t))))
+			return 0;
+		if (g == gid)
+			return 1;
+		if (g < gid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+#endif
+
 /* Linux's generic permission check for faccessat(X_OK) as the real user
  * (capabilities are dropped for a non-root real uid; a real root keeps
- * the helper's), with the process's groups taken as the real gid plus the
- * database's groups of the uid. */
+ * the helper's): the real uid, the real gid and the supplementary groups
+ * of the binding process, as access(2) judges them. Without the task's
+ * groups (an object built without AUTHBIND_TASK_GROUPS, loaded where the
+ * other cannot be), a check that the group decides is granted only when
+ * the process passes it whether or not it holds the group. */
 static __always_inline int allowed(const struct check *c, __u32 uid, __u32 gid)
 {
 	__u32 mode = c->mode;
@@ -119,12 +175,16 @@ static __always_inline int allowed(const struct check *c, __u32 uid, __u32 gid)
 		return 0;
 	if (gid == c->group)
 		return (mode & 0010) != 0;
-	if (flags & CK_MEMBERS) {
-		struct member_key k = { .uid = uid, .gid = c->group };
-		if (bpf_map_lookup_elem(&members, &k))
-			return (mode & 0010) != 0;
-	}
+	/* Group and others have the same x bit: the groups do not matter. */
+	if (((mode >> 3) & 1) == (mode & 1))
+		return (mode & 0001) != 0;
+#ifdef AUTHBIND_TASK_GROUPS
+	if (holds_group(c->group))
+		return (mode & 0010) != 0;
 	return (mode & 0001) != 0;
+#else
+	return 0;
+#endif
 }
 
 /* A global (not inlined) function: the verifier checks it once, with `ch`

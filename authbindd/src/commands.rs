@@ -21,8 +21,9 @@ fn check() -> Result<(), Error> {
     // Loading proves the kernel's verifier takes the programs; it needs
     // root, and attaches nothing.
     if preflight::root().is_ok() {
-        maps::load::Instance::load(&compiled, None)?;
+        let instance = maps::load::Instance::load(&compiled, None)?;
         out("programs: loaded and verified by the kernel (not attached)\n");
+        out(&format!("{}\n", instance.groups.describe()));
     } else {
         out("programs: not loaded (not root)\n");
     }

@@ -86,12 +86,14 @@ pub fn report(c: &Compiled) -> String {
             );
         }
     }
-    let _ = writeln!(s, "group memberships from the user database: {}", c.members.len());
-    let _ = writeln!(s, "cannot express exactly ({}):", c.notes.unexpressible.len() + 1);
+    // The programs judge groups by the binding process's own (the
+    // loaded object says how: `groups:` below, once loaded).
     let _ = writeln!(
         s,
-        "  - supplementary groups are the user database's, not the process's (newgrp, setpriv --clear-groups)"
+        "group memberships in the user database (for reference): {}",
+        c.members.len()
     );
+    let _ = writeln!(s, "cannot express exactly ({}):", c.notes.unexpressible.len());
     for n in &c.notes.unexpressible {
         let _ = writeln!(s, "  - {n}");
     }

@@ -8,7 +8,7 @@ use crate::attach::{self, Installed};
 use crate::cgroup::Cgroup;
 use crate::compile::{self, Compiled};
 use crate::error::Error;
-use crate::maps::load::Instance;
+use crate::maps::load::{Groups, Instance};
 use crate::pins;
 use std::path::Path;
 
@@ -21,6 +21,9 @@ pub fn swap(cg: &Cgroup, dir: &Path) -> Result<Swapped, Error> {
     let _lock = pins::swap_lock()?;
     let compiled = compile::compile(buildcfg::CONFDIR);
     let instance = Instance::load(&compiled, Some(dir))?;
+    if instance.groups != Groups::Process {
+        crate::say::Say::with_syslog().warn(&instance.groups.describe());
+    }
     let installed = attach::install(cg, dir, &instance)?;
     pins::record_cgroup(dir, &cg.rel)?;
     pins::publish(dir, &cg.rel);

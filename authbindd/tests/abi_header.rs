@@ -82,7 +82,7 @@ fn every_struct_with_two_fields_swapped_fails_its_asserts() {
         assert_refused(&format!("swapped-{}", s.name), &swapped, s.name);
         tried += 1;
     }
-    assert!(tried >= 8, "only {tried} structs tried");
+    assert!(tried >= 7, "only {tried} structs tried");
 }
 
 #[test]

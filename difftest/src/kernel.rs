@@ -5,11 +5,13 @@
 //! `authbind-difftest-PID` below the cgroup2 root, where `authbindd`
 //! attaches. Each case writes a tree, runs `authbindd --reload` (which
 //! returns once the tree is in force), runs the helper as the user with
-//! the database's groups (`setpriv --init-groups`) and then binds the same
-//! address and port as that user, from a process in the scratch cgroup,
+//! a set of groups ([`kernel_groups`]: the database's, none, or groups the
+//! database does not give) and then binds the same address and port as
+//! that user with the same groups, from a process in the scratch cgroup,
 //! without authbind and under no_new_privs. A bind of port 1024 or above
 //! needs no grant; below, it must succeed exactly when the helper grants.
 
+use crate::kernel_groups;
 use crate::request::Request;
 use authbind_testkit::{cc, Scratch, ScratchCgroup, UserDb, OTHER_NAME, USER_NAME};
 use std::path::Path;
@@ -22,7 +24,8 @@ const BINDTEST_C: &str = include_str!("../../tests/c/bindtest.c");
 
 /// The test users' database: uid 1500 (group 1500, also in 1501), uid
 /// 1501 (group 1501, also in root's group 0), so that file groups decide
-/// through the database's memberships too.
+/// through the database's memberships too (which the binds then follow
+/// or not, [`kernel_groups`]).
 pub fn users() -> UserDb {
     UserDb::standard()
         .member(OTHER_NAME, USER_NAME)
@@ -109,7 +112,8 @@ impl Kernel {
     }
 
     /// Binds the request's address and port as its user, in the scratch
-    /// cgroup, with the database's groups: `ok` or `errno=N`.
+    /// cgroup, with the request's groups ([`kernel_groups::set_for`]):
+    /// `ok` or `errno=N`.
     pub fn bind(&self, req: &Request) -> Result<String, String> {
         let (family, addr) = match req.addr {
             std::net::IpAddr::V4(a) => ("4", a.to_string()),
@@ -127,7 +131,7 @@ impl Kernel {
                 "--regid",
                 &req.uid.to_string(),
             ])
-            .args(["--init-groups", "--no-new-privs", "--"])
+            .args([kernel_groups::set_for(req), "--no-new-privs", "--"])
             .arg(self.work.join("bindtest"))
             .args([family, addr.as_str(), &req.port.to_string(), "tcp"])
             .env_clear()
@@ -150,12 +154,20 @@ impl Kernel {
     }
 
     /// The helper's exit status for the request, run as its user with the
-    /// database's groups (as `authbind` would run it for a login).
+    /// request's groups (those its bind gets).
     pub fn helper(&self, helper: &str, args: &[String], req: &Request) -> std::io::Result<i32> {
         let uid = req.uid.to_string();
         let mut cmd = Command::new("setpriv");
-        cmd.args(["--reuid", &uid, "--regid", &uid, "--init-groups", "--", helper])
-            .args(args);
+        cmd.args([
+            "--reuid",
+            &uid,
+            "--regid",
+            &uid,
+            kernel_groups::set_for(req),
+            "--",
+            helper,
+        ])
+        .args(args);
         crate::run::status_with_socket(cmd, &req.addr)
     }
 }

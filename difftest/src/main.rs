@@ -17,6 +17,7 @@
 //! under kernel mode instead (see kernel.rs).
 
 mod kernel;
+mod kernel_groups;
 mod lines;
 mod names;
 mod request;
@@ -318,9 +319,10 @@ fn kernel_mode(o: &Options, authbindd: &str) -> i32 {
             if bound != want {
                 failed += 1;
                 println!(
-                    "MISMATCH case {case} (seed {}): uid={} addr={} port={}: helper exit {helper}, bind under kernel mode: {bound} (expected {want})\n{}",
+                    "MISMATCH case {case} (seed {}): uid={} ({}) addr={} port={}: helper exit {helper}, bind under kernel mode: {bound} (expected {want})\n{}",
                     o.seed,
                     req.uid,
+                    kernel_groups::set_for(&req),
                     req.addr,
                     req.port,
                     tree::describe(&tree)

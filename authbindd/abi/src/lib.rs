@@ -46,8 +46,9 @@ constants! {
     /// express: its owner is judged by the owner bits (as the ACL's owner
     /// entry is), everyone else is refused (the safe direction).
     CK_ACL: u16 = 4;
-    /// Check flag: some user of the database is a member of its group:
-    /// look the caller up in `members` (else the answer would be no).
+    /// Check flag: some user of the database is a member of its group
+    /// (for `authbindd --check`; the programs judge by the binding
+    /// process's own groups, not the database's).
     CK_MEMBERS: u16 = 8;
     /// The `folders` entry of a byport name without an entry of its own.
     FOLDER_BYPORT: u32 = 0;
@@ -94,12 +95,6 @@ structs! {
         port: u32,
         /// Network byte order; an IPv4 address in the first four bytes.
         addr: [u8; 16],
-    }
-
-    /// The key of `members`: the database makes `uid` a member of `gid`.
-    struct member_key as MemberKey {
-        uid: u32,
-        gid: u32,
     }
 
     /// The key of `byuid4` (an LPM trie).
@@ -161,16 +156,15 @@ mod tests {
                 Check::SIZE,
                 Chain::SIZE,
                 AddrKey::SIZE,
-                MemberKey::SIZE,
                 Trie4Key::SIZE,
                 Trie6Key::SIZE,
                 Ports::SIZE,
                 RefusalKey::SIZE,
                 Event::SIZE
             ],
-            [12, 208, 24, 8, 12, 24, 128, 8, 52]
+            [12, 208, 24, 12, 24, 128, 8, 52]
         );
-        assert_eq!(STRUCTS.len(), 9);
+        assert_eq!(STRUCTS.len(), 8);
     }
 
     #[test]

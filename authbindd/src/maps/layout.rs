@@ -12,7 +12,6 @@ use std::mem::size_of;
 
 pub type ChainValue = [u8; abi::Chain::SIZE];
 pub type AddrKey = [u8; abi::AddrKey::SIZE];
-pub type MemberKey = [u8; abi::MemberKey::SIZE];
 pub type RefusalKey = [u8; abi::RefusalKey::SIZE];
 pub type PortsValue = [u8; abi::Ports::SIZE];
 pub use abi::{Trie4Data, Trie6Data};
@@ -59,11 +58,6 @@ pub fn addr_key(addr: &Address, port: u16) -> AddrKey {
     };
     key.addr[..addr.bytes().len()].copy_from_slice(addr.bytes());
     key.to_bytes()
-}
-
-/// `struct member_key`.
-pub fn member_key(uid: u32, gid: u32) -> MemberKey {
-    abi::MemberKey { uid, gid }.to_bytes()
 }
 
 /// The data of a trie key ([`Trie4Data`], [`Trie6Data`]): uid, then the

@@ -16,7 +16,42 @@ use aya::{Ebpf, EbpfLoader};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::Path;
 
+/// The programs judging groups as access(2) does, by the binding
+/// process's own groups (its credentials, read with CO-RE relocations
+/// against the running kernel's BTF).
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/authbind.bpf.o"));
+/// The same programs without the process's groups, for a kernel that
+/// refuses the other object (no BTF, or the helpers withheld): a check
+/// that a group decides grants only when it would whether or not the
+/// process holds the group (the safe direction).
+static OBJECT_NO_GROUPS: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/authbind-nogroups.bpf.o"));
+
+/// How the loaded programs know the binding process's groups.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Groups {
+    /// From its credentials, as access(2) judges them.
+    Process,
+    /// Not at all (the reason the kernel gave): a check that a group
+    /// decides is a refusal unless the process passes it either way.
+    Unknown(String),
+}
+
+impl Groups {
+    /// One line for `--check` and the log.
+    pub fn describe(&self) -> String {
+        match self {
+            Groups::Process => {
+                "groups: each binding process's own (real gid and supplementary groups, as access(2))".into()
+            }
+            Groups::Unknown(why) => format!(
+                "groups: unknown to the programs on this kernel ({why}): a permission check that \
+                 the binding process's supplementary groups would decide (group and others differ in \
+                 the x bit, and the process is neither owner nor of the file's group by its real gid) \
+                 is a refusal (never granted where the helper would refuse)"
+            ),
+        }
+    }
+}
 
 pub const BIND4: &str = "authbind_bind4";
 pub const BIND6: &str = "authbind_bind6";
@@ -30,41 +65,30 @@ pub const LOST: (&str, &str) = ("lost", "lost_v1");
 
 pub struct Instance {
     ebpf: Ebpf,
+    pub groups: Groups,
 }
 
 impl Instance {
     /// Loads `compiled`; the kept maps are reused from (or pinned into)
-    /// `pins` if given, else private to this instance (`--check`).
+    /// `pins` if given, else private to this instance (`--check`). The
+    /// programs that read the process's groups if this kernel takes them,
+    /// else those that do without (the first failure is the reason given).
     pub fn load(compiled: &Compiled, pins: Option<&Path>) -> Result<Instance, Error> {
-        let size = |n: usize| n.clamp(1, u32::MAX as usize) as u32;
-        let kept: Vec<(&str, std::path::PathBuf)> = match pins {
-            Some(dir) => [EVENTS, REFUSALS, LOST]
-                .iter()
-                .map(|(m, f)| (*m, dir.join(f)))
-                .collect(),
-            None => Vec::new(),
-        };
-        let mut loader = EbpfLoader::new();
-        loader
-            .map_max_entries("byport", size(compiled.byport.len()))
-            .map_max_entries("byaddr", size(compiled.byaddr.len()))
-            .map_max_entries("members", size(compiled.members.len()))
-            .map_max_entries("byuid4", size(compiled.byuid4.len()))
-            .map_max_entries("byuid6", size(compiled.byuid6.len()));
-        for (map, path) in &kept {
-            loader.map_pin_path(map, path.as_path());
+        match load_object(OBJECT, compiled, pins) {
+            Ok(ebpf) => Ok(Instance {
+                ebpf,
+                groups: Groups::Process,
+            }),
+            Err(first) => {
+                let ebpf = load_object(OBJECT_NO_GROUPS, compiled, pins).map_err(|e| {
+                    Error::Load(format!("{e} (and the programs reading the process's groups: {first})"))
+                })?;
+                Ok(Instance {
+                    ebpf,
+                    groups: Groups::Unknown(first.to_string()),
+                })
+            }
         }
-        let mut ebpf = loader.load(OBJECT).map_err(|e| Error::aya("creating the maps", &e))?;
-        fill(&mut ebpf, compiled)?;
-        for name in [BIND4, BIND6] {
-            let prog: &mut CgroupSockAddr = ebpf
-                .program_mut(name)
-                .ok_or_else(|| Error::Load(format!("the object has no program {name}")))?
-                .try_into()
-                .map_err(|e: aya::programs::ProgramError| Error::Load(format!("{name}: {e}")))?;
-            prog.load().map_err(|e| Error::aya(&format!("verifying {name}"), &e))?;
-        }
-        Ok(Instance { ebpf })
     }
 
     /// The loaded program `name` ([`BIND4`] or [`BIND6`]).
@@ -78,6 +102,37 @@ impl Instance {
         let fd = prog.fd().map_err(|e| Error::Load(format!("{name}: {e}")))?;
         Ok(fd.as_fd())
     }
+}
+
+fn load_object(object: &[u8], compiled: &Compiled, pins: Option<&Path>) -> Result<Ebpf, Error> {
+    let size = |n: usize| n.clamp(1, u32::MAX as usize) as u32;
+    let kept: Vec<(&str, std::path::PathBuf)> = match pins {
+        Some(dir) => [EVENTS, REFUSALS, LOST]
+            .iter()
+            .map(|(m, f)| (*m, dir.join(f)))
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut loader = EbpfLoader::new();
+    loader
+        .map_max_entries("byport", size(compiled.byport.len()))
+        .map_max_entries("byaddr", size(compiled.byaddr.len()))
+        .map_max_entries("byuid4", size(compiled.byuid4.len()))
+        .map_max_entries("byuid6", size(compiled.byuid6.len()));
+    for (map, path) in &kept {
+        loader.map_pin_path(map, path.as_path());
+    }
+    let mut ebpf = loader.load(object).map_err(|e| Error::aya("creating the maps", &e))?;
+    fill(&mut ebpf, compiled)?;
+    for name in [BIND4, BIND6] {
+        let prog: &mut CgroupSockAddr = ebpf
+            .program_mut(name)
+            .ok_or_else(|| Error::Load(format!("the object has no program {name}")))?
+            .try_into()
+            .map_err(|e: aya::programs::ProgramError| Error::Load(format!("{name}: {e}")))?;
+        prog.load().map_err(|e| Error::aya(&format!("verifying {name}"), &e))?;
+    }
+    Ok(ebpf)
 }
 
 fn map<'a>(ebpf: &'a mut Ebpf, name: &str) -> Result<&'a mut aya::maps::Map, Error> {
@@ -107,13 +162,6 @@ fn fill(ebpf: &mut Ebpf, c: &Compiled) -> Result<(), Error> {
         folders
             .set(index, layout::chain(chain), 0)
             .map_err(|e| Error::aya("filling folders", &e))?;
-    }
-    let mut members: HashMap<&mut MapData, layout::MemberKey, u8> =
-        HashMap::try_from(map(ebpf, "members")?).map_err(|e| Error::aya("members", &e))?;
-    for (uid, gid) in &c.members {
-        members
-            .insert(layout::member_key(*uid, *gid), 1, 0)
-            .map_err(|e| Error::aya("filling members", &e))?;
     }
     let mut byuid4: LpmTrie<&mut MapData, layout::Trie4Data, layout::PortsValue> =
         LpmTrie::try_from(map(ebpf, "byuid4")?).map_err(|e| Error::aya("byuid4", &e))?;
