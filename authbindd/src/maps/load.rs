@@ -181,3 +181,20 @@ fn fill(ebpf: &mut Ebpf, c: &Compiled) -> Result<(), Error> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both objects pass this kernel's verifier (the fallback is loaded
+    /// only where the first is refused, so nothing else would notice it
+    /// had stopped loading), and the first is the one chosen here.
+    #[test]
+    #[ignore = "needs root: loads BPF programs"]
+    fn both_objects_load_and_the_groups_reading_one_is_chosen() {
+        let compiled = crate::compile::compile("/nonexistent/authbindd-load-test");
+        load_object(OBJECT_NO_GROUPS, &compiled, None).expect("the object without the process's groups loads");
+        load_object(OBJECT, &compiled, None).expect("the object reading the process's groups loads");
+        assert_eq!(Instance::load(&compiled, None).expect("loads").groups, Groups::Process);
+    }
+}
