@@ -1,5 +1,6 @@
-//! Reloads: a change of the tree or of the user database is in force
-//! within a second (the daemon watches them), and a swap is atomic: under
+//! Reloads: a change of the tree is in force within a second (the daemon
+//! watches it; the user database changes nothing, groups being each
+//! process's own, see kernel_mode_groups), and a swap is atomic: under
 //! a loop of binds while the policy is switched 50 times, every bind is
 //! decided by the policy before a switch or the one after it, never by a
 //! mixture of the two.
@@ -28,7 +29,8 @@ fn changes_are_in_force_within_a_second() {
     let test = "kernel_reload_in_force";
     let install = ready(test);
     let k = Kernel::new(test);
-    // Group 1600 has no member yet; the body makes $U one.
+    // Group 1600 has no member yet; the body makes $U one, which grants
+    // nothing to a process of $U without the group.
     let sandbox = k
         .sandbox(&install, test)
         .users(UserDb::standard().group("abkgrp", 1600, &[]));
@@ -49,10 +51,17 @@ echo "byuid_edit_ms=$(flips errno=13 b 80)"
 touch '/etc/authbind/byaddr/!127.0.0.1:636' && chown $U '/etc/authbind/byaddr/!127.0.0.1:636'
 chmod 0100 '/etc/authbind/byaddr/!127.0.0.1:636'
 echo "byaddr_ms=$(flips ok b 636)"
-# The database: byport/82 may be run by group 1600 only.
+# byport/82 may be run by group 1600 only.
 touch /etc/authbind/byport/82 && chown 0:1600 /etc/authbind/byport/82 && chmod 0010 /etc/authbind/byport/82
 echo "group_before_ms=$(flips errno=13 b 82)"
+# The database makes $U a member: a process of $U without the group is
+# still refused (as by the helper), one holding it is granted.
 sed 's/^abkgrp:x:1600:$/abkgrp:x:1600:{USER_NAME}/' "$USERDB/group" > "$W/group.new" && cat "$W/group.new" > "$USERDB/group"
+sleep 1.5
+echo "db_member_without_group=$(b 82)"
+echo "holding_group=$(in_cg setpriv --reuid=$U --regid=$U --groups=1600 --no-new-privs env -i PATH=/usr/bin:/bin $BT 4 127.0.0.1 82 tcp)"
+# The file's group becomes $U's own: in force within a second.
+chgrp $U /etc/authbind/byport/82
 echo "group_ms=$(flips ok b 82)"
 before=$(grep -c reloaded "$W/kd.err")
 kill -HUP $KDPID
@@ -63,7 +72,11 @@ cat "$W/kd.err" >&2
     );
     let out = k.run(sandbox.timeout(Duration::from_secs(60)), &body);
     out.ensure(out.value("kd_start").is_none(), "authbindd did not attach");
-    out.expect(&[("start", "errno=13")]);
+    out.expect(&[
+        ("start", "errno=13"),
+        ("db_member_without_group", "errno=13"),
+        ("holding_group", "ok"),
+    ]);
     let steps = [
         "created_ms",
         "chmod_ms",
