@@ -74,13 +74,20 @@ impl Instance {
     /// programs that read the process's groups if this kernel takes them,
     /// else those that do without (the first failure is the reason given).
     pub fn load(compiled: &Compiled, pins: Option<&Path>) -> Result<Instance, Error> {
-        match load_object(OBJECT, compiled, pins) {
+        // aya loads an object without relocating it when it finds no
+        // kernel BTF: the programs would read the credentials at this
+        // build's offsets. Relocated against the kernel's BTF, or not
+        // loaded at all.
+        let with_groups = aya::Btf::from_sys_fs()
+            .map_err(|e| Error::Load(format!("no kernel BTF (/sys/kernel/btf/vmlinux): {e}")))
+            .and_then(|btf| load_object(OBJECT, Some(&btf), compiled, pins));
+        match with_groups {
             Ok(ebpf) => Ok(Instance {
                 ebpf,
                 groups: Groups::Process,
             }),
             Err(first) => {
-                let ebpf = load_object(OBJECT_NO_GROUPS, compiled, pins).map_err(|e| {
+                let ebpf = load_object(OBJECT_NO_GROUPS, None, compiled, pins).map_err(|e| {
                     Error::Load(format!("{e} (and the programs reading the process's groups: {first})"))
                 })?;
                 Ok(Instance {
@@ -104,7 +111,9 @@ impl Instance {
     }
 }
 
-fn load_object(object: &[u8], compiled: &Compiled, pins: Option<&Path>) -> Result<Ebpf, Error> {
+/// Loads `object`, CO-RE-relocated against `btf` when given (else as
+/// aya's loader does by default: against the kernel's BTF if it finds it).
+fn load_object(object: &[u8], btf: Option<&aya::Btf>, compiled: &Compiled, pins: Option<&Path>) -> Result<Ebpf, Error> {
     let size = |n: usize| n.clamp(1, u32::MAX as usize) as u32;
     let kept: Vec<(&str, std::path::PathBuf)> = match pins {
         Some(dir) => [EVENTS, REFUSALS, LOST]
@@ -114,6 +123,9 @@ fn load_object(object: &[u8], compiled: &Compiled, pins: Option<&Path>) -> Resul
         None => Vec::new(),
     };
     let mut loader = EbpfLoader::new();
+    if btf.is_some() {
+        loader.btf(btf);
+    }
     loader
         .map_max_entries("byport", size(compiled.byport.len()))
         .map_max_entries("byaddr", size(compiled.byaddr.len()))
@@ -193,8 +205,9 @@ mod tests {
     #[ignore = "needs root: loads BPF programs"]
     fn both_objects_load_and_the_groups_reading_one_is_chosen() {
         let compiled = crate::compile::compile("/nonexistent/authbindd-load-test");
-        load_object(OBJECT_NO_GROUPS, &compiled, None).expect("the object without the process's groups loads");
-        load_object(OBJECT, &compiled, None).expect("the object reading the process's groups loads");
+        load_object(OBJECT_NO_GROUPS, None, &compiled, None).expect("the object without the process's groups loads");
+        let btf = aya::Btf::from_sys_fs().expect("this kernel has BTF");
+        load_object(OBJECT, Some(&btf), &compiled, None).expect("the object reading the process's groups loads");
         assert_eq!(Instance::load(&compiled, None).expect("loads").groups, Groups::Process);
     }
 }

@@ -75,3 +75,69 @@ echo "--- authbindd ---" >&2; cat "$W/kd.err" "$W/check" >&2
     ]);
     out.ensure(out.value("kd_start").is_none(), "authbindd did not attach");
 }
+
+/// Without the kernel's BTF (hidden here by an empty tmpfs over
+/// /sys/kernel/btf, in the sandbox's mount namespace) the programs cannot
+/// read a process's groups: authbindd loads those that do without, says
+/// so, and a check that a supplementary group would decide is a refusal,
+/// whatever groups the process holds. A file whose group and others agree,
+/// and a process whose real gid is the file's group, are judged exactly.
+#[test]
+#[ignore = "needs root: make e2e"]
+fn without_btf_group_checks_are_refused_unless_every_group_set_passes() {
+    let test = "kernel_groups_nobtf";
+    let install = ready(test);
+    let k = Kernel::new(test);
+    let sandbox = k
+        .sandbox(&install, test)
+        .users(UserDb::standard().group("abgroup", 1600, &[OTHER_NAME]));
+    let out = k.run(
+        sandbox,
+        r#"
+mount -t tmpfs -o mode=0755 authbind-e2e-nobtf /sys/kernel/btf || echo "hide_btf=failed"
+B=/etc/authbind/byport
+install -o 0 -g 1600 -m 0705 /dev/null $B/80
+install -o 0 -g 1600 -m 0010 /dev/null $B/81
+install -o 0 -g 1600 -m 0515 /dev/null $B/83
+kd_start || echo "kd_start=failed"
+kbind() {
+    local uid=$1 gid=$2 groups=$3 port=$4
+    if [ -n "$groups" ]; then groups=--groups=$groups; else groups=--clear-groups; fi
+    in_cg setpriv --reuid="$uid" --regid="$gid" "$groups" --no-new-privs env -i PATH=/usr/bin:/bin $BT 4 127.0.0.1 "$port" tcp
+}
+# 0705: the helper grants a process without group 1600; kernel mode,
+# not knowing the process's groups, cannot tell it from a member.
+r user_80 kbind $U $U "" 80
+r user_g1600_80 kbind $U $U 1600 80
+# 0010: a member by its supplementary groups is refused, one whose real
+# gid is 1600 granted.
+r other_g1600_81 kbind $O $O 1600 81
+r other_gid1600_81 kbind $O 1600 "" 81
+# 0515: group and others agree.
+r user_83 kbind $U $U "" 83
+r other_g1600_83 kbind $O $O 1600 83
+"$KD" --check > "$W/check" 2>&1; echo "check_rc=$?"
+echo "unknown_line=$(grep -c "^groups: unknown to the programs on this kernel (.*no kernel BTF" "$W/check")"
+echo "logged=$(grep -c "groups: unknown to the programs" "$W/kd.err")"
+echo "--- authbindd ---" >&2; cat "$W/kd.err" "$W/check" >&2
+"#,
+    );
+    let eacces = format!("errno={EACCES}");
+    let refused = eacces.as_str();
+    out.expect(&[
+        ("user_80", refused),
+        ("user_g1600_80", refused),
+        ("other_g1600_81", refused),
+        ("other_gid1600_81", "ok"),
+        ("user_83", "ok"),
+        ("other_g1600_83", "ok"),
+        ("check_rc", "0"),
+        ("unknown_line", "1"),
+    ]);
+    out.ensure(out.value("hide_btf").is_none(), "could not hide /sys/kernel/btf");
+    out.ensure(out.value("kd_start").is_none(), "authbindd did not attach");
+    out.ensure(
+        out.value("logged").is_some_and(|n| n != "0"),
+        "the daemon did not log that it does without the groups",
+    );
+}
