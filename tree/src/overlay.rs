@@ -151,7 +151,12 @@ impl<T: Tree + ?Sized> Tree for Overlay<'_, T> {
     fn meta(&self, node: &Self::Node) -> Meta {
         match self.planned(node) {
             Some(Planned::Node { meta, .. }) => *meta,
-            Some(Planned::Symlink { .. }) => Meta::new(Kind::Symlink, 0, 0, 0o777),
+            // Made by root, in the folder: on the folder's mount (what is
+            // planned below a mount point inside it is not told apart).
+            Some(Planned::Symlink { .. }) => Meta {
+                nosymfollow: self.base.meta(&self.folder).nosymfollow,
+                ..Meta::new(Kind::Symlink, 0, 0, 0o777)
+            },
             Some(Planned::Absent) | None => match &node.base {
                 Some(b) => self.base.meta(b),
                 None => empty_folder(),
@@ -165,6 +170,10 @@ impl<T: Tree + ?Sized> Tree for Overlay<'_, T> {
             (Some(_), _) | (None, None) => Err(Errno::EINVAL),
             (None, Some(b)) => self.base.readlink(b),
         }
+    }
+
+    fn protected_symlinks(&self) -> bool {
+        self.base.protected_symlinks()
     }
 }
 

@@ -1,9 +1,11 @@
 //! The path walk `faccessat(confdir, "byport/80", X_OK)` makes, for every
-//! user at once: `tree::resolve`, the one walk, over the real tree held by
-//! `O_PATH | O_NOFOLLOW` descriptors (so that no attacker's path is ever
-//! followed by the kernel for us), walked as root (no folder refused) while
-//! every search it asks for is recorded as a [`Check`]: the maps hold the
-//! checks, the program judges each user by them.
+//! user at once: `tree::resolve_for_everyone`, the one walk, over the real
+//! tree held by `O_PATH | O_NOFOLLOW` descriptors (so that no attacker's
+//! path is ever followed by the kernel for us), while every check that
+//! depends on the user (a folder's search permission, a protected
+//! symlink's owner) is recorded as a [`Check`]: the maps hold the checks,
+//! the program judges each user by them. What fails for everyone (a
+//! `nosymfollow` mount's link, a loop) ends the walk.
 
 use super::check::Check;
 use super::inode::Inode;
@@ -12,7 +14,7 @@ use model::Errno;
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
-use tree::{Creds, Follow, Meta, Tree};
+use tree::{Follow, Meta, Tree};
 
 pub enum Terminal {
     /// ENOENT somewhere: authbind goes on to its next name.
@@ -49,6 +51,8 @@ impl Eq for Node {}
 struct Inodes {
     root: Rc<Inode>,
     lookups: RefCell<Lookups>,
+    /// `fs.protected_symlinks` when the compile began.
+    protected_symlinks: bool,
 }
 
 impl Tree for Inodes {
@@ -79,6 +83,10 @@ impl Tree for Inodes {
     fn readlink(&self, node: &Node) -> Result<Vec<u8>, Errno> {
         node.0.link_target()
     }
+
+    fn protected_symlinks(&self) -> bool {
+        self.protected_symlinks
+    }
 }
 
 /// The check `faccessat` makes on `inode` (see [`Inode::check`]),
@@ -105,6 +113,12 @@ impl tree::Observer<Node> for Searched<'_> {
     fn search(&mut self, dir: &Node, _meta: &Meta, _allowed: bool) {
         self.made.insert(check_of(self.known, self.notes, self.watches, &dir.0));
     }
+
+    fn guard(&mut self, link: &Node, _link_meta: &Meta, _dir_meta: &Meta, _allowed: bool) {
+        // Its owner decides who follows it: a chown must recompile.
+        self.watches.add(&link.0);
+        self.made.insert(link.0.owner_only());
+    }
 }
 
 /// What a walk starts from and where it records what it saw. One walker
@@ -118,12 +132,14 @@ pub struct Walker<'a> {
 
 impl<'a> Walker<'a> {
     pub fn new(root: Rc<Inode>, notes: &'a mut Notes, watches: &'a mut Watches) -> Walker<'a> {
+        let protected_symlinks = super::inode::protected_symlinks(notes);
         Walker {
             notes,
             watches,
             tree: Inodes {
                 root,
                 lookups: RefCell::new(HashMap::new()),
+                protected_symlinks,
             },
             checks: HashMap::new(),
         }
@@ -142,15 +158,8 @@ impl<'a> Walker<'a> {
             watches: self.watches,
             made: BTreeSet::new(),
         };
-        // As root: every folder is searched, and each search is a check.
-        let end = tree::resolve(
-            &self.tree,
-            &Node(start.clone()),
-            path,
-            &Creds::root(),
-            Follow::Last,
-            &mut searched,
-        );
+        // For everyone: every search (and protected link) is a check.
+        let end = tree::resolve_for_everyone(&self.tree, &Node(start.clone()), path, Follow::Last, &mut searched);
         let checks = searched.made;
         let terminal = match end {
             Ok(Node(inode)) => {
