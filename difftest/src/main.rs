@@ -15,9 +15,14 @@
 //!
 //! With `--kernel`, our helper's decision is compared with an actual bind
 //! under kernel mode instead (see kernel.rs).
+//!
+//! Flag files are sometimes symlinks the kernel will not follow: on a
+//! `nosymfollow` mount, or protected by `fs.protected_symlinks` (see
+//! links.rs).
 
 mod kernel;
 mod lines;
+mod links;
 mod names;
 mod request;
 mod run;
@@ -28,7 +33,7 @@ use authbind_testkit::{sandbox, Rng, UserDb};
 use std::path::Path;
 use std::process::{exit, Command};
 
-const CONFDIR: &str = "/etc/authbind";
+pub(crate) const CONFDIR: &str = "/etc/authbind";
 
 struct Options {
     ours: String,
@@ -83,6 +88,7 @@ pub(crate) fn sh(cmd: &str) -> Result<(), String> {
 /// test users' database), and any address may be bound.
 fn sandbox(users: &UserDb) -> Result<(), String> {
     sh(&sandbox::prelude(CONFDIR, users))?;
+    links::setup()?;
     sh("sysctl -qw net.ipv4.ip_nonlocal_bind=1 net.ipv6.ip_nonlocal_bind=1")
 }
 

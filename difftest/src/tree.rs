@@ -64,7 +64,10 @@ fn owner(rng: &mut Rng) -> u32 {
 
 /// What stands where authbind expects a flag file.
 fn flag_node(rng: &mut Rng) -> Node {
-    match rng.below(10) {
+    match rng.below(12) {
+        10 | 11 => Node::Symlink {
+            target: (*rng.pick(crate::links::TARGETS)).into(),
+        },
         0 => Node::Dir { mode: mode(rng) },
         1 => Node::Symlink {
             target: "/nonexistent/target".into(),
@@ -158,6 +161,9 @@ pub fn random(rng: &mut Rng, req: &Request) -> Tree {
             },
             2 => Node::Symlink {
                 target: "../target".into(),
+            },
+            3 => Node::Symlink {
+                target: (*rng.pick(crate::links::TARGETS)).into(),
             },
             _ => Node::File {
                 owner: owner(rng),
