@@ -1,7 +1,6 @@
 //! Symlinks the kernel's walk refuses to follow, outside the policy
-//! folder (in the sandbox's own /run, so that export and apply keep
-//! whatever leads there): flag files of the random trees may be links to
-//! them ([`TARGETS`]).
+//! folder (in the sandbox's own /run): flag files of kernel mode's random
+//! trees may be links to them ([`TARGETS`]).
 //!
 //! - a `nosymfollow` tmpfs holding links to the policy folder's `target`
 //!   and to the folder itself: following either is `ELOOP` for everyone;

@@ -16,9 +16,9 @@
 //! With `--kernel`, our helper's decision is compared with an actual bind
 //! under kernel mode instead (see kernel.rs).
 //!
-//! Flag files are sometimes symlinks the kernel will not follow: on a
-//! `nosymfollow` mount, or protected by `fs.protected_symlinks` (see
-//! links.rs).
+//! Under `--kernel`, flag files are sometimes symlinks the kernel will
+//! not follow: on a `nosymfollow` mount, or protected by
+//! `fs.protected_symlinks` (see links.rs).
 
 mod kernel;
 mod lines;
@@ -88,7 +88,6 @@ pub(crate) fn sh(cmd: &str) -> Result<(), String> {
 /// test users' database), and any address may be bound.
 fn sandbox(users: &UserDb) -> Result<(), String> {
     sh(&sandbox::prelude(CONFDIR, users))?;
-    links::setup()?;
     sh("sysctl -qw net.ipv4.ip_nonlocal_bind=1 net.ipv6.ip_nonlocal_bind=1")
 }
 
@@ -122,7 +121,7 @@ fn main() {
     let mut tally = tool::Tally::default();
     for case in 0..o.cases {
         let req = request::random(&mut rng);
-        let tree = tree::random(&mut rng, &req);
+        let tree = tree::random(&mut rng, &req, false);
         if let Err(e) = tree::write(Path::new(CONFDIR), &tree) {
             eprintln!("authbind-difftest: writing case {case}: {e}");
             exit(2);
@@ -262,6 +261,10 @@ fn status_of(helper: &str, r: &request::Request) -> Result<i32, String> {
 /// `--kernel`: our helper's decision against a bind under kernel mode.
 /// Returns the exit status.
 fn kernel_mode(o: &Options, authbindd: &str) -> i32 {
+    if let Err(e) = links::setup() {
+        eprintln!("authbind-difftest: kernel mode: links: {e}");
+        return 2;
+    }
     let k = match kernel::Kernel::setup(authbindd) {
         Ok(k) => k,
         Err(e) => {
@@ -283,7 +286,7 @@ fn kernel_mode(o: &Options, authbindd: &str) -> i32 {
     'trees: while done < o.cases {
         // One tree for both users: a reload costs more than a bind.
         let first = request::random(&mut rng);
-        let tree = tree::random(&mut rng, &first);
+        let tree = tree::random(&mut rng, &first, true);
         if let Err(e) = tree::write(Path::new(CONFDIR), &tree)
             .map_err(|e| format!("writing tree {tree_no}: {e}"))
             .and_then(|()| k.reload())
