@@ -172,3 +172,68 @@ impl<'a> Walker<'a> {
         Walk { checks, terminal }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::Notes;
+    use std::os::unix::fs::{lchown, symlink, PermissionsExt};
+
+    /// A scratch folder, removed when dropped.
+    struct Scratch(std::path::PathBuf);
+
+    impl Scratch {
+        fn path(&self) -> &std::path::Path {
+            &self.0
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// A scratch folder holding `target` (0755) and `sticky/` (1777, uid
+    /// 1501's) with uid 1500's link `sticky/link` to `../target`.
+    fn sticky_tree() -> Scratch {
+        let scratch = Scratch(std::env::temp_dir().join(format!("authbindd-walk-sticky-{}", std::process::id())));
+        std::fs::create_dir(scratch.path()).unwrap();
+        let base = scratch.path();
+        std::fs::write(base.join("target"), "").unwrap();
+        std::fs::set_permissions(base.join("target"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let sticky = base.join("sticky");
+        std::fs::create_dir(&sticky).unwrap();
+        lchown(&sticky, Some(1501), Some(1501)).unwrap();
+        std::fs::set_permissions(&sticky, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        symlink("../target", sticky.join("link")).unwrap();
+        lchown(sticky.join("link"), Some(1500), Some(1500)).unwrap();
+        scratch
+    }
+
+    fn walk(base: &std::path::Path, protected: bool) -> (BTreeSet<Check>, bool) {
+        let (mut notes, mut watches) = (Notes::default(), Watches::default());
+        let root = Rc::new(Inode::open_dir("/").unwrap());
+        let start = Rc::new(Inode::open_dir(base.to_str().unwrap()).unwrap());
+        let mut walker = Walker::new(root, &mut notes, &mut watches);
+        walker.tree.protected_symlinks = protected;
+        let w = walker.walk(&start, b"sticky/link");
+        (w.checks, matches!(w.terminal, Terminal::Found(_)))
+    }
+
+    #[test]
+    #[ignore = "needs root: chown"]
+    fn a_protected_link_is_a_check_only_its_owner_passes() {
+        let scratch = sticky_tree();
+        let owner_only = |c: &Check| c.owner == 1500 && c.mode == 0o100;
+        let (checks, found) = walk(scratch.path(), true);
+        assert!(found);
+        let guard = checks.iter().find(|c| owner_only(c)).expect("the link's owner check");
+        assert!(guard.allows(1500, 1500, |_| false));
+        assert!(!guard.allows(1501, 1501, |_| false));
+        assert!(!guard.allows(1501, 1500, |_| false));
+        // The sysctl off: anyone follows it, no such check.
+        let (checks, found) = walk(scratch.path(), false);
+        assert!(found && !checks.iter().any(owner_only));
+    }
+}
