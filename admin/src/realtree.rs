@@ -46,8 +46,8 @@ fn is_noexec(path: &Path) -> bool {
     nix::sys::statvfs::statvfs(path).is_ok_and(|v| v.flags().contains(nix::sys::statvfs::FsFlags::ST_NOEXEC))
 }
 
-/// Is the folder at `dir` (the one holding a symlink: the link's mount)
-/// on a `nosymfollow` mount? Yes when it cannot be told (the kernel would
+/// Is the folder at `dir` on a `nosymfollow` mount (for the folder
+/// holding a symlink: the link's mount)? Yes when it cannot be told (the kernel would
 /// follow nothing we could not vouch for).
 fn is_nosymfollow(dir: &Path) -> bool {
     use nix::fcntl::OFlag;
@@ -56,6 +56,17 @@ fn is_nosymfollow(dir: &Path) -> bool {
         syscalls::mountflags::mount_flags(syscalls::fd::borrow(&fd))
             .map_or(true, |f| f & syscalls::mountflags::ST_NOSYMFOLLOW != 0)
     })
+}
+
+/// Is the node at `path` on a `nosymfollow` mount? Asked of symlinks
+/// (the walk follows none there) and of folders (the links a plan makes
+/// in one are on its mount: see `tree::Overlay`).
+fn mount_nosymfollow(path: &Path, kind: Kind) -> bool {
+    match kind {
+        Kind::Symlink => is_nosymfollow(path.parent().unwrap_or(Path::new("/"))),
+        Kind::Dir => is_nosymfollow(path),
+        _ => false,
+    }
 }
 
 /// A folder that is not there (a configuration folder still to be made).
@@ -106,13 +117,13 @@ impl<'a> RealTree<'a> {
             } else {
                 inv.get(&rel).ok_or(Errno::ENOENT)?.meta
             };
-            meta.nosymfollow = meta.kind == Kind::Symlink && is_nosymfollow(path.parent().unwrap_or(&path));
+            meta.nosymfollow = mount_nosymfollow(&path, meta.kind);
             return Ok(RealNode { path, meta });
         }
         let md = std::fs::symlink_metadata(&path).map_err(|e| Errno::of(&e))?;
         let mut meta = Meta::of(&md);
         meta.noexec = meta.kind == Kind::File && is_noexec(&path);
-        meta.nosymfollow = meta.kind == Kind::Symlink && is_nosymfollow(path.parent().unwrap_or(&path));
+        meta.nosymfollow = mount_nosymfollow(&path, meta.kind);
         Ok(RealNode { path, meta })
     }
 }
@@ -149,5 +160,27 @@ impl Tree for RealTree<'_> {
 
     fn protected_symlinks(&self) -> bool {
         self.protected_symlinks
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_symlink_rules_inputs_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = std::fs::canonicalize(dir.path()).unwrap();
+        std::os::unix::fs::symlink("elsewhere", base.join("link")).unwrap();
+        let real = RealTree::new();
+        let folder = real.folder(&base);
+        let link = real.lookup(&folder, b"link").unwrap();
+        assert_eq!(real.meta(&link).kind, Kind::Symlink);
+        // An ordinary temporary folder: links are followed there.
+        assert!(!real.meta(&link).nosymfollow && !real.meta(&folder).nosymfollow);
+        assert_eq!(
+            real.protected_symlinks(),
+            syscalls::mountflags::protected_symlinks().unwrap()
+        );
     }
 }

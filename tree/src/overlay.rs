@@ -270,4 +270,27 @@ mod tests {
         assert!(access_x(&o, &o.top(), b"../outside", &seven, &mut ()).is_ok());
         assert!(empty.touches("anything") && !plan.touches("byaddr"));
     }
+
+    #[test]
+    fn planned_links_are_on_the_folders_mount_and_the_base_says_the_sysctl() {
+        let (mut t, conf) = base();
+        t.set_meta(
+            conf,
+            Meta {
+                nosymfollow: true,
+                ..Meta::new(Kind::Dir, 0, 0, 0o755)
+            },
+        );
+        t.set_protected_symlinks(true);
+        let mut plan = Plan::default();
+        plan.set("byport/81", Planned::Symlink { target: "80".into() });
+        let o = Overlay {
+            base: &t,
+            folder: conf,
+            plan: &plan,
+        };
+        let seven = Creds::new(7, 7, vec![]);
+        assert_eq!(access_x(&o, &o.top(), b"byport/81", &seven, &mut ()), Err(Errno::ELOOP));
+        assert!(o.protected_symlinks());
+    }
 }
