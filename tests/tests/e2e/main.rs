@@ -14,6 +14,7 @@ mod http_server;
 mod interop;
 mod kernel_mode_audit;
 mod kernel_mode_lifecycle;
+mod kernel_mode_links;
 mod kernel_mode_refusals;
 mod kernel_mode_reload;
 mod kernel_mode_servers;
