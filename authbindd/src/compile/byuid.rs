@@ -33,7 +33,7 @@ pub const MAX_PREFIXES_PER_FILE: usize = 65_536;
 /// The most trie prefixes taken from all byuid files together (both
 /// families): a bound on a reload's time and memory and on the maps'
 /// size whatever the number of files.
-pub const MAX_PREFIXES: usize = 1 << 18;
+pub const MAX_PREFIXES: usize = 1 << 17;
 
 /// The most byuid folder entries looked at (those past it are refused).
 const MAX_ENTRIES: usize = 1 << 20;
