@@ -52,13 +52,21 @@ impl Sender {
         }
     }
 
-    /// Sends `message` as `ident[pid]` with this facility and severity.
-    /// Never blocks (a full queue drops the line), never fails (no socket,
-    /// or something else there, drops it), never raises SIGPIPE.
-    pub fn send(&self, facility: u8, severity: Severity, ident: &str, pid: u32, message: &dyn std::fmt::Display) {
-        let Some(sock) = &self.sock else { return };
+    /// Sends `message` as `ident[pid]` with this facility and severity;
+    /// says whether the receiver's queue took it. Never blocks (a full
+    /// queue drops the line), never fails (no socket, or something else
+    /// there, drops it), never raises SIGPIPE.
+    pub fn send(
+        &self,
+        facility: u8,
+        severity: Severity,
+        ident: &str,
+        pid: u32,
+        message: &dyn std::fmt::Display,
+    ) -> bool {
+        let Some(sock) = &self.sock else { return false };
         let datagram = format(facility, severity, ident, pid, message);
-        let _ = sock.send_to(datagram.as_bytes(), &self.path);
+        sock.send_to(datagram.as_bytes(), &self.path).is_ok()
     }
 }
 
@@ -120,12 +128,19 @@ mod tests {
         send_to(&path, &"x".repeat(10_000), Severity::Notice, 1);
         let n = receiver.recv(&mut buf).unwrap();
         assert_eq!(n, MAX_LINE);
-        // A full queue: the sender never blocks.
+        // A full queue: the sender never blocks, and says what it lost.
         receiver.set_nonblocking(true).unwrap();
-        for _ in 0..2000 {
-            kept.send(AUTHPRIV, Severity::Notice, IDENT, 1, &"flood");
+        let taken = (0..2000)
+            .filter(|_| kept.send(AUTHPRIV, Severity::Notice, IDENT, 1, &"flood"))
+            .count();
+        let mut queued = 0;
+        while receiver.recv(&mut buf).is_ok() {
+            queued += 1;
         }
+        assert_eq!(queued, taken);
+        assert!(taken < 2000, "the queue never filled");
         drop(receiver);
+        assert!(!kept.send(AUTHPRIV, Severity::Notice, IDENT, 1, &"gone"));
         // Nobody there, or a plain file there: silently nothing.
         send_to(&path, &"gone", Severity::Info, 1);
         std::fs::remove_file(&path).unwrap();

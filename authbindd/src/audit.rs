@@ -6,19 +6,47 @@
 //! time. The PID is the kernel's (initial PID namespace) and the process
 //! has usually exited when the line is written, so no EXE is given: a
 //! /proc lookup could name another process.
+//!
+//! A user binding in a loop must neither flood the log nor crowd out
+//! another user's lines: each user gets at most
+//! [`audit::GRANTS_PER_WINDOW`] lines per [`audit::GRANT_WINDOW_SECONDS`]
+//! (counted here, after the programs: the bind itself never waits for
+//! it), and when a window that left lines out ends, one line says how
+//! many (`SUPPRESSED=`). The lines left out and the lines syslog did not
+//! take (a full queue, no /dev/log) are counted in a small file beside
+//! the helper's counts, which `authbindd --status` shows
+//! ([`crate::audit_tally`]).
 
+use crate::audit_tally::Tally;
 use crate::maps::layout::Event;
-use audit::{Entry, Outcome, Proto, Severity};
+use audit::{Allowance, Entry, Outcome, Proto, Severity};
 use model::{PolicyFile, Target};
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
 
 /// What the daemon keeps for its audit lines: user names, cached per uid
 /// until the next reload (a burst of binds must not read /etc/passwd each
-/// time), and one syslog socket for all of them.
-#[derive(Default)]
+/// time), one syslog socket for all of them, each user's window, and the
+/// counts not yet added to the tally file.
 pub struct Names {
     cache: BTreeMap<u32, Option<String>>,
     sender: audit::Sender,
+    limits: audit::PerUser,
+    started: Instant,
+    uncounted: Tally,
+}
+
+impl Default for Names {
+    fn default() -> Names {
+        Names {
+            cache: BTreeMap::new(),
+            sender: audit::Sender::default(),
+            limits: audit::PerUser::grants(),
+            started: Instant::now(),
+            uncounted: Tally::default(),
+        }
+    }
 }
 
 impl Names {
@@ -32,6 +60,57 @@ impl Names {
     /// After a reload (the user database may have changed).
     pub fn forget(&mut self) {
         self.cache.clear();
+    }
+
+    /// Seconds on the daemon's own clock (never goes back).
+    fn now(&self) -> u64 {
+        self.started.elapsed().as_secs()
+    }
+
+    fn write(&mut self, entry: &Entry<'_>) {
+        let sent = self
+            .sender
+            .send(audit::AUTHPRIV, Severity::Info, audit::IDENT, std::process::id(), entry);
+        if !sent {
+            self.uncounted.undelivered += 1;
+        }
+    }
+
+    /// Once per turn of the daemon's loop: says what the windows that
+    /// ended left out, and adds the counts to the tally of the cgroup
+    /// whose pins are `pins`.
+    pub fn turn(&mut self, pins: &Path) {
+        let now = self.now();
+        for (uid, suppressed) in self.limits.ended(now) {
+            let user = self.of(uid).map(str::to_string);
+            self.write(&summary(uid, user.as_deref(), suppressed));
+        }
+        if self.uncounted != Tally::default() {
+            // Kept for the next turn if the file cannot be written.
+            if crate::audit_tally::add(pins, &self.uncounted).is_ok() {
+                self.uncounted = Tally::default();
+            }
+        }
+    }
+}
+
+/// The line that says how many grant lines of `uid` a window left out.
+fn summary(uid: u32, user: Option<&str>, suppressed: u32) -> Entry<'_> {
+    Entry {
+        result: Outcome::Granted,
+        uid,
+        user,
+        pid: None,
+        exe: None,
+        proto: None,
+        target: None,
+        rule: None,
+        file: None,
+        line: None,
+        reason: None,
+        errno: None,
+        suppressed: Some(suppressed),
+        by: "kernel",
     }
 }
 
@@ -55,17 +134,21 @@ pub fn entry<'a>(e: &Event, target: &'a Target, user: Option<&'a str>) -> Entry<
     }
 }
 
+/// The line of one grant, unless its user's window is full (then it is
+/// counted).
 pub fn send(names: &mut Names, e: &Event) {
+    let suppressed = match names.limits.admit(e.uid, names.now()) {
+        Allowance::Write { suppressed } => suppressed,
+        Allowance::Suppress => {
+            names.uncounted.suppressed += 1;
+            return;
+        }
+    };
     let target = Target::new(e.addr, e.port);
     let user = names.of(e.uid).map(str::to_string);
-    let entry = entry(e, &target, user.as_deref());
-    names.sender.send(
-        audit::AUTHPRIV,
-        Severity::Info,
-        audit::IDENT,
-        std::process::id(),
-        &entry,
-    );
+    let mut entry = entry(e, &target, user.as_deref());
+    entry.suppressed = (suppressed > 0).then_some(suppressed);
+    names.write(&entry);
 }
 
 #[cfg(test)]
@@ -103,5 +186,9 @@ mod tests {
         assert!(entry(&u, &t, None)
             .to_string()
             .contains("PROTO=udp ADDR=127.0.0.1 PORT=53 RULE=byuid FILE=byuid/1500 BY=kernel"));
+        assert_eq!(
+            summary(1500, Some("alice"), 7).to_string(),
+            "RESULT=granted UID=1500 USER=alice SUPPRESSED=7 BY=kernel"
+        );
     }
 }
