@@ -6,6 +6,10 @@
 
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long a patient sender waits before trying a full queue again.
+const RETRY: Duration = Duration::from_micros(200);
 
 /// Where syslog listens; fixed (nothing is taken from the environment).
 pub const DEV_LOG: &str = "/dev/log";
@@ -67,6 +71,35 @@ impl Sender {
         let Some(sock) = &self.sock else { return false };
         let datagram = format(facility, severity, ident, pid, message);
         sock.send_to(datagram.as_bytes(), &self.path).is_ok()
+    }
+
+    /// As [`Sender::send`], but when the receiver's queue is full (a
+    /// datagram socket's queue holds `net.unix.max_dgram_qlen`, 10 by
+    /// default), tries again for up to `patience` while the receiver
+    /// drains it. Says whether the line was taken, and how long it waited.
+    pub fn send_patiently(
+        &self,
+        facility: u8,
+        severity: Severity,
+        ident: &str,
+        pid: u32,
+        message: &dyn std::fmt::Display,
+        patience: Duration,
+    ) -> (bool, Duration) {
+        let Some(sock) = &self.sock else {
+            return (false, Duration::ZERO);
+        };
+        let datagram = format(facility, severity, ident, pid, message);
+        let start = Instant::now();
+        loop {
+            match sock.send_to(datagram.as_bytes(), &self.path) {
+                Ok(_) => return (true, start.elapsed()),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && start.elapsed() < patience => {
+                    std::thread::sleep(RETRY);
+                }
+                Err(_) => return (false, start.elapsed()),
+            }
+        }
     }
 }
 
@@ -139,7 +172,23 @@ mod tests {
         }
         assert_eq!(queued, taken);
         assert!(taken < 2000, "the queue never filled");
-        drop(receiver);
+        // A patient sender waits for the receiver to drain its queue.
+        let drainer = std::thread::spawn(move || {
+            let mut got = 0;
+            let mut buf = [0u8; 64];
+            receiver.set_nonblocking(false).unwrap();
+            while got < 200 && receiver.recv(&mut buf).is_ok() {
+                got += 1;
+            }
+            got
+        });
+        let patient = (0..200)
+            .filter(|_| {
+                kept.send_patiently(AUTHPRIV, Severity::Info, IDENT, 1, &"each", Duration::from_secs(5))
+                    .0
+            })
+            .count();
+        assert_eq!((patient, drainer.join().unwrap()), (200, 200));
         assert!(!kept.send(AUTHPRIV, Severity::Notice, IDENT, 1, &"gone"));
         // Nobody there, or a plain file there: silently nothing.
         send_to(&path, &"gone", Severity::Info, 1);

@@ -23,7 +23,7 @@ use audit::{Allowance, Entry, Outcome, Proto, Severity};
 use model::{PolicyFile, Target};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// What the daemon keeps for its audit lines: user names, cached per uid
 /// until the next reload (a burst of binds must not read /etc/passwd each
@@ -35,7 +35,14 @@ pub struct Names {
     limits: audit::PerUser,
     started: Instant,
     uncounted: Tally,
+    /// What is left of this turn's time to wait for syslog to drain its
+    /// queue (a burst of lines outruns a small queue; the loop must not
+    /// wait long for it).
+    patience: Duration,
 }
+
+/// The most a turn of the loop waits for syslog's queue.
+const PATIENCE_PER_TURN: Duration = Duration::from_millis(50);
 
 impl Default for Names {
     fn default() -> Names {
@@ -45,6 +52,7 @@ impl Default for Names {
             limits: audit::PerUser::grants(),
             started: Instant::now(),
             uncounted: Tally::default(),
+            patience: PATIENCE_PER_TURN,
         }
     }
 }
@@ -85,6 +93,7 @@ impl Names {
             let user = self.of(uid).map(str::to_string);
             self.write(&summary(uid, user.as_deref(), suppressed));
         }
+        self.patience = PATIENCE_PER_TURN;
         if self.uncounted != Tally::default() {
             // Kept for the next turn if the file cannot be written.
             if crate::audit_tally::add(pins, &self.uncounted).is_ok() {

@@ -46,7 +46,7 @@ echo "hostile_reloaded_ms=$(LIMIT_MS=20000 flips $((before + 1)) grep -c reloade
 # The revocation of $U's grant, with the hostile file still there.
 printf '127.0.0.1,81\n' > /etc/authbind/byuid/$U
 echo "revoked_ms=$(LIMIT_MS=20000 flips errno=13 b 80)"
-echo "peak_kb=$(sed -n 's/^VmHWM: *\([0-9]*\) kB/\1/p' /proc/$KDPID/status)"
+echo "peak_kb=$(awk '/^VmHWM:/ {{ print $2 }}' /proc/$KDPID/status)"
 echo "cpu_ticks=$(awk '{{ print $14 + $15 }}' /proc/$KDPID/stat)"
 echo "still_81=$(b 81)"
 "$KD" --check > "$W/check"; echo "check_rc=$?"
