@@ -22,7 +22,7 @@ pub use entry::{Entry, Outcome, Proto};
 pub use ratelimit::{
     Allowance, PerUser, RateLimit, Window, GRANTS_PER_WINDOW, GRANT_WINDOW_SECONDS, REFUSALS_PER_WINDOW, WINDOW_SECONDS,
 };
-pub use syslog::{format, send, send_to, Sender, Severity, AUTHPRIV, DAEMON, DEV_LOG, IDENT};
+pub use syslog::{format, send, send_to, Delivery, Sender, Severity, AUTHPRIV, DAEMON, DEV_LOG, IDENT};
 
 mod passwd;
 pub use passwd::user_name;

@@ -6,10 +6,17 @@
 
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
-/// How long a patient sender waits before trying a full queue again.
-const RETRY: Duration = Duration::from_micros(200);
+/// What became of a datagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    Taken,
+    /// The receiver's queue is full (a datagram socket's holds
+    /// `net.unix.max_dgram_qlen`, 10 by default): it may take it later.
+    Full,
+    /// No socket, nobody there, or something else: it never will.
+    Failed,
+}
 
 /// Where syslog listens; fixed (nothing is taken from the environment).
 pub const DEV_LOG: &str = "/dev/log";
@@ -68,37 +75,18 @@ impl Sender {
         pid: u32,
         message: &dyn std::fmt::Display,
     ) -> bool {
-        let Some(sock) = &self.sock else { return false };
-        let datagram = format(facility, severity, ident, pid, message);
-        sock.send_to(datagram.as_bytes(), &self.path).is_ok()
+        self.try_send(&format(facility, severity, ident, pid, message)) == Delivery::Taken
     }
 
-    /// As [`Sender::send`], but when the receiver's queue is full (a
-    /// datagram socket's queue holds `net.unix.max_dgram_qlen`, 10 by
-    /// default), tries again for up to `patience` while the receiver
-    /// drains it. Says whether the line was taken, and how long it waited.
-    pub fn send_patiently(
-        &self,
-        facility: u8,
-        severity: Severity,
-        ident: &str,
-        pid: u32,
-        message: &dyn std::fmt::Display,
-        patience: Duration,
-    ) -> (bool, Duration) {
+    /// Sends one datagram made by [`format`], and says what became of it.
+    pub fn try_send(&self, datagram: &str) -> Delivery {
         let Some(sock) = &self.sock else {
-            return (false, Duration::ZERO);
+            return Delivery::Failed;
         };
-        let datagram = format(facility, severity, ident, pid, message);
-        let start = Instant::now();
-        loop {
-            match sock.send_to(datagram.as_bytes(), &self.path) {
-                Ok(_) => return (true, start.elapsed()),
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && start.elapsed() < patience => {
-                    std::thread::sleep(RETRY);
-                }
-                Err(_) => return (false, start.elapsed()),
-            }
+        match sock.send_to(datagram.as_bytes(), &self.path) {
+            Ok(_) => Delivery::Taken,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Delivery::Full,
+            Err(_) => Delivery::Failed,
         }
     }
 }
@@ -172,23 +160,14 @@ mod tests {
         }
         assert_eq!(queued, taken);
         assert!(taken < 2000, "the queue never filled");
-        // A patient sender waits for the receiver to drain its queue.
-        let drainer = std::thread::spawn(move || {
-            let mut got = 0;
-            let mut buf = [0u8; 64];
-            receiver.set_nonblocking(false).unwrap();
-            while got < 200 && receiver.recv(&mut buf).is_ok() {
-                got += 1;
-            }
-            got
-        });
-        let patient = (0..200)
-            .filter(|_| {
-                kept.send_patiently(AUTHPRIV, Severity::Info, IDENT, 1, &"each", Duration::from_secs(5))
-                    .0
-            })
-            .count();
-        assert_eq!((patient, drainer.join().unwrap()), (200, 200));
+        // A full queue says so; once drained, it takes lines again.
+        let line = format(AUTHPRIV, Severity::Info, IDENT, 1, &"more");
+        while kept.try_send(&line) == Delivery::Taken {}
+        assert_eq!(kept.try_send(&line), Delivery::Full);
+        while receiver.recv(&mut buf).is_ok() {}
+        assert_eq!(kept.try_send(&line), Delivery::Taken);
+        drop(receiver);
+        assert_eq!(kept.try_send(&line), Delivery::Failed);
         assert!(!kept.send(AUTHPRIV, Severity::Notice, IDENT, 1, &"gone"));
         // Nobody there, or a plain file there: silently nothing.
         send_to(&path, &"gone", Severity::Info, 1);
