@@ -22,9 +22,10 @@ use policy::{analyze, for_each_chunk, LineRule, OpenError, PolicyFs, ReadEnd};
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
-/// The most rules kernel mode takes from one byuid file (each may become
-/// up to 256 trie entries); a file with more is compiled as refusing all
-/// (the helper, which reads it per request, still grants through it).
+/// The most rules kernel mode takes from one byuid file; a file with more
+/// is compiled as refusing all (the helper, which reads it per request,
+/// still grants through it), and is read no further. (What its rules cost
+/// is bounded by the prefix budget below.)
 const MAX_RULES_PER_FILE: usize = 65_536;
 
 /// The most trie prefixes taken from one byuid file.
