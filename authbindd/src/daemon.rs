@@ -189,5 +189,6 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
         for e in lines {
             audit::send(&mut names, &e);
         }
+        names.turn(&dir);
     }
 }

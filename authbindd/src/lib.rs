@@ -8,6 +8,7 @@
 
 pub mod attach;
 pub mod audit;
+pub mod audit_tally;
 pub mod cgroup;
 mod commands;
 pub mod compile;

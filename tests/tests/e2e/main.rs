@@ -13,6 +13,8 @@ mod hardening;
 mod http_server;
 mod interop;
 mod kernel_mode_audit;
+mod kernel_mode_audit_flood;
+mod kernel_mode_bounds;
 mod kernel_mode_lifecycle;
 mod kernel_mode_links;
 mod kernel_mode_refusals;
