@@ -1,7 +1,8 @@
 //! `authbindd [--cgroup PATH]`: attach (or adopt the pinned links), then
-//! stay in the foreground: reload on a change of the tree or the user
-//! database (in force within a second: changes are gathered for 50 ms,
-//! at most 300 ms), or on SIGHUP; write one syslog line per grant; on
+//! stay in the foreground: reload on a change of the tree, of what the
+//! configuration folder's name resolves to, of the mounts it is read
+//! through, or of the user database (in force within a second: changes
+//! are gathered for 50 ms, at most 300 ms), or on SIGHUP; write one syslog line per grant; on
 //! SIGTERM or SIGINT exit and leave the grants attached; exit when the
 //! links are removed (`--detach`).
 
@@ -59,15 +60,37 @@ fn links_present(dir: &Path) -> bool {
         .all(|p| dir.join(p).symlink_metadata().is_ok())
 }
 
-/// A reload: new watches first (so no later change goes unseen), then the
-/// swap; on failure the policy in force stays.
-fn reload(cg: &Cgroup, dir: &Path, say: &Say, watch: &mut Watch) -> Result<(), Error> {
-    let mut fresh = Watch::new(dir).map_err(|e| Error::sys("inotify", model::Errno(e as i32)))?;
-    let swapped = swap(cg, dir)?;
-    fresh.add_inodes(&swapped.compiled.watches.fds);
-    *watch = fresh;
+/// Compile and swap between arming the watches (before the tree is
+/// read) and settling them (the compile's own, after): no change after
+/// the read goes unseen, and the one inotify instance is never replaced,
+/// so no queued event is lost. `Ok(true)`: an inode watched only now
+/// changed while the tree was read; reload again.
+fn swap_watched(cg: &Cgroup, dir: &Path, watch: &mut Watch) -> Result<(Swapped, bool), Error> {
+    let armed = watch.arm();
+    match swap(cg, dir) {
+        Ok(swapped) => {
+            let again = watch.settle(armed, Some(&swapped.compiled.watches.fds));
+            Ok((swapped, again))
+        }
+        Err(e) => {
+            watch.settle(armed, None);
+            Err(e)
+        }
+    }
+}
+
+/// A reload; on failure the policy in force stays. Says whether to reload
+/// again.
+fn reload(cg: &Cgroup, dir: &Path, say: &Say, watch: &mut Watch) -> Result<bool, Error> {
+    let (swapped, again) = swap_watched(cg, dir, watch)?;
     say.info(&format!("reloaded {}: {}", cg.path.display(), describe(&swapped)));
-    Ok(())
+    Ok(again)
+}
+
+/// Schedules a reload for a change seen now.
+fn note(pending: &mut Option<(Instant, Instant)>) {
+    let now = Instant::now();
+    *pending = Some(pending.map_or((now, now), |(first, _)| (first, now)));
 }
 
 pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
@@ -94,8 +117,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
         .map_err(|e| Error::sys("signalfd", model::Errno(e as i32)))?;
 
     let mut watch = Watch::new(&dir).map_err(|e| Error::sys("inotify", model::Errno(e as i32)))?;
-    let swapped = swap(&cg, &dir)?;
-    watch.add_inodes(&swapped.compiled.watches.fds);
+    let (swapped, again) = swap_watched(&cg, &dir, &mut watch)?;
     say.info(&format!(
         "serving {} (cgroup {}): {}",
         cg.path.display(),
@@ -111,6 +133,9 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
 
     // When a reload is due: (first change seen, last change seen).
     let mut pending: Option<(Instant, Instant)> = None;
+    if again {
+        note(&mut pending);
+    }
     let mut backlog = false;
     loop {
         let wait = match pending {
@@ -122,16 +147,20 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
             }
         };
         let timeout = PollTimeout::from(wait.as_millis() as u16);
-        let mut fds = [
+        let mut fds = vec![
             PollFd::new(signal_fd.as_fd(), PollFlags::POLLIN),
             PollFd::new(watch.fd(), PollFlags::POLLIN),
         ];
+        // The kernel marks mountinfo with POLLPRI (and POLLERR) when the
+        // namespace's mounts change.
+        fds.extend(watch.mounts_fd().map(|fd| PollFd::new(fd, PollFlags::POLLPRI)));
         match poll(&mut fds, timeout) {
             Ok(_) | Err(nix::errno::Errno::EINTR) => {}
             Err(e) => return Err(Error::sys("poll", model::Errno(e as i32))),
         }
-        let ready = |i: usize| fds[i].revents().is_some_and(|r| !r.is_empty());
-        let (sig_ready, watch_ready) = (ready(0), ready(1));
+        let ready = |i: usize| fds.get(i).and_then(PollFd::revents).is_some_and(|r| !r.is_empty());
+        let (sig_ready, watch_ready, mounts_ready) = (ready(0), ready(1), ready(2));
+        drop(fds);
 
         if sig_ready {
             while let Ok(Some(info)) = signal_fd.read_signal() {
@@ -148,22 +177,19 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
                 }
             }
         }
-        if watch_ready {
-            match watch.read() {
-                Change::None => {}
-                Change::Policy => {
-                    let now = Instant::now();
-                    pending = Some(pending.map_or((now, now), |(first, _)| (first, now)));
-                }
-                Change::Pins if !links_present(&dir) => {
-                    say.info(&format!(
-                        "the links of {} were removed (detached): stopping",
-                        cg.path.display()
-                    ));
-                    return Ok(());
-                }
-                Change::Pins => {}
-            }
+        let mut change = if watch_ready { watch.read() } else { Change::default() };
+        if mounts_ready {
+            change.policy |= watch.read_mounts().policy;
+        }
+        if change.pins && !links_present(&dir) {
+            say.info(&format!(
+                "the links of {} were removed (detached): stopping",
+                cg.path.display()
+            ));
+            return Ok(());
+        }
+        if change.policy {
+            note(&mut pending);
         }
         if let Some((first, last)) = pending {
             let now = Instant::now();
@@ -177,8 +203,10 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
                     return Ok(());
                 }
                 names.forget();
-                if let Err(e) = reload(&cg, &dir, &say, &mut watch) {
-                    say.error(&format!("reload failed, the previous policy stays in force: {e}"));
+                match reload(&cg, &dir, &say, &mut watch) {
+                    Ok(true) => note(&mut pending),
+                    Ok(false) => {}
+                    Err(e) => say.error(&format!("reload failed, the previous policy stays in force: {e}")),
                 }
             }
         }
