@@ -11,7 +11,7 @@ use crate::cgroup::Cgroup;
 use crate::error::Error;
 use crate::maps::kept::Events;
 use crate::say::Say;
-use crate::swap::{swap, Swapped};
+use crate::swap::{swap_if, Swapped};
 use crate::watch::{Change, Watch};
 use crate::{audit, pins, preflight};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -60,31 +60,54 @@ fn links_present(dir: &Path) -> bool {
         .all(|p| dir.join(p).symlink_metadata().is_ok())
 }
 
+/// Compiles read while the tree changed, not swapped in, in a row: the
+/// next one is swapped in whatever happens (a tree that never stops
+/// changing must not keep an old policy in force for ever).
+const SKIPS: u32 = 3;
+
+/// What one compile-and-swap did, and what it saw meanwhile.
+struct Turn {
+    /// `Ok(None)`: the tree changed while it was read; not swapped in.
+    result: Result<Option<Swapped>, Error>,
+    /// Reload again (a change was seen while the tree was read).
+    again: bool,
+    /// The events read while it ran (a `--detach` among them).
+    seen: Change,
+}
+
 /// Compile and swap between arming the watches (before the tree is
 /// read) and settling them (the compile's own, after): no change after
 /// the read goes unseen, and the one inotify instance is never replaced,
-/// so no queued event is lost. `Ok(true)`: an inode watched only now
-/// changed while the tree was read; reload again.
-fn swap_watched(cg: &Cgroup, dir: &Path, watch: &mut Watch) -> Result<(Swapped, bool), Error> {
+/// so no queued event is lost. The events that came while the tree was
+/// read are read before the links are switched: a change among them may
+/// have made the compile mix the tree before it with the tree after it,
+/// so the compile is not swapped in (unless `force`), and is done again.
+fn swap_watched(cg: &Cgroup, dir: &Path, watch: &mut Watch, force: bool) -> Turn {
     let armed = watch.arm();
-    match swap(cg, dir) {
-        Ok(swapped) => {
-            let again = watch.settle(armed, Some(&swapped.compiled.watches.fds));
-            Ok((swapped, again))
-        }
-        Err(e) => {
+    let mut seen = Change::default();
+    let result = swap_if(cg, dir, &mut || {
+        seen = watch.read();
+        force || !seen.policy
+    });
+    let again = match &result {
+        Ok(Some(swapped)) => watch.settle(armed, Some(&swapped.compiled.watches.fds)),
+        Ok(None) | Err(_) => {
             watch.settle(armed, None);
-            Err(e)
+            false
         }
+    };
+    Turn {
+        again: again || seen.policy,
+        result,
+        seen,
     }
 }
 
-/// A reload; on failure the policy in force stays. Says whether to reload
-/// again.
-fn reload(cg: &Cgroup, dir: &Path, say: &Say, watch: &mut Watch) -> Result<bool, Error> {
-    let (swapped, again) = swap_watched(cg, dir, watch)?;
-    say.info(&format!("reloaded {}: {}", cg.path.display(), describe(&swapped)));
-    Ok(again)
+fn say_detached(say: &Say, cg: &Cgroup) {
+    say.info(&format!(
+        "the links of {} were removed (detached): stopping",
+        cg.path.display()
+    ));
 }
 
 /// Schedules a reload for a change seen now.
@@ -117,7 +140,11 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
         .map_err(|e| Error::sys("signalfd", model::Errno(e as i32)))?;
 
     let mut watch = Watch::new(&dir).map_err(|e| Error::sys("inotify", model::Errno(e as i32)))?;
-    let (swapped, again) = swap_watched(&cg, &dir, &mut watch)?;
+    let first = swap_watched(&cg, &dir, &mut watch, true);
+    let again = first.again;
+    let swapped = first
+        .result?
+        .ok_or_else(|| Error::Load("the first swap was not made".into()))?;
     say.info(&format!(
         "serving {} (cgroup {}): {}",
         cg.path.display(),
@@ -133,6 +160,8 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
 
     // When a reload is due: (first change seen, last change seen).
     let mut pending: Option<(Instant, Instant)> = None;
+    // Compiles not swapped in, in a row (see SKIPS).
+    let mut skipped = 0;
     if again {
         note(&mut pending);
     }
@@ -182,10 +211,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
             change.policy |= watch.read_mounts().policy;
         }
         if change.pins && !links_present(&dir) {
-            say.info(&format!(
-                "the links of {} were removed (detached): stopping",
-                cg.path.display()
-            ));
+            say_detached(&say, &cg);
             return Ok(());
         }
         if change.policy {
@@ -196,17 +222,25 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
             if now >= last + QUIET || now >= first + AT_MOST {
                 pending = None;
                 if !links_present(&dir) {
-                    say.info(&format!(
-                        "the links of {} were removed (detached): stopping",
-                        cg.path.display()
-                    ));
+                    say_detached(&say, &cg);
                     return Ok(());
                 }
                 names.forget();
-                match reload(&cg, &dir, &say, &mut watch) {
-                    Ok(true) => note(&mut pending),
-                    Ok(false) => {}
+                let turn = swap_watched(&cg, &dir, &mut watch, skipped >= SKIPS);
+                match turn.result {
+                    Ok(Some(swapped)) => {
+                        skipped = 0;
+                        say.info(&format!("reloaded {}: {}", cg.path.display(), describe(&swapped)));
+                    }
+                    Ok(None) => skipped += 1,
                     Err(e) => say.error(&format!("reload failed, the previous policy stays in force: {e}")),
+                }
+                if turn.again {
+                    note(&mut pending);
+                }
+                if turn.seen.pins && !links_present(&dir) {
+                    say_detached(&say, &cg);
+                    return Ok(());
                 }
             }
         }

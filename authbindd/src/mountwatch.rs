@@ -2,9 +2,11 @@
 //! configuration folder, or its file system remounted `noexec`, raise no
 //! inotify event. The kernel marks /proc/self/mountinfo (POLLPRI and
 //! POLLERR) when this mount namespace's mounts change; the daemon then
-//! compares the lines of the mounts on or above, or below, the paths the
-//! policy was read through with what they were before the tree was read,
-//! and reloads when they differ.
+//! compares the lines of the mounts on or above the paths the policy was
+//! read through (every inode it read is one: a mount over `byport` is on
+//! `byport`'s path) with what they were before the tree was read, and
+//! reloads when they differ. Mounts elsewhere (a container's overlay)
+//! cost nothing.
 
 use crate::cgroup::unescape;
 use std::fs::File;
@@ -16,8 +18,9 @@ const MOUNTINFO: &str = "/proc/self/mountinfo";
 /// mounts gets its lines cut (and compares what it read).
 const LIMIT: u64 = 16 << 20;
 
-/// The lines of `mountinfo` whose mount point is one of `paths`, above
-/// one (a remount of `/` noexec), or below one (a mount over `byport`).
+/// The lines of `mountinfo` whose mount point is one of `paths` (a tree
+/// bind-mounted over the configuration folder) or above one (a remount of
+/// `/` noexec).
 pub fn relevant(mountinfo: &str, paths: &[PathBuf]) -> Vec<String> {
     mountinfo
         .lines()
@@ -26,7 +29,7 @@ pub fn relevant(mountinfo: &str, paths: &[PathBuf]) -> Vec<String> {
                 return false;
             };
             let point = PathBuf::from(unescape(point));
-            paths.iter().any(|p| p.starts_with(&point) || point.starts_with(p))
+            paths.iter().any(|p| p.starts_with(&point))
         })
         .map(str::to_string)
         .collect()
@@ -96,14 +99,18 @@ mod tests {
 34 22 0:34 / /var rw - tmpfs tmpfs rw
 ";
 
+    fn ids(lines: &[String]) -> Vec<&str> {
+        lines.iter().map(|l| l.split(' ').next().unwrap()).collect()
+    }
+
     #[test]
-    fn mounts_on_above_and_below_a_path_matter() {
+    fn mounts_on_and_above_a_path_matter() {
         let got = relevant(INFO, &[PathBuf::from("/etc/authbind")]);
-        let ids: Vec<&str> = got.iter().map(|l| l.split(' ').next().unwrap()).collect();
-        assert_eq!(ids, ["22", "30", "31"]);
+        assert_eq!(ids(&got), ["22", "30"]);
+        let paths = [PathBuf::from("/etc/authbind"), PathBuf::from("/etc/authbind/byport")];
+        assert_eq!(ids(&relevant(INFO, &paths)), ["22", "30", "31"]);
         let got = relevant(INFO, &[PathBuf::from("/srv/my tree/byport/80")]);
-        let ids: Vec<&str> = got.iter().map(|l| l.split(' ').next().unwrap()).collect();
-        assert_eq!(ids, ["22", "33"]);
+        assert_eq!(ids(&got), ["22", "33"]);
     }
 
     #[test]

@@ -16,7 +16,8 @@
 //!   began (its ctime says) makes the daemon reload once more;
 //! - `passwd` and `group` in /etc (tools replace them by renaming), and the
 //!   files themselves (edits in place);
-//! - the mounts on, above and below those paths ([`crate::mountwatch`]);
+//! - the mounts on or above those paths and the inodes read
+//!   ([`crate::mountwatch`]);
 //! - the daemon's pin folder: its links being removed (`--detach`) stop it.
 
 use crate::mountwatch::{self, MountWatch};
@@ -163,8 +164,10 @@ impl Watch {
         }
         for file in USER_DB {
             let name = OsString::from(file);
+            let path = Path::new("/etc").join(file);
             self.add(&mut roles, Path::new("/etc"), named(&name));
-            self.add(&mut roles, &Path::new("/etc").join(file), tree.clone());
+            self.add(&mut roles, &path, tree.clone());
+            paths.push(path);
         }
         let pins = Role {
             pins: true,
