@@ -1,8 +1,8 @@
 //! Kernel mode against what a user or a deployment does around it:
 //! - no user can freeze it: a user who holds flock(2) on the pin folders
 //!   (0755 in a bpffs mounted with the default mode) stops no reload,
-//!   `--reload`, `--detach` nor restart, and a bpffs the daemon mounts is
-//!   root's alone (0700);
+//!   `--reload`, `--detach` nor restart, a bpffs the daemon mounts is
+//!   root's alone (0700), and a pin root a user made first is refused;
 //! - a configuration folder replaced as a whole (removed and made again,
 //!   a symlink swapped with `ln -sfn`, a tree bind-mounted over it, its
 //!   file system remounted `noexec`) is reloaded;
@@ -143,6 +143,31 @@ kd_stop
         ("mark", "1"),
         ("bound", "ok"),
     ]);
+}
+
+/// In a bpffs mounted with the default mode (1777) a user may make the
+/// pin root first, to move root's pins about: the daemon refuses it, in
+/// one line, and attaches nothing.
+#[test]
+#[ignore = "needs root: make e2e"]
+fn a_pin_root_a_user_made_first_is_refused() {
+    let test = "kernel_hard_squat";
+    let install = ready(test);
+    let k = Kernel::new(test);
+    let sandbox = k.sandbox(&install, test).policy(Policy::new().byport("80", USER));
+    let out = k.run(
+        sandbox,
+        r#"
+mount -t bpf authbind-e2e-bpf /sys/fs/bpf
+as_user $U mkdir /sys/fs/bpf/authbind || echo "setup=failed"
+timeout 10 "$KD" --cgroup "$CG" 2>"$W/kd.err"; echo "rc=$?"
+echo "says=$(grep -c '/sys/fs/bpf/authbind: not a folder only root may write' "$W/kd.err")"
+echo "attached=$(attached bind4)"
+cat "$W/kd.err" >&2
+"#,
+    );
+    out.ensure(out.value("setup").is_none(), "setup failed");
+    out.expect(&[("rc", "1"), ("says", "1"), ("attached", "0")]);
 }
 
 /// /etc/authbind replaced as a whole, in an overlay of /etc private to
