@@ -2,9 +2,9 @@
 //! stay in the foreground: reload on a change of the tree, of what the
 //! configuration folder's name resolves to, of the mounts it is read
 //! through, or of the user database (in force within a second: changes
-//! are gathered for 50 ms, at most 300 ms), or on SIGHUP; write one syslog line per grant; on
-//! SIGTERM or SIGINT exit and leave the grants attached; exit when the
-//! links are removed (`--detach`).
+//! are gathered for 50 ms, at most 300 ms), or on SIGHUP; write one
+//! syslog line per grant; on SIGTERM or SIGINT exit and leave the grants
+//! attached; exit when the links are removed (`--detach`).
 
 use crate::attach::Installed;
 use crate::cgroup::Cgroup;
