@@ -15,6 +15,7 @@ mod interop;
 mod kernel_mode_audit;
 mod kernel_mode_audit_flood;
 mod kernel_mode_bounds;
+mod kernel_mode_hardening;
 mod kernel_mode_lifecycle;
 mod kernel_mode_links;
 mod kernel_mode_refusals;
