@@ -146,3 +146,122 @@ impl<'a> Judge<'a> {
         out
     }
 }
+
+/// Trees where the mode-bit model `check` had before (flags.rs and
+/// byuid.rs judged grants and shadowing from a file's own bits and from
+/// byport files only) said something `decide` does not. Each test shows
+/// the tree, what that model printed, and what `decide` says.
+#[cfg(test)]
+mod tests {
+    use super::super::check;
+    use super::super::testing::*;
+    use super::*;
+    use crate::mode::{Kind, Meta};
+    use crate::who::fixtures::db;
+    use model::Reason;
+
+    const LO: Address = Address::V4([127, 0, 0, 1]);
+
+    fn decide(inv: &Inventory, uid: u32, addr: Address, port: u16) -> Decision {
+        let mut view = TreeView {
+            root: inv.root.clone(),
+            over: Over::Snapshot(inv),
+            plan: Plan::default(),
+        };
+        view.decide(&db().who_uid(uid), addr, port)
+    }
+
+    fn found(inv: &Inventory) -> Vec<String> {
+        lines(&check(inv, &db()))
+    }
+
+    /// byaddr/127.0.0.1,80 (root's, 0644) is read before byuid/1000.
+    /// Old check: nothing about the line (only byport files shadowed).
+    #[test]
+    fn a_byaddr_file_decides_before_the_line() {
+        let mut inv = clean();
+        put(&mut inv, "byaddr/127.0.0.1,80", file(0, 0, 0o644));
+        bytes(&mut inv, "byuid/1000", file(0, 0, 0o644), "0.0.0.0,80\n127.0.0.1,80\n");
+        let d = decide(&inv, 1000, LO, 80);
+        assert_eq!((d.file, d.reason), (FileName::ByAddrComma, Reason::NotExecutable));
+        let f = found(&inv);
+        assert!(
+            f.contains(&"error byuid/1000:2: `127.0.0.1,80` never grants anything to alice: byaddr/127.0.0.1,80 decides first and refuses alice".to_string()),
+            "{f:#?}"
+        );
+        // 0.0.0.0:80 has no file of its own: the line is read for it.
+        assert_eq!(decide(&inv, 1000, Address::UNSPECIFIED_V4, 80).file, FileName::ByUid);
+        assert!(!f.iter().any(|l| l.contains("byuid/1000:1")), "{f:#?}");
+    }
+
+    /// byport/ is root's, 0700: every user's walk stops at byport/PORT
+    /// with EACCES, file or no file. Old check: "every user may bind port
+    /// 80" for byport/80 (mode 0755), and nothing about the byuid line.
+    #[test]
+    fn an_unsearchable_folder_decides_for_everyone() {
+        let mut inv = clean();
+        put(&mut inv, "byport", Meta::new(Kind::Dir, 0, 0, 0o700));
+        put(&mut inv, "byport/80", file(0, 0, 0o755));
+        bytes(&mut inv, "byuid/1000", file(0, 0, 0o644), "0.0.0.0,81\n::,81\n");
+        for (uid, port) in [(1000, 80), (1000, 81), (1001, 80)] {
+            let d = decide(&inv, uid, Address::UNSPECIFIED_V4, port);
+            assert_eq!((d.file, d.reason), (FileName::ByPort, Reason::NotExecutable));
+        }
+        let f = found(&inv);
+        for want in [
+            "error byuid/1000:1: `0.0.0.0,81` never grants anything to alice: byport/81 decides first and refuses alice",
+            "error byuid/1000:2: `::,81` never grants anything to alice: byport/81 decides first and refuses alice",
+            "warning byport/80: grants nobody but root, who needs no grant (mode 0755, owner root (0), group root (0)): every bind of port 80 is refused, and the files after it are never read for it",
+        ] {
+            assert!(f.contains(&want.to_string()), "missing `{want}` in {f:#?}");
+        }
+        assert!(!f.iter().any(|l| l.contains("every user may bind")), "{f:#?}");
+    }
+
+    /// byport/81 is a symlink to nothing: `access()` says ENOENT and the
+    /// walk goes on to byaddr/127.0.0.1,81. Old check: "never consulted:
+    /// byport/81 decides every bind of port 81 first".
+    #[test]
+    fn a_dangling_link_decides_nothing() {
+        let mut inv = clean();
+        link(
+            &mut inv,
+            "byport/81",
+            "/nonexistent/authbind-81",
+            Err(model::Errno::ENOENT),
+        );
+        put(&mut inv, "byaddr/127.0.0.1,81", file(0, 2000, 0o010));
+        let d = decide(&inv, 1001, LO, 81);
+        assert_eq!((d.file, d.reason), (FileName::ByAddrComma, Reason::Executable));
+        let f = found(&inv);
+        assert!(!f.iter().any(|l| l.contains("never consulted")), "{f:#?}");
+    }
+
+    /// The users the tree cannot tell apart share one decision; any other
+    /// user is one of them.
+    #[test]
+    fn one_decision_per_class_of_users() {
+        let mut inv = clean();
+        put(&mut inv, "byport/80", file(0, 2000, 0o010));
+        let db = db();
+        let mut judge = Judge::new(&inv, &db);
+        // root and www (2000) own nodes: www-data and alice are one class,
+        // bob and carol (in www) another; any other user comes last (in
+        // alice's class here: answered from her decision).
+        let everyone: Vec<String> = judge.everyone().iter().map(|w| w.short()).collect();
+        assert_eq!(everyone, ["www-data", "bob", "any other user"]);
+        let before = judge.cache.len();
+        judge.flags(&Judge::any_other(), LO, 80);
+        judge.flags(&db.who_uid(1000), LO, 80);
+        judge.flags(&db.who_uid(1002), LO, 80);
+        judge.flags(&db.who_uid(1001), LO, 80);
+        assert_eq!(judge.cache.len(), before + 2);
+        let granted: Vec<String> = judge
+            .granted_users(FileName::ByPort, LO, 80)
+            .iter()
+            .map(|w| w.short())
+            .collect();
+        assert_eq!(granted, ["bob", "carol"]);
+        assert!(!judge.granted_by(FileName::ByPort, &Judge::any_other(), LO, 80));
+    }
+}
