@@ -205,6 +205,20 @@ pub fn decided_first(
     (all.len(), first)
 }
 
+/// A uid no one has and that owns nothing: "any other user", whom the
+/// database does not name.
+pub const ANY_OTHER_UID: u32 = u32::MAX - 1;
+
+/// Any user the database does not name, who owns nothing and is in no
+/// group (the class of "every user" when the other bits apply).
+pub fn any_other() -> Who {
+    Who {
+        name: Some("any other user".into()),
+        creds: crate::who::Creds::new(ANY_OTHER_UID, ANY_OTHER_UID, vec![]),
+        source: crate::who::Source::NotInDatabase,
+    }
+}
+
 /// The users a grant is for: the user, or the group's database members.
 pub fn grantees(g: &Grant, db: &UserDb) -> Vec<Who> {
     match &g.grantee {

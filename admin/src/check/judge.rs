@@ -11,16 +11,13 @@
 use crate::inventory::Inventory;
 use crate::sim::Plan;
 use crate::view::{Over, TreeView};
-use crate::who::{Creds, Source, UserDb, Who};
+use crate::who::{Creds, UserDb, Who};
 use model::{Address, Decision, FileName};
 use std::collections::{BTreeSet, HashMap};
 
 /// What of a user's credentials the tree can tell apart: the uid when it
 /// owns a node (or is root's), and the tree's groups the user is in.
 type Class = (Option<u32>, Vec<u32>);
-
-/// A uid that owns nothing and is no one's: "any other user".
-pub(super) const ANY_OTHER: u32 = u32::MAX - 1;
 
 pub(super) struct Judge<'a> {
     view: TreeView<'a>,
@@ -79,14 +76,9 @@ impl<'a> Judge<'a> {
         (uid, self.groups.iter().copied().filter(|g| c.in_group(*g)).collect())
     }
 
-    /// Someone the database does not name, who owns nothing and is in no
-    /// group of the tree's.
+    /// Any other user (`view::any_other`).
     pub(super) fn any_other() -> Who {
-        Who {
-            name: Some("any other user".into()),
-            creds: Creds::new(ANY_OTHER, ANY_OTHER, vec![]),
-            source: Source::NotInDatabase,
-        }
+        crate::view::any_other()
     }
 
     /// `decide` for `who` at `addr`:`port`, to be asked only which flag
