@@ -382,7 +382,11 @@ fn shadows(
             if files.len() == 1 { "s" } else { "" },
             who.short()
         ),
-        "remove those files, or grant the user there",
+        if files.iter().all(|f| f.starts_with("byport/")) {
+            "remove those byport files, or grant the user there"
+        } else {
+            "remove or change those files, or grant the user there"
+        },
     ));
 }
 
