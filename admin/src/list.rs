@@ -8,7 +8,6 @@
 use crate::error::{AdminError, Result};
 use crate::inventory::{Content, Inventory};
 use crate::lines::grants_of_chunk;
-use crate::mode::Class;
 use crate::oracle::{am_root, Kernel};
 use crate::printable::printable;
 use crate::sim::Plan;
@@ -45,15 +44,33 @@ pub struct UserList {
     pub notes: Vec<String>,
 }
 
-fn how(inv: &Inventory, db: &UserDb, rel: &str, who: &Creds) -> String {
+/// How the flag file `name` (deciding `addr`:`port`) grants `who`: to
+/// every user when `decide` has it grant any other user too, else by
+/// its owner's or its group's bits (whichever apply to `who`).
+#[allow(clippy::too_many_arguments)]
+fn how(
+    view: &mut TreeView,
+    inv: &Inventory,
+    db: &UserDb,
+    rel: &str,
+    name: FileName,
+    addr: Address,
+    port: u16,
+    who: &Creds,
+) -> String {
+    let d = view.decide(&any_other(), addr, port);
+    if d.file == name && d.granted() {
+        return "every user".into();
+    }
     let Some(m) = inv.get(rel).and_then(|e| e.effective().ok()) else {
         return String::new();
     };
-    match Class::of(&m, who) {
-        Class::Owner => "its owner".into(),
-        Class::Group => format!("group {}", db.group_label(m.gid)),
-        Class::Other => "every user".into(),
-        Class::Root => "root".into(),
+    if who.uid == m.uid {
+        "its owner".into()
+    } else if who.in_group(m.gid) {
+        format!("group {}", db.group_label(m.gid))
+    } else {
+        String::new()
     }
 }
 
@@ -63,18 +80,26 @@ pub fn list_for(view: &mut TreeView, inv: &Inventory, db: &UserDb, who: &Who, by
     let mut notes = Vec::new();
     let points = Points::after(inv, &Plan::default());
     for (&port, addrs) in &points.ports {
-        let byport = PolicyFile::new(FileName::ByPort, Address::UNSPECIFIED_V4, port, 0).map(|f| f.to_string());
-        if byport.as_ref().is_some_and(|f| inv.get(f).is_some()) {
-            let file = byport.unwrap_or_default();
-            let both = [Address::UNSPECIFIED_V4, Address::UNSPECIFIED_V6].iter().all(|a| {
-                let d = view.decide(who, *a, port);
-                d.file == FileName::ByPort && d.granted()
-            });
-            if both {
+        // byport/PORT decides every address for this user, or none.
+        let wild = [Address::UNSPECIFIED_V4, Address::UNSPECIFIED_V6].map(|a| view.decide(who, a, port));
+        if wild.iter().all(|d| d.file == FileName::ByPort) {
+            if wild.iter().all(|d| d.granted()) {
+                let file = PolicyFile::new(FileName::ByPort, Address::UNSPECIFIED_V4, port, 0)
+                    .map(|f| f.to_string())
+                    .unwrap_or_default();
                 grants.push(Listed {
                     ports: port.to_string(),
                     addresses: "every address".into(),
-                    how: how(inv, db, &file, &who.creds),
+                    how: how(
+                        view,
+                        inv,
+                        db,
+                        &file,
+                        FileName::ByPort,
+                        Address::UNSPECIFIED_V4,
+                        port,
+                        &who.creds,
+                    ),
                     file,
                     line: None,
                     except: vec![],
@@ -91,7 +116,7 @@ pub fn list_for(view: &mut TreeView, inv: &Inventory, db: &UserDb, who: &Who, by
                 grants.push(Listed {
                     ports: port.to_string(),
                     addresses: a.to_string(),
-                    how: how(inv, db, &file, &who.creds),
+                    how: how(view, inv, db, &file, d.file, *a, port, &who.creds),
                     file,
                     line: None,
                     except: vec![],
@@ -273,6 +298,33 @@ mod tests {
         );
         let carol = list_for(&mut view, &inv, &db, &db.who_uid(1002), true);
         assert_eq!(carol.grants.len(), 1);
+    }
+
+    /// byport/81 is a symlink to nothing: `access()` says ENOENT, and
+    /// byaddr/127.0.0.1,81 decides. The old listing skipped every byaddr
+    /// file of a port whose byport name existed, so bob's grant was not
+    /// listed.
+    #[test]
+    fn a_dangling_byport_link_lets_byaddr_files_decide() {
+        let mut inv = clean();
+        crate::check::testing::link(
+            &mut inv,
+            "byport/81",
+            "/nonexistent/authbind-81",
+            Err(model::Errno::ENOENT),
+        );
+        put(&mut inv, "byaddr/127.0.0.1,81", file(0, 2000, 0o010));
+        let db = db();
+        let mut view = TreeView {
+            root: inv.root.clone(),
+            over: Over::Snapshot(&inv),
+            plan: Plan::default(),
+        };
+        let bob = list_for(&mut view, &inv, &db, &db.who_uid(1001), true);
+        assert_eq!(
+            render(&[bob]),
+            "bob (uid 1001):\n  port 81 on 127.0.0.1: byaddr/127.0.0.1,81 (group www (2000))\n"
+        );
     }
 
     /// byaddr/ is root's, 0700: for every IPv4 bind a user asks, `decide`
