@@ -8,6 +8,7 @@
 use crate::error::{AdminError, Result};
 use crate::inventory::{Content, Inventory};
 use crate::lines::grants_of_chunk;
+use crate::mode::Class;
 use crate::oracle::{am_root, Kernel};
 use crate::printable::printable;
 use crate::sim::Plan;
@@ -44,33 +45,18 @@ pub struct UserList {
     pub notes: Vec<String>,
 }
 
-/// How the flag file `name` (deciding `addr`:`port`) grants `who`: to
-/// every user when `decide` has it grant any other user too, else by
-/// its owner's or its group's bits (whichever apply to `who`).
-#[allow(clippy::too_many_arguments)]
-fn how(
-    view: &mut TreeView,
-    inv: &Inventory,
-    db: &UserDb,
-    rel: &str,
-    name: FileName,
-    addr: Address,
-    port: u16,
-    who: &Creds,
-) -> String {
-    let d = view.decide(&any_other(), addr, port);
-    if d.file == name && d.granted() {
-        return "every user".into();
-    }
+/// Which of the file's classes of mode bits granted `who` (`decide` said
+/// it did): the words for it. An explanation, as explain's: asking the
+/// kernel about anyone else needs root, and `list` runs for any user.
+fn how(inv: &Inventory, db: &UserDb, rel: &str, who: &Creds) -> String {
     let Some(m) = inv.get(rel).and_then(|e| e.effective().ok()) else {
         return String::new();
     };
-    if who.uid == m.uid {
-        "its owner".into()
-    } else if who.in_group(m.gid) {
-        format!("group {}", db.group_label(m.gid))
-    } else {
-        String::new()
+    match Class::of(&m, who) {
+        Class::Owner => "its owner".into(),
+        Class::Group => format!("group {}", db.group_label(m.gid)),
+        Class::Other => "every user".into(),
+        Class::Root => "root".into(),
     }
 }
 
@@ -90,16 +76,7 @@ pub fn list_for(view: &mut TreeView, inv: &Inventory, db: &UserDb, who: &Who, by
                 grants.push(Listed {
                     ports: port.to_string(),
                     addresses: "every address".into(),
-                    how: how(
-                        view,
-                        inv,
-                        db,
-                        &file,
-                        FileName::ByPort,
-                        Address::UNSPECIFIED_V4,
-                        port,
-                        &who.creds,
-                    ),
+                    how: how(inv, db, &file, &who.creds),
                     file,
                     line: None,
                     except: vec![],
@@ -116,7 +93,7 @@ pub fn list_for(view: &mut TreeView, inv: &Inventory, db: &UserDb, who: &Who, by
                 grants.push(Listed {
                     ports: port.to_string(),
                     addresses: a.to_string(),
-                    how: how(view, inv, db, &file, d.file, *a, port, &who.creds),
+                    how: how(inv, db, &file, &who.creds),
                     file,
                     line: None,
                     except: vec![],
