@@ -167,6 +167,7 @@ e2e-install:
 # namespaces. They need root, and fail without it.
 e2e: e2e-install
 	AUTHBIND_E2E_PREFIX=$(E2E_PREFIX) $(CARGO) test --locked --no-fail-fast -p authbind-e2e -- --include-ignored --test-threads=2
+	$(CARGO) test --locked -p authbind-host --test nss_agrees -- --include-ignored
 
 # Debian's helper against ours on random trees (`make difftest CASES=200000 SEED=1`).
 CASES ?= 5000

@@ -91,12 +91,12 @@ fn grant(n: usize, g: &GrantDoc, db: &UserDb) -> Result<Grant> {
         let u = db
             .user_by_name(name)
             .ok_or_else(|| AdminError::usage(format!("{at}: no user named `{name}`")))?;
-        Grantee::User(db.who(u))
+        Grantee::User(Who::of(db, u.uid))
     } else if let Some(uid) = g.uid {
         if uid == u32::MAX {
             return Err(AdminError::usage(format!("{at}: uid {uid} is not a uid")));
         }
-        Grantee::User(db.who_uid(uid))
+        Grantee::User(Who::of(db, uid))
     } else if let Some(name) = &g.group {
         let gr = db
             .group_by_name(name)

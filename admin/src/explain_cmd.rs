@@ -27,9 +27,7 @@ pub fn whom(db: &UserDb, own: &crate::who::Creds, user: Option<&str>, root: bool
     let Some(text) = user else {
         return Ok(yourself());
     };
-    let who = db
-        .lookup_user(text)
-        .ok_or_else(|| AdminError::usage(format!("--user: no user named `{text}`")))?;
+    let who = Who::lookup(db, text).ok_or_else(|| AdminError::usage(format!("--user: no user named `{text}`")))?;
     if root && who.creds.uid != own.uid {
         return Ok(who);
     }

@@ -26,13 +26,12 @@ use std::path::Path;
 
 fn grantee(db: &UserDb, p: &Principal) -> Result<Grantee> {
     match p {
-        Principal::User(u) => db
-            .lookup_user(u)
+        Principal::User(u) => Who::lookup(db, u)
             .map(Grantee::User)
             .ok_or_else(|| AdminError::usage(format!("no user named `{u}`"))),
         Principal::Group(g) => {
             let gid = db
-                .lookup_group(g)
+                .lookup_gid(g)
                 .ok_or_else(|| AdminError::usage(format!("no group named `{g}`")))?;
             Ok(Grantee::Group {
                 gid,
@@ -45,13 +44,13 @@ fn grantee(db: &UserDb, p: &Principal) -> Result<Grantee> {
 /// Everyone whose decisions a change could touch: the database's users and
 /// every uid that has a byuid file.
 fn population(db: &UserDb, inv: &Inventory) -> Vec<Who> {
-    let mut uids: BTreeSet<u32> = db.distinct_users().iter().map(|u| u.uid).collect();
+    let mut uids: BTreeSet<u32> = db.users().map(|u| u.uid).collect();
     for e in inv.children(Rule::ByUid.folder()) {
         if let Ok(name) = ByuidName::parse(e.folder_and_name().1) {
             uids.insert(name.uid);
         }
     }
-    uids.into_iter().filter(|&u| u != 0).map(|u| db.who_uid(u)).collect()
+    uids.into_iter().filter(|&u| u != 0).map(|u| Who::of(db, u)).collect()
 }
 
 /// The (address, port) points where `who` could be granted one of `ports`
@@ -186,7 +185,7 @@ fn others_granted(
     };
     let mut whos = population(db, inv);
     if e.meta.uid != 0 {
-        whos.push(db.who_uid(e.meta.uid));
+        whos.push(Who::of(db, e.meta.uid));
     }
     whos.push(any_other());
     let mut out: Vec<String> = Vec::new();

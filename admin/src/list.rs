@@ -199,13 +199,13 @@ pub fn run(confdir: &str, db: &UserDb, user: Option<&str>, as_json: bool, out: &
         whos.push((crate::explain_cmd::whom(db, &own, None, false)?, true));
         header_note = Some("only root can list other users: this is you".to_string());
     } else {
-        let mut uids: BTreeSet<u32> = db.distinct_users().iter().map(|u| u.uid).filter(|&u| u != 0).collect();
+        let mut uids: BTreeSet<u32> = db.users().map(|u| u.uid).filter(|&u| u != 0).collect();
         for e in inv.children(Rule::ByUid.folder()) {
             if let Ok(name) = ByuidName::parse(e.folder_and_name().1) {
                 uids.insert(name.uid);
             }
         }
-        whos.extend(uids.into_iter().map(|u| (db.who_uid(u), true)));
+        whos.extend(uids.into_iter().map(|u| (Who::of(db, u), true)));
         whos.push((any_other(), false));
     }
     let mut view = TreeView {
@@ -263,17 +263,17 @@ mod tests {
             over: Over::Snapshot(&inv),
             plan,
         };
-        let bob = list_for(&mut view, &inv, &db, &db.who_uid(1001), true);
+        let bob = list_for(&mut view, &inv, &db, &Who::of(&db, 1001), true);
         assert_eq!(
             render(&[bob]),
             "bob (uid 1001):\n  port 80 on every address: byport/80 (group www (2000))\n"
         );
-        let alice = list_for(&mut view, &inv, &db, &db.who_uid(1000), true);
+        let alice = list_for(&mut view, &inv, &db, &Who::of(&db, 1000), true);
         assert_eq!(
             render(&[alice]),
             "alice (uid 1000):\n  port 81 on 127.0.0.1: byaddr/127.0.0.1,81 (its owner)\n  ports 80-88 on 127.0.0.1-127.0.0.9: byuid/1000:1\n    except where byport/80 decides first and refuses\n    except where byaddr/127.0.0.1,81 decides first and grants\n"
         );
-        let carol = list_for(&mut view, &inv, &db, &db.who_uid(1002), true);
+        let carol = list_for(&mut view, &inv, &db, &Who::of(&db, 1002), true);
         assert_eq!(carol.grants.len(), 1);
     }
 
@@ -297,7 +297,7 @@ mod tests {
             over: Over::Snapshot(&inv),
             plan: Plan::default(),
         };
-        let bob = list_for(&mut view, &inv, &db, &db.who_uid(1001), true);
+        let bob = list_for(&mut view, &inv, &db, &Who::of(&db, 1001), true);
         assert_eq!(
             render(&[bob]),
             "bob (uid 1001):\n  port 81 on 127.0.0.1: byaddr/127.0.0.1,81 (group www (2000))\n"
@@ -329,7 +329,7 @@ mod tests {
             over: Over::Snapshot(&inv),
             plan: Plan::default(),
         };
-        let alice = list_for(&mut view, &inv, &db, &db.who_uid(1000), true);
+        let alice = list_for(&mut view, &inv, &db, &Who::of(&db, 1000), true);
         assert_eq!(
             render(&[alice]),
             "alice (uid 1000):\n  port 80 on 127.0.0.1: byuid/1000:1\n    except where byaddr/127.0.0.1:80 decides first and refuses\n"

@@ -223,7 +223,7 @@ pub fn any_other() -> Who {
 pub fn grantees(g: &Grant, db: &UserDb) -> Vec<Who> {
     match &g.grantee {
         Grantee::User(w) => vec![w.clone()],
-        Grantee::Group { gid, .. } => db.members(*gid).into_iter().map(|u| db.who(u)).collect(),
+        Grantee::Group { gid, .. } => db.members(*gid).into_iter().map(|u| Who::of(db, u.uid)).collect(),
     }
 }
 
@@ -304,7 +304,7 @@ mod tests {
         ]);
         let g = Grant {
             n: 1,
-            grantee: Grantee::User(db().who_uid(1000)),
+            grantee: Grantee::User(Who::of(&db(), 1000)),
             ports: Ports::parse("79-90").unwrap(),
             addrs: vec![AddrSpec::parse("10.0.0.0/16").unwrap()],
         };

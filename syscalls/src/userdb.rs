@@ -1,7 +1,7 @@
 //! The user database through the C library's NSS (`/etc/passwd` and
 //! `/etc/group`, LDAP, systemd's userdb…): every user, every group, and a
-//! user's groups. For the administration tool and the kernel-mode
-//! compiler; never used by the shim or the helper.
+//! user's groups. Read only through authbind-host's `UserDb`, which holds
+//! the one membership rule; never used by the shim or the helper.
 //!
 //! getpwent and getgrent keep their position in the C library: call these
 //! from one thread at a time.

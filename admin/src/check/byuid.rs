@@ -220,7 +220,7 @@ fn lines(
     let other = name.sibling();
     let range_words = format!("{} are read from", ports_words(other.bang));
     let split_at = *model::bang_ports(true).start();
-    let who = db.who_uid(name.uid);
+    let who = Who::of(db, name.uid);
     let mut last_long = 0;
     let mut last_nul = 0;
     let mut any_grant = false;

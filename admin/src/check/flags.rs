@@ -8,7 +8,7 @@ use super::{finding, Finding, Level};
 use crate::inventory::{Entry, Inventory};
 use crate::mode::{octal, Class, Kind, Meta};
 use crate::spec::PortRange;
-use crate::who::UserDb;
+use crate::who::{UserDb, Who};
 use model::{flag_files, Address, Errno, FileName, PolicyFile, PolicyName, Rule};
 
 /// `port 80` or `port 80 on 127.0.0.1`.
@@ -157,7 +157,7 @@ fn one(db: &UserDb, judge: &mut Judge, rule: Rule, e: &Entry, out: &mut Vec<Find
         addr: addr.unwrap_or(Address::UNSPECIFIED_V4),
         port,
     };
-    let owner = db.who_uid(m.uid);
+    let owner = Who::of(db, m.uid);
     let owner_granted = m.uid != 0 && at.grants(judge, &owner);
     ownership(db, rel, &m, owner_granted, &what, out);
     effect(db, judge, rel, &m, &at, owner_granted, &what, out);
@@ -171,12 +171,12 @@ struct Asked {
 }
 
 impl Asked {
-    fn grants(&self, judge: &mut Judge, who: &crate::who::Who) -> bool {
+    fn grants(&self, judge: &mut Judge, who: &Who) -> bool {
         judge.granted_by(self.name, who, self.addr, self.port)
     }
 
     /// Does `decide` stop at this file for anyone?
-    fn decides(&self, judge: &mut Judge, also: &crate::who::Who) -> bool {
+    fn decides(&self, judge: &mut Judge, also: &Who) -> bool {
         judge
             .everyone()
             .iter()
@@ -246,7 +246,7 @@ fn effect(
     out: &mut Vec<Finding>,
 ) {
     let port = at.port;
-    let owner = db.who_uid(m.uid);
+    let owner = Who::of(db, m.uid);
     if !at.decides(judge, &owner) {
         // Every walk goes past it (or stops before it): it grants and
         // refuses nothing.
@@ -281,7 +281,7 @@ fn effect(
     if granted.is_empty() && !owner_granted {
         let who = if at.grants(
             judge,
-            &crate::who::Who {
+            &Who {
                 name: Some("root".into()),
                 creds: crate::who::Creds::root(),
                 source: crate::who::Source::Database,

@@ -59,11 +59,10 @@ impl<'a> Judge<'a> {
             cache: HashMap::new(),
         };
         judge.users = db
-            .distinct_users()
-            .into_iter()
+            .users()
             .filter(|u| u.uid != 0)
             .map(|u| {
-                let who = db.who(u);
+                let who = Who::of(db, u.uid);
                 let class = judge.class(&who.creds);
                 (who, class)
             })
@@ -160,7 +159,7 @@ mod tests {
             over: Over::Snapshot(inv),
             plan: Plan::default(),
         };
-        view.decide(&db().who_uid(uid), addr, port)
+        view.decide(&Who::of(&db(), uid), addr, port)
     }
 
     fn found(inv: &Inventory) -> Vec<String> {
@@ -244,9 +243,9 @@ mod tests {
         assert_eq!(everyone, ["www-data", "bob", "any other user"]);
         let before = judge.cache.len();
         judge.flags(&Judge::any_other(), LO, 80);
-        judge.flags(&db.who_uid(1000), LO, 80);
-        judge.flags(&db.who_uid(1002), LO, 80);
-        judge.flags(&db.who_uid(1001), LO, 80);
+        judge.flags(&Who::of(&db, 1000), LO, 80);
+        judge.flags(&Who::of(&db, 1002), LO, 80);
+        judge.flags(&Who::of(&db, 1001), LO, 80);
         assert_eq!(judge.cache.len(), before + 2);
         let granted: Vec<String> = judge
             .granted_users(FileName::ByPort, LO, 80)

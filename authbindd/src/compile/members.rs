@@ -1,33 +1,22 @@
 //! Group membership as the programs judge it. A BPF program sees the real
 //! uid and gid but not the supplementary groups, so kernel mode takes a
-//! user's groups from the user database (NSS: what `initgroups` gives a
-//! login): the real gid plus every group `getgrouplist` lists for the
-//! uid's first database entry. A process whose groups differ from the
-//! database's (newgrp, `setpriv --clear-groups`) is judged by the
-//! database.
+//! user's groups from the user database, by its one rule (what `initgroups`
+//! gives a login of the uid: see [`host::userdb`]). A process whose groups
+//! differ from the database's (newgrp, `setpriv --clear-groups`) is judged
+//! by the database.
 
-use std::collections::{BTreeMap, BTreeSet};
+use host::UserDb;
+use std::collections::BTreeSet;
 
 /// The (uid, gid) pairs with uid a database member of gid, for the groups
 /// the checks name (no other group can change a decision).
-pub fn members(groups_named: &BTreeSet<u32>) -> BTreeSet<(u32, u32)> {
+pub fn members(db: &UserDb, groups_named: &BTreeSet<u32>) -> BTreeSet<(u32, u32)> {
     let mut out = BTreeSet::new();
-    if groups_named.is_empty() {
-        return out;
-    }
-    // getpwuid would answer with the first entry of a uid: so do we.
-    let mut first: BTreeMap<u32, syscalls::userdb::User> = BTreeMap::new();
-    for user in syscalls::userdb::users() {
-        first.entry(user.uid).or_insert(user);
-    }
-    for (uid, user) in first {
-        // Root is judged by root's rule, never by its groups.
-        if uid == 0 {
-            continue;
-        }
-        for gid in syscalls::userdb::group_list(&user.name, user.gid) {
-            if groups_named.contains(&gid) {
-                out.insert((uid, gid));
+    for &gid in groups_named {
+        for user in db.members(gid) {
+            // Root is judged by root's rule, never by its groups.
+            if user.uid != 0 {
+                out.insert((user.uid, gid));
             }
         }
     }
@@ -37,12 +26,40 @@ pub fn members(groups_named: &BTreeSet<u32>) -> BTreeSet<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use host::{Group, User};
+
+    fn user(name: &str, uid: u32, gid: u32) -> User {
+        User {
+            name: name.into(),
+            uid,
+            gid,
+        }
+    }
+
+    fn group(name: &str, gid: u32, members: &[&str]) -> Group {
+        Group {
+            name: name.into(),
+            gid,
+            members: members.iter().map(|m| m.to_string()).collect(),
+        }
+    }
 
     #[test]
     fn root_is_left_out_and_so_are_unnamed_groups() {
-        let m = members(&[0].into());
+        let db = UserDb::of(
+            vec![user("root", 0, 0), user("alice", 1000, 1000), user("bob", 1001, 0)],
+            vec![group("root", 0, &[]), group("wheel", 10, &["root", "alice"])],
+        );
+        assert_eq!(members(&db, &[0].into()), [(1001, 0)].into());
+        assert_eq!(members(&db, &[0, 10].into()), [(1000, 10), (1001, 0)].into());
+        assert!(members(&db, &[1000].into()).contains(&(1000, 1000)));
+        assert!(members(&db, &BTreeSet::new()).is_empty());
+    }
+
+    #[test]
+    fn the_system_database_leaves_root_out() {
+        let m = members(&UserDb::system(), &[0].into());
         assert!(!m.contains(&(0, 0)));
         assert!(m.iter().all(|&(_, g)| g == 0));
-        assert!(members(&BTreeSet::new()).is_empty());
     }
 }

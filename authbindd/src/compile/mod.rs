@@ -317,7 +317,12 @@ pub fn compile(confdir: &str) -> Compiled {
         .chain(byaddr.values())
         .flat_map(|ch| ch.checks.iter().map(|k| k.group))
         .collect();
-    let members = members::members(&groups_named);
+    // The database is read only when a check names a group.
+    let members = if groups_named.is_empty() {
+        BTreeSet::new()
+    } else {
+        members::members(&host::UserDb::system(), &groups_named)
+    };
     let with_members: BTreeSet<u32> = members.iter().map(|&(_, g)| g).collect();
     let mark = |c: Chain| mark_members(c, &with_members);
     let folders = folders.map(mark);
