@@ -32,6 +32,9 @@ pub enum Base<'a> {
     },
     /// A snapshot, judged from its mode bits.
     Snapshot(&'a Inventory),
+    /// A snapshot whose folder's canonical path is known (so it is not
+    /// resolved again for every path asked about).
+    SnapshotAt(&'a Inventory, &'a Path),
 }
 
 /// A byuid file's bytes, however they were reached.
@@ -80,6 +83,7 @@ impl Sim<'_> {
         let real = match &self.base {
             Base::Real { .. } => RealTree::new(),
             Base::Snapshot(inv) => RealTree::with_snapshot(inv),
+            Base::SnapshotAt(inv, canonical) => RealTree::with_snapshot_at(inv, canonical.to_path_buf()),
         };
         let folder = real.folder(&self.root);
         let over = Overlay {
@@ -141,7 +145,7 @@ impl PolicyFs for Sim<'_> {
         }
         match &mut self.base {
             Base::Real { conf, .. } => conf.open(&rel).map(Reader::Real),
-            Base::Snapshot(inv) => match inv.get(&rel).map(|e| &e.content) {
+            Base::Snapshot(inv) | Base::SnapshotAt(inv, _) => match inv.get(&rel).map(|e| &e.content) {
                 Some(Content::Bytes { data, .. }) => Ok(Reader::Mem(Cursor::new(data.clone()))),
                 Some(Content::Failed(e)) => Err(OpenError::Failed(*e)),
                 _ => Err(OpenError::Failed(Errno::EIO)),

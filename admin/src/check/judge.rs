@@ -9,18 +9,21 @@
 //! none of its groups) for everyone the database does not name.
 
 use crate::inventory::Inventory;
-use crate::sim::Plan;
-use crate::view::{Over, TreeView};
+use crate::sim::{Base, Plan, Sim};
 use crate::who::{Creds, UserDb, Who};
 use model::{Address, Decision, FileName};
 use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
 
 /// What of a user's credentials the tree can tell apart: the uid when it
 /// owns a node (or is root's), and the tree's groups the user is in.
 type Class = (Option<u32>, Vec<u32>);
 
 pub(super) struct Judge<'a> {
-    view: TreeView<'a>,
+    inv: &'a Inventory,
+    /// The folder's canonical path, found once.
+    canonical: PathBuf,
+    plan: Plan,
     owners: BTreeSet<u32>,
     groups: BTreeSet<u32>,
     /// Every database user but root, each uid once, with their class.
@@ -48,11 +51,9 @@ impl<'a> Judge<'a> {
             }
         }
         let mut judge = Judge {
-            view: TreeView {
-                root: inv.root.clone(),
-                over: Over::Snapshot(inv),
-                plan: Plan::default(),
-            },
+            inv,
+            canonical: std::fs::canonicalize(&inv.root).unwrap_or_else(|_| inv.root.clone()),
+            plan: Plan::default(),
             owners,
             groups,
             users: Vec::new(),
@@ -91,7 +92,13 @@ impl<'a> Judge<'a> {
         if let Some(d) = self.cache.get(&key) {
             return *d;
         }
-        let d = self.view.decide(who, addr, port);
+        let mut sim = Sim {
+            root: self.inv.root.clone(),
+            base: Base::SnapshotAt(self.inv, &self.canonical),
+            plan: &self.plan,
+            who: who.creds.clone(),
+        };
+        let d = policy::decide(&mut sim, who.creds.uid, &addr, port);
         self.cache.insert(key, d);
         d
     }
@@ -148,6 +155,7 @@ mod tests {
     use super::super::testing::*;
     use super::*;
     use crate::mode::{Kind, Meta};
+    use crate::view::{Over, TreeView};
     use crate::who::fixtures::db;
     use model::Reason;
 
