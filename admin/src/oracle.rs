@@ -1,8 +1,10 @@
 //! The kernel's `access(X_OK)` answer for a user, as the helper gets it:
 //! for the user running the tool, the very call the helper makes
 //! (`grant::ConfDir`, `faccessat` with the real credentials); for anyone
-//! else (root only), the same call from a child process that has taken
-//! that user's credentials (`syscalls::asuser`). Answers are cached.
+//! else (root only), the same question to a child process that has taken
+//! that user's file-access identity (`syscalls::asuser`: the user cannot
+//! signal it, and each answer must come within [`ANSWER_PATIENCE`]).
+//! Answers are cached.
 
 use crate::error::AdminError;
 use crate::who::Creds;
@@ -10,7 +12,14 @@ use model::Errno;
 use policy::PolicyFs;
 use std::collections::HashMap;
 use std::os::fd::{AsFd, OwnedFd};
+use std::time::Duration;
 use syscalls::asuser::{AccessAs, Credentials};
+
+/// How long the child asking the kernel as another user may take to
+/// start or to answer one question (microseconds, normally) before it is
+/// killed and the run fails: far less than the policy lock's patience,
+/// so that a stalled child never keeps the lock from other runs for long.
+pub const ANSWER_PATIENCE: Duration = Duration::from_secs(5);
 
 /// Asks the kernel whether `who` may execute `path` (relative to the
 /// configuration folder, or absolute).
@@ -29,6 +38,8 @@ pub struct Kernel {
     own: Creds,
     root: bool,
     child: Option<(Creds, AccessAs)>,
+    /// [`ANSWER_PATIENCE`] (shorter in tests).
+    patience: Duration,
     cache: HashMap<(Creds, String), Result<(), Errno>>,
     broken: Option<AdminError>,
 }
@@ -58,6 +69,7 @@ impl Kernel {
             own: own_creds(),
             root: am_root(),
             child: None,
+            patience: ANSWER_PATIENCE,
             cache: HashMap::new(),
             broken: None,
         })
@@ -68,6 +80,12 @@ impl Kernel {
     }
 
     fn ask_child(&mut self, who: &Creds, path: &str) -> Result<(), Errno> {
+        if self.broken.is_some() {
+            // The run fails anyway: start no child and wait for none (a
+            // stalled child would cost the patience again and again).
+            self.child = None;
+            return Err(Errno::EIO);
+        }
         if self.child.as_ref().is_none_or(|(c, _)| c != who) {
             // One child at a time: the previous one ends first.
             self.child = None;
@@ -76,13 +94,11 @@ impl Kernel {
                 gid: who.gid,
                 groups: &who.groups,
             };
-            match AccessAs::start(self.dir.as_fd().into(), &creds) {
+            match AccessAs::start(self.dir.as_fd().into(), &creds, self.patience) {
                 Ok(c) => self.child = Some((who.clone(), c)),
                 Err(e) => {
-                    self.broken.get_or_insert(AdminError::errno(
-                        format!("cannot take the credentials of uid {} to ask the kernel", who.uid),
-                        e,
-                    ));
+                    let e = conversation_failed(who.uid, "cannot take its credentials", e, self.patience);
+                    self.broken = Some(e);
                     return Err(Errno::EPERM);
                 }
             }
@@ -92,12 +108,22 @@ impl Kernel {
             Ok(answer) => answer,
             Err(e) => {
                 self.child = None;
-                self.broken
-                    .get_or_insert(AdminError::errno(format!("asking the kernel as uid {}", who.uid), e));
+                self.broken = Some(conversation_failed(who.uid, "asking it failed", e, self.patience));
                 Err(Errno::EIO)
             }
         }
     }
+}
+
+/// Why the kernel could not be asked as `uid`; a child that did not answer
+/// in time (ETIMEDOUT) is named as such.
+fn conversation_failed(uid: u32, otherwise: &str, e: Errno, patience: Duration) -> AdminError {
+    let why = if e == Errno::ETIMEDOUT {
+        format!("its helper process stopped answering (killed after {patience:?})")
+    } else {
+        otherwise.to_string()
+    };
+    AdminError::errno(format!("the kernel could not be asked as uid {uid}: {why}"), e)
 }
 
 impl Oracle for Kernel {
@@ -162,5 +188,44 @@ mod tests {
             assert_eq!(r, Err(Errno::EPERM));
             assert!(matches!(k.broken(), Some(AdminError::NeedRoot(_))));
         }
+    }
+
+    /// A child that stops answering (stopped here by root; the user cannot
+    /// stop it) costs one patience: the question is answered as unknown
+    /// (a refusal the oracle reports as broken, never a grant), with a
+    /// clear reason, and no other child is started or waited for.
+    #[test]
+    fn a_child_that_stops_answering_breaks_the_oracle_within_its_patience() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("x"), "").unwrap();
+        std::fs::set_permissions(dir.path().join("x"), std::fs::Permissions::from_mode(0o111)).unwrap();
+        let mut k = Kernel::open(&dir.path().to_string_lossy()).unwrap();
+        k.patience = Duration::from_millis(300);
+        let other = Creds::new(4242, 4242, vec![]);
+        if !am_root() {
+            // No child can be had: the oracle says so and starts none.
+            assert_eq!(k.access_x(&other, "x"), Err(Errno::EPERM));
+            assert!(matches!(k.take_broken(), Some(AdminError::NeedRoot(_))));
+            assert!(k.child.is_none());
+            return;
+        }
+        assert_eq!(k.access_x(&other, "x"), Ok(()));
+        let pid = k.child.as_ref().map(|(_, c)| c.pid()).unwrap();
+        syscalls::process::kill(pid, nix::libc::SIGSTOP).unwrap();
+        let started = std::time::Instant::now();
+        assert_eq!(k.access_x(&other, "x/.."), Err(Errno::EIO));
+        assert_eq!(k.access_x(&Creds::new(4243, 4243, vec![]), "x"), Err(Errno::EIO));
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(3), "took {took:?}");
+        let e = k.take_broken().expect("the oracle says it is broken").to_string();
+        assert!(
+            e.starts_with("the kernel could not be asked as uid 4242: its helper process stopped answering"),
+            "{e}"
+        );
+        assert!(k.child.is_none());
+        // Taken, the oracle starts afresh, with a new child (a question
+        // not in the cache).
+        assert_eq!(k.access_x(&other, "./x"), Ok(()));
+        assert!(k.child.as_ref().is_some_and(|(_, c)| c.pid() != pid));
     }
 }

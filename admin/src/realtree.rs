@@ -26,13 +26,47 @@ impl PartialEq for RealNode {
 impl Eq for RealNode {}
 
 /// The file system; below `snapshot`'s folder, the snapshot instead.
-#[derive(Default)]
 pub struct RealTree<'a> {
     snapshot: Option<(&'a Inventory, PathBuf)>,
+    /// `fs.protected_symlinks` (on when it cannot be read: fewer links
+    /// followed, fewer grants foreseen).
+    protected_symlinks: bool,
+}
+
+impl Default for RealTree<'_> {
+    fn default() -> Self {
+        RealTree {
+            snapshot: None,
+            protected_symlinks: syscalls::mountflags::protected_symlinks().unwrap_or(true),
+        }
+    }
 }
 
 fn is_noexec(path: &Path) -> bool {
     nix::sys::statvfs::statvfs(path).is_ok_and(|v| v.flags().contains(nix::sys::statvfs::FsFlags::ST_NOEXEC))
+}
+
+/// Is the folder at `dir` on a `nosymfollow` mount (for the folder
+/// holding a symlink: the link's mount)? Yes when it cannot be told (the kernel would
+/// follow nothing we could not vouch for).
+fn is_nosymfollow(dir: &Path) -> bool {
+    use nix::fcntl::OFlag;
+    let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+    nix::fcntl::open(dir, flags, nix::sys::stat::Mode::empty()).map_or(true, |fd| {
+        syscalls::mountflags::mount_flags(syscalls::fd::borrow(&fd))
+            .map_or(true, |f| f & syscalls::mountflags::ST_NOSYMFOLLOW != 0)
+    })
+}
+
+/// Is the node at `path` on a `nosymfollow` mount? Asked of symlinks
+/// (the walk follows none there) and of folders (the links a plan makes
+/// in one are on its mount: see `tree::Overlay`).
+fn mount_nosymfollow(path: &Path, kind: Kind) -> bool {
+    match kind {
+        Kind::Symlink => is_nosymfollow(path.parent().unwrap_or(Path::new("/"))),
+        Kind::Dir => is_nosymfollow(path),
+        _ => false,
+    }
 }
 
 /// A folder that is not there (a configuration folder still to be made).
@@ -45,7 +79,7 @@ fn missing_folder(path: PathBuf) -> RealNode {
 
 impl<'a> RealTree<'a> {
     pub fn new() -> RealTree<'static> {
-        RealTree { snapshot: None }
+        RealTree::default()
     }
 
     /// The file system with `inv`'s folder as `inv` read it.
@@ -58,6 +92,7 @@ impl<'a> RealTree<'a> {
     pub fn with_snapshot_at(inv: &'a Inventory, canonical: PathBuf) -> RealTree<'a> {
         RealTree {
             snapshot: Some((inv, canonical)),
+            ..RealTree::default()
         }
     }
 
@@ -82,16 +117,18 @@ impl<'a> RealTree<'a> {
 
     fn node(&self, path: PathBuf) -> Result<RealNode, Errno> {
         if let Some((inv, rel)) = self.in_snapshot(&path) {
-            let meta = if rel.is_empty() {
+            let mut meta = if rel.is_empty() {
                 inv.root_meta.unwrap_or(Meta::new(Kind::Dir, 0, 0, 0o755))
             } else {
                 inv.get(&rel).ok_or(Errno::ENOENT)?.meta
             };
+            meta.nosymfollow = mount_nosymfollow(&path, meta.kind);
             return Ok(RealNode { path, meta });
         }
         let md = std::fs::symlink_metadata(&path).map_err(|e| Errno::of(&e))?;
         let mut meta = Meta::of(&md);
         meta.noexec = meta.kind == Kind::File && is_noexec(&path);
+        meta.nosymfollow = mount_nosymfollow(&path, meta.kind);
         Ok(RealNode { path, meta })
     }
 }
@@ -124,5 +161,31 @@ impl Tree for RealTree<'_> {
         std::fs::read_link(&node.path)
             .map(|t| t.as_os_str().as_bytes().to_vec())
             .map_err(|e| Errno::of(&e))
+    }
+
+    fn protected_symlinks(&self) -> bool {
+        self.protected_symlinks
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_symlink_rules_inputs_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = std::fs::canonicalize(dir.path()).unwrap();
+        std::os::unix::fs::symlink("elsewhere", base.join("link")).unwrap();
+        let real = RealTree::new();
+        let folder = real.folder(&base);
+        let link = real.lookup(&folder, b"link").unwrap();
+        assert_eq!(real.meta(&link).kind, Kind::Symlink);
+        // An ordinary temporary folder: links are followed there.
+        assert!(!real.meta(&link).nosymfollow && !real.meta(&folder).nosymfollow);
+        assert_eq!(
+            real.protected_symlinks(),
+            syscalls::mountflags::protected_symlinks().unwrap()
+        );
     }
 }

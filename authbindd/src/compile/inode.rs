@@ -17,6 +17,9 @@ pub use tree::Kind;
 pub struct Inode {
     fd: OwnedFd,
     st: FileStat,
+    /// A symlink on a `nosymfollow` mount (or whose mount could not be
+    /// told: judged so, the walk refuses to follow it).
+    nosymfollow: bool,
 }
 
 fn errno(e: nix::errno::Errno) -> Errno {
@@ -26,7 +29,12 @@ fn errno(e: nix::errno::Errno) -> Errno {
 impl Inode {
     fn of(fd: OwnedFd) -> Result<Inode, Errno> {
         let st = fstat(&fd).map_err(errno)?;
-        Ok(Inode { fd, st })
+        // The kernel refuses to follow a symlink on a nosymfollow mount
+        // (ELOOP); only a symlink's mount matters to the walk.
+        let nosymfollow = Kind::of_mode(st.st_mode) == Kind::Symlink
+            && syscalls::mountflags::mount_flags(syscalls::fd::borrow(&fd))
+                .map_or(true, |f| f & syscalls::mountflags::ST_NOSYMFOLLOW != 0);
+        Ok(Inode { fd, st, nosymfollow })
     }
 
     /// The folder at `path`, following symlinks (root's own paths: the
@@ -49,6 +57,7 @@ impl Inode {
                 .try_clone()
                 .map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EIO)))?,
             st: self.st,
+            nosymfollow: self.nosymfollow,
         })
     }
 
@@ -69,10 +78,12 @@ impl Inode {
         Kind::of_mode(self.st.st_mode)
     }
 
-    /// What the tree walk needs of it: its type, owners and mode.
+    /// What the tree walk needs of it: its type, owners and mode, and a
+    /// symlink's mount's `nosymfollow`.
     pub fn meta(&self) -> tree::Meta {
         tree::Meta {
             id: self.id(),
+            nosymfollow: self.nosymfollow,
             ..tree::Meta::new(self.kind(), self.st.st_uid, self.st.st_gid, self.st.st_mode)
         }
     }
@@ -132,10 +143,37 @@ impl Inode {
         }
     }
 
+    /// The check that stands for `fs.protected_symlinks` on this symlink
+    /// when the walk follows it at the end of a path in a sticky
+    /// world-writable folder owned by someone else: only its owner passes
+    /// (owner bits `x`, nothing else). Root passes it too, where the kernel
+    /// would refuse root unless it owns the link: root's binds are the
+    /// kernel's own to allow, whatever the program says.
+    pub fn owner_only(&self) -> Check {
+        Check {
+            owner: self.st.st_uid,
+            group: self.st.st_gid,
+            mode: 0o100,
+            flags: 0,
+        }
+    }
+
     /// Through /proc/self/fd: the xattr calls do not take `O_PATH`
     /// descriptors, and the magic link reaches this very inode.
     fn has_acl(&self) -> Result<bool, Errno> {
         let path = CString::new(format!("/proc/self/fd/{}", self.fd.as_raw_fd())).map_err(|_| Errno::EINVAL)?;
         syscalls::xattr::has_access_acl(&path)
     }
+}
+
+/// `fs.protected_symlinks`, as the kernel's walk will apply it; on when it
+/// cannot be read (the safe direction: fewer links followed).
+pub fn protected_symlinks(notes: &mut Notes) -> bool {
+    syscalls::mountflags::protected_symlinks().unwrap_or_else(|e| {
+        notes.unexpressible(format!(
+            "{}: cannot be read ({e}): judged on",
+            syscalls::mountflags::PROTECTED_SYMLINKS
+        ));
+        true
+    })
 }
