@@ -85,13 +85,8 @@ impl<'a> RealTree<'a> {
     /// The file system with `inv`'s folder as `inv` read it.
     pub fn with_snapshot(inv: &'a Inventory) -> RealTree<'a> {
         let root = std::fs::canonicalize(&inv.root).unwrap_or_else(|_| inv.root.clone());
-        RealTree::with_snapshot_at(inv, root)
-    }
-
-    /// [`RealTree::with_snapshot`], the folder's canonical path known.
-    pub fn with_snapshot_at(inv: &'a Inventory, canonical: PathBuf) -> RealTree<'a> {
         RealTree {
-            snapshot: Some((inv, canonical)),
+            snapshot: Some((inv, root)),
             ..RealTree::default()
         }
     }

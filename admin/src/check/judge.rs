@@ -9,11 +9,11 @@
 //! none of its groups) for everyone the database does not name.
 
 use crate::inventory::Inventory;
+use crate::realtree::RealTree;
 use crate::sim::{Base, Plan, Sim};
 use crate::who::{Creds, UserDb, Who};
 use model::{Address, Decision, FileName};
 use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
 
 /// What of a user's credentials the tree can tell apart: the uid when it
 /// owns a node (or is root's), and the tree's groups the user is in.
@@ -21,8 +21,8 @@ type Class = (Option<u32>, Vec<u32>);
 
 pub(super) struct Judge<'a> {
     inv: &'a Inventory,
-    /// The folder's canonical path, found once.
-    canonical: PathBuf,
+    /// The file system with the snapshot, read once for every decision.
+    real: RealTree<'a>,
     plan: Plan,
     owners: BTreeSet<u32>,
     groups: BTreeSet<u32>,
@@ -52,7 +52,7 @@ impl<'a> Judge<'a> {
         }
         let mut judge = Judge {
             inv,
-            canonical: std::fs::canonicalize(&inv.root).unwrap_or_else(|_| inv.root.clone()),
+            real: RealTree::with_snapshot(inv),
             plan: Plan::default(),
             owners,
             groups,
@@ -94,7 +94,7 @@ impl<'a> Judge<'a> {
         }
         let mut sim = Sim {
             root: self.inv.root.clone(),
-            base: Base::SnapshotAt(self.inv, &self.canonical),
+            base: Base::SnapshotIn(&self.real, self.inv),
             plan: &self.plan,
             who: who.creds.clone(),
         };
