@@ -71,6 +71,21 @@ pub fn may_search_or_execute(meta: &Meta, who: &Creds) -> bool {
     }
 }
 
+/// May `who` read `meta` (`open(O_RDONLY)`'s check)? Never a grant: it
+/// decides what authbind-policy may show a user of a file. Root reads
+/// anything (CAP_DAC_OVERRIDE); otherwise the applying class's `r` bit;
+/// with ACL entries, the owner by the owner bits and everyone else
+/// refused (the safe direction: shows less).
+pub fn may_read(meta: &Meta, who: &Creds) -> bool {
+    let class = Class::of(meta, who);
+    match class {
+        Class::Root => true,
+        Class::Owner => class.bits(meta.mode) & 4 != 0,
+        _ if meta.acl => false,
+        Class::Group | Class::Other => class.bits(meta.mode) & 4 != 0,
+    }
+}
+
 /// `fs.protected_symlinks` (Linux's `may_follow_link`): with the sysctl
 /// on, a symlink met at the end of a path (a trailing one, followed) in a
 /// sticky world-writable folder is followed only by its owner, unless the
@@ -115,6 +130,23 @@ mod tests {
         assert!(!may_search_or_execute(&file(0, 50, 0o701), &creds(1000, 50, &[])));
         assert!(!may_search_or_execute(&file(0, 50, 0o770), &creds(1000, 7, &[])));
         assert_eq!(Class::Group.bits(0o750), 5);
+    }
+
+    #[test]
+    fn reading_by_the_first_matching_class() {
+        let f = file(1000, 2000, 0o046);
+        assert!(!may_read(&f, &creds(1000, 2000, &[])), "the owner's bits decide");
+        assert!(may_read(&f, &creds(1001, 1001, &[2000])));
+        assert!(may_read(&f, &creds(1002, 1002, &[])));
+        assert!(!may_read(&file(0, 0, 0o600), &creds(1000, 1000, &[])));
+        assert!(may_read(&file(0, 0, 0o000), &Creds::root()));
+        let mut acl = file(1000, 2000, 0o644);
+        acl.acl = true;
+        assert!(may_read(&acl, &creds(1000, 1, &[])));
+        assert!(
+            !may_read(&acl, &creds(1001, 2000, &[])),
+            "an ACL: only its owner is judged"
+        );
     }
 
     #[test]

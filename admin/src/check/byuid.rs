@@ -204,7 +204,30 @@ fn one(db: &UserDb, judge: &mut Judge, points: &Points, e: &Entry, out: &mut Vec
         }
         Content::NotRead => return,
     };
-    lines(db, judge, points, rel, name, data, out);
+    // The helper reads through any link, as root; root's report must not
+    // quote a file the user it judges could not read (a link whose end
+    // that user chose: /etc/shadow's lines would go into CI logs).
+    let quoted = e.link.is_none() || judge.may_read(rel, &Who::of(db, uid).creds);
+    if !quoted {
+        out.push(finding(
+            Level::Note,
+            rel,
+            None,
+            format!("its lines are judged but not quoted: it leads to a file uid {uid} cannot read"),
+            "",
+        ));
+    }
+    lines(db, judge, points, rel, name, data, quoted, out);
+}
+
+/// A line (or a part of one) as a finding quotes it: escaped, or not at
+/// all for a file that is not quoted.
+fn quote(quoted: bool, bytes: &[u8]) -> String {
+    if quoted {
+        shown(bytes)
+    } else {
+        "…".into()
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -215,6 +238,7 @@ fn lines(
     rel: &str,
     name: ByuidName,
     data: &[u8],
+    quoted: bool,
     out: &mut Vec<Finding>,
 ) {
     let other = name.sibling();
@@ -254,16 +278,16 @@ fn lines(
                 Some(n),
                 format!(
                     "authbind ignores `{}`: {} (`{}`)",
-                    shown(chunk),
+                    quote(quoted, chunk),
                     v.why.describe(),
-                    shown(v.token)
+                    quote(quoted, v.token)
                 ),
-                fix_for(v.why, policy::c_line(chunk)),
+                fix_for(v.why, if quoted { policy::c_line(chunk) } else { b"" }),
             ));
             return ControlFlow::Continue(());
         }
         for (a, r) in grants_of_chunk(chunk) {
-            let text = shown(chunk);
+            let text = quote(quoted, chunk);
             any_grant = true;
             wildcard |= a.contains(&model::Address::UNSPECIFIED_V4) || a.contains(&model::Address::UNSPECIFIED_V6);
             match r.within(name.ports()) {
@@ -396,6 +420,49 @@ mod tests {
     use crate::check::check;
     use crate::mode::{Kind, Meta};
     use crate::who::fixtures::db;
+
+    /// On 78e057e root's check quoted the lines of whatever a byuid link
+    /// led to: a user who controls the link's end saw a root-only file's
+    /// lines in root's report.
+    #[test]
+    fn a_file_its_user_cannot_read_is_judged_but_not_quoted() {
+        use crate::inventory::Inventory;
+        use crate::who::fixtures::{group, user};
+        use crate::who::UserDb;
+        use std::os::unix::fs::{symlink, PermissionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("conf");
+        for d in ["byport", "byaddr", "byuid"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "root:$6$hash:19000:0:99999:7:::\n127.0.0.1,80\n").unwrap();
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let open = dir.path().join("open");
+        std::fs::write(&open, "bad line here\n").unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o644)).unwrap();
+        // Users that are not whoever runs the test (the files are theirs).
+        let me = nix::unistd::getuid().as_raw();
+        let (u1, u2) = (me.wrapping_add(4242), me.wrapping_add(4243));
+        symlink(&secret, root.join(format!("byuid/{u1}"))).unwrap();
+        symlink(&open, root.join(format!("byuid/{u2}"))).unwrap();
+        let db = UserDb::of(
+            vec![user("root", 0, 0), user("dave", u1, u1), user("erin", u2, u2)],
+            vec![group("root", 0, &[]), group("dave", u1, &[]), group("erin", u2, &[])],
+        );
+        let inv = Inventory::read(&root).unwrap();
+        let text = crate::check::text(&crate::check::check(&inv, &db));
+        assert!(!text.contains("6$hash"), "{text}");
+        assert!(
+            text.contains(&format!("byuid/{u1}: its lines are judged but not quoted")),
+            "{text}"
+        );
+        assert!(text.contains(&format!("byuid/{u1}:1: authbind ignores `…`")), "{text}");
+        assert!(
+            text.contains("bad line here"),
+            "a file its user can read is quoted: {text}"
+        );
+    }
 
     fn findings(setup: impl FnOnce(&mut crate::inventory::Inventory)) -> Vec<(String, String)> {
         let mut inv = clean();

@@ -71,6 +71,11 @@ impl<'a> Judge<'a> {
         judge
     }
 
+    /// Could `who` read the file `rel` leads to (see `crate::readable`)?
+    pub(super) fn may_read(&self, rel: &str, who: &Creds) -> bool {
+        crate::readable::may_read(&self.real, &self.inv.root, rel, who)
+    }
+
     fn class(&self, c: &Creds) -> Class {
         let uid = (c.uid == 0 || self.owners.contains(&c.uid)).then_some(c.uid);
         (uid, self.groups.iter().copied().filter(|g| c.in_group(*g)).collect())
