@@ -9,21 +9,6 @@
 use authbind_e2e::{ready, Kernel};
 use std::time::Duration;
 
-/// `flips WANT CMD…`: runs CMD until it prints WANT, for at most
-/// `$LIMIT_MS` ms; prints the milliseconds it took, or `never`.
-const FLIPS: &str = r#"
-flips() {
-    local want=$1 start now; shift
-    start=$(date +%s%N)
-    while :; do
-        [ "$("$@")" = "$want" ] && { now=$(date +%s%N); echo $(( (now - start) / 1000000 )); return 0; }
-        now=$(date +%s%N)
-        [ $(( (now - start) / 1000000 )) -gt "${LIMIT_MS:-1000}" ] && { echo never; return 1; }
-        sleep 0.01
-    done
-}
-"#;
-
 #[test]
 #[ignore = "needs root: make e2e"]
 fn a_hostile_byuid_file_does_not_hold_up_a_revocation() {
@@ -32,7 +17,7 @@ fn a_hostile_byuid_file_does_not_hold_up_a_revocation() {
     let k = Kernel::new(test);
     let sandbox = k.sandbox(&install, test);
     let body = format!(
-        r#"{FLIPS}
+        r#"
 kd_start || echo "kd_start=failed"
 b() {{ cg_user $U $BT 4 127.0.0.1 "$1" tcp; }}
 printf '127.0.0.1,80\n' > /etc/authbind/byuid/$U

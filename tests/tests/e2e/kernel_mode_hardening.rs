@@ -11,22 +11,12 @@
 use authbind_e2e::{ready, Kernel, Outcome, Policy, EACCES, USER};
 use std::time::Duration;
 
-/// `flips WANT CMD…`: runs CMD until it prints WANT, for at most
-/// `$LIMIT_MS` (3000) ms; prints the milliseconds it took, or `never`.
+/// `LIMIT_MS`: the kernel prelude's `flips` waits up to 3 s here.
 /// `b PORT`: uid `$U` binds 127.0.0.1:PORT from `$CG`.
 /// `kd_stop_within`: SIGTERM and wait at most 5 s; prints `prompt` or
 /// `hung` (then kills it).
 const HELPERS: &str = r#"
-flips() {
-    local want=$1 start now; shift
-    start=$(date +%s%N)
-    while :; do
-        [ "$("$@")" = "$want" ] && { now=$(date +%s%N); echo $(( (now - start) / 1000000 )); return 0; }
-        now=$(date +%s%N)
-        [ $(( (now - start) / 1000000 )) -gt "${LIMIT_MS:-3000}" ] && { echo never; return 1; }
-        sleep 0.01
-    done
-}
+LIMIT_MS=${LIMIT_MS:-3000}
 b() { cg_user $U $BT 4 127.0.0.1 "$1" tcp; }
 kd_stop_within() {
     local i

@@ -7,21 +7,6 @@
 use authbind_e2e::{ready, Kernel, Policy, UserDb, USER_NAME};
 use std::time::Duration;
 
-/// `flips WANT CMD…`: runs CMD until it prints WANT, for at most
-/// `$LIMIT_MS` (1000) ms; prints the milliseconds it took, or `never`.
-const FLIPS: &str = r#"
-flips() {
-    local want=$1 start now; shift
-    start=$(date +%s%N)
-    while :; do
-        [ "$("$@")" = "$want" ] && { now=$(date +%s%N); echo $(( (now - start) / 1000000 )); return 0; }
-        now=$(date +%s%N)
-        [ $(( (now - start) / 1000000 )) -gt "${LIMIT_MS:-1000}" ] && { echo never; return 1; }
-        sleep 0.01
-    done
-}
-"#;
-
 #[test]
 #[ignore = "needs root: make e2e"]
 fn changes_are_in_force_within_a_second() {
@@ -33,7 +18,7 @@ fn changes_are_in_force_within_a_second() {
         .sandbox(&install, test)
         .users(UserDb::standard().group("abkgrp", 1600, &[]));
     let body = format!(
-        r#"{FLIPS}
+        r#"
 kd_start || echo "kd_start=failed"
 b() {{ cg_user $U $BT 4 127.0.0.1 "$1" tcp; }}
 echo "start=$(b 80)"
@@ -103,7 +88,7 @@ fn every_bind_under_load_is_decided_by_the_old_or_the_new_policy() {
     let k = Kernel::new(test);
     let sandbox = k.sandbox(&install, test).policy(Policy::new());
     let body = format!(
-        r#"{FLIPS}
+        r#"
 C=/etc/authbind
 rmdir $C/byport $C/byuid
 mkdir -p $C/O/byport $C/O/byuid $C/N/byport $C/N/byuid
