@@ -16,14 +16,13 @@ fn a_hostile_byuid_file_does_not_hold_up_a_revocation() {
     let install = ready(test);
     let k = Kernel::new(test);
     let sandbox = k.sandbox(&install, test);
-    let body = format!(
-        r#"
+    let body = r#"
 kd_start || echo "kd_start=failed"
-b() {{ cg_user $U $BT 4 127.0.0.1 "$1" tcp; }}
+b() { cg_user $U $BT 4 127.0.0.1 "$1" tcp; }
 printf '127.0.0.1,80\n' > /etc/authbind/byuid/$U
 echo "granted_ms=$(LIMIT_MS=10000 flips ok b 80)"
 # Another uid's file: 8,000 IPv6 range lines of 126 prefixes each.
-awk 'BEGIN {{ for (n = 0; n < 8000; n++) printf "2001:db8:%x::1-2001:db8:%x:0:ffff:ffff:ffff:fffe,80\n", n, n }}' \
+awk 'BEGIN { for (n = 0; n < 8000; n++) printf "2001:db8:%x::1-2001:db8:%x:0:ffff:ffff:ffff:fffe,80\n", n, n }' \
     > "$W/hostile"
 before=$(grep -c reloaded "$W/kd.err")
 cp "$W/hostile" /etc/authbind/byuid/2999
@@ -31,8 +30,8 @@ echo "hostile_reloaded_ms=$(LIMIT_MS=20000 flips $((before + 1)) grep -c reloade
 # The revocation of $U's grant, with the hostile file still there.
 printf '127.0.0.1,81\n' > /etc/authbind/byuid/$U
 echo "revoked_ms=$(LIMIT_MS=20000 flips errno=13 b 80)"
-echo "peak_kb=$(awk '/^VmHWM:/ {{ print $2 }}' /proc/$KDPID/status)"
-echo "cpu_ticks=$(awk '{{ print $14 + $15 }}' /proc/$KDPID/stat)"
+echo "peak_kb=$(awk '/^VmHWM:/ { print $2 }' /proc/$KDPID/status)"
+echo "cpu_ticks=$(awk '{ print $14 + $15 }' /proc/$KDPID/stat)"
 echo "still_81=$(b 81)"
 "$KD" --check > "$W/check"; echo "check_rc=$?"
 echo "check_cut=$(grep -c 'byuid/2999: its lines make more trie prefixes than kernel mode takes from it (65536): line 521 and the lines after it are refused for uid 2999' "$W/check")"
@@ -41,9 +40,8 @@ echo "log_reload=$(grep -c 'cannot express exactly' "$W/kd.err")"
 kd_stop
 grep -v '^  uid ' "$W/check" >&2
 cat "$W/kd.err" >&2
-"#
-    );
-    let out = k.run(sandbox.timeout(Duration::from_secs(120)), &body);
+"#;
+    let out = k.run(sandbox.timeout(Duration::from_secs(120)), body);
     out.ensure(out.value("kd_start").is_none(), "authbindd did not attach");
     out.ensure(out.get("granted_ms") != "never", "the first grant never landed");
     out.ensure(
