@@ -62,6 +62,12 @@ impl FdTree {
         Ok(Node(Rc::new(Inode::open_dir(path)?)))
     }
 
+    /// The node at `path`, not followed if it is a symlink (see
+    /// [`Inode::open`]).
+    pub fn open(&self, path: impl AsRef<Path>) -> Result<Node, Errno> {
+        Ok(Node(Rc::new(Inode::open(path)?)))
+    }
+
     pub fn set_protected_symlinks(&mut self, on: bool) {
         self.protected_symlinks = on;
     }
