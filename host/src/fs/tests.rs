@@ -362,3 +362,34 @@ fn the_fd_tree_reads_noexec_and_nosymfollow_mounts() {
         "the comparison in a mount namespace did not run:\n{stdout}\n{stderr}"
     );
 }
+
+#[test]
+#[ignore = "needs root: setfacl on a scratch file (and a file system with ACLs)"]
+fn acl_entries_and_readlink_of_a_non_link_are_read_as_the_kernel_has_them() {
+    let scratch = Scratch::new("host-fdtree-acl");
+    build_real(scratch.path(), SHAPE);
+    let status = std::process::Command::new("setfacl")
+        .args(["-m", "u:4242:r"])
+        .arg(scratch.join("a/inner/h"))
+        .status()
+        .expect("run setfacl");
+    assert!(status.success(), "setfacl: {status}");
+    let real = FdTree::new(false).unwrap();
+    let start = real.open_dir(scratch.path()).unwrap();
+    let with = node(&real, &start, "a/inner/h").unwrap();
+    let without = node(&real, &start, "a/f").unwrap();
+    assert!(real.meta(&with).acl && !real.meta(&without).acl);
+    // Its mode lets others execute it (0711, now 0751), its entry for
+    // uid 4242 does not: the kernel refuses 4242, and so does the model
+    // (only the owner passes a node with ACL entries), where reading the
+    // mode alone would let 4242 through.
+    let stranger = Creds::new(4242, 4242, vec![]);
+    assert_eq!(real.meta(&with).mode & 0o001, 0o001);
+    assert_eq!(
+        access_x(&real, &start, b"a/inner/h", &stranger, &mut ()).err(),
+        Some(Errno::EACCES)
+    );
+    // `readlink(2)` on a name that is not a symlink: EINVAL (not the
+    // ENOENT `readlinkat(fd, "")` gives), as the memory tree says.
+    assert_eq!(real.readlink(&without), Err(Errno::EINVAL));
+}
