@@ -50,6 +50,12 @@ impl Inode {
         Inode::of(nix::fcntl::open(path.as_ref(), flags, Mode::empty()).map_err(errno)?)
     }
 
+    /// The node at `path`, followed if it is a symlink (what `stat` says).
+    pub fn open_followed(path: impl AsRef<Path>) -> Result<Inode, Errno> {
+        let flags = OFlag::O_PATH | OFlag::O_CLOEXEC;
+        Inode::of(nix::fcntl::open(path.as_ref(), flags, Mode::empty()).map_err(errno)?)
+    }
+
     /// The entry `name` of this folder, not followed if it is a symlink;
     /// `..` is the kernel's parent (across a mount, and `/`'s is `/`).
     pub fn lookup(&self, name: &[u8]) -> Result<Inode, Errno> {

@@ -364,7 +364,7 @@ fn the_fd_tree_reads_noexec_and_nosymfollow_mounts() {
 }
 
 #[test]
-#[ignore = "needs root: setfacl on a scratch file (and a file system with ACLs)"]
+#[ignore = "needs setfacl and a file system with ACLs (run with the root tests)"]
 fn acl_entries_and_readlink_of_a_non_link_are_read_as_the_kernel_has_them() {
     let scratch = Scratch::new("host-fdtree-acl");
     build_real(scratch.path(), SHAPE);
