@@ -3,14 +3,18 @@
 //! `LineMeaning`): ignored (naming the token), ports in the wrong file,
 //! sensitive ports in ranges, ports a flag file decides first.
 
+use super::judge::Judge;
 use super::sensitive::{within, words};
 use super::{finding, Finding, Level};
 use crate::inventory::{Content, Entry, Inventory};
 use crate::lines::grants_of_chunk;
-use crate::mode::{may_search_or_execute, octal, Kind};
+use crate::mode::{octal, Kind};
+use crate::sim::Plan;
 use crate::spec::{AddrSpec, PortRange};
-use crate::who::{UserDb, Who};
-use model::{ports_words, ByuidName, Ignored, PolicyName, Rule, MAX_BYUID_BYTES};
+use crate::view::{decided_first, DecidedFirst, Points};
+use crate::who::UserDb;
+use crate::who::Who;
+use model::{ports_words, ByuidName, Ignored, Rule, MAX_BYUID_BYTES};
 use policy::{for_each_chunk, LineMeaning, CHUNK};
 use std::ops::ControlFlow;
 
@@ -51,13 +55,14 @@ fn shown(bytes: &[u8]) -> String {
         .to_string()
 }
 
-pub(super) fn check(inv: &Inventory, db: &UserDb, out: &mut Vec<Finding>) {
+pub(super) fn check(inv: &Inventory, db: &UserDb, judge: &mut Judge, out: &mut Vec<Finding>) {
+    let points = Points::after(inv, &Plan::default());
     for e in inv.children(Rule::ByUid.folder()) {
-        one(inv, db, e, out);
+        one(db, judge, &points, e, out);
     }
 }
 
-fn one(inv: &Inventory, db: &UserDb, e: &Entry, out: &mut Vec<Finding>) {
+fn one(db: &UserDb, judge: &mut Judge, points: &Points, e: &Entry, out: &mut Vec<Finding>) {
     let rel = e.rel.as_str();
     let name = match ByuidName::parse(e.folder_and_name().1) {
         Ok(name) => name,
@@ -199,10 +204,19 @@ fn one(inv: &Inventory, db: &UserDb, e: &Entry, out: &mut Vec<Finding>) {
         }
         Content::NotRead => return,
     };
-    lines(inv, db, rel, name, data, out);
+    lines(db, judge, points, rel, name, data, out);
 }
 
-fn lines(inv: &Inventory, db: &UserDb, rel: &str, name: ByuidName, data: &[u8], out: &mut Vec<Finding>) {
+#[allow(clippy::too_many_arguments)]
+fn lines(
+    db: &UserDb,
+    judge: &mut Judge,
+    points: &Points,
+    rel: &str,
+    name: ByuidName,
+    data: &[u8],
+    out: &mut Vec<Finding>,
+) {
     let other = name.sibling();
     let range_words = format!("{} are read from", ports_words(other.bang));
     let split_at = *model::bang_ports(true).start();
@@ -286,7 +300,7 @@ fn lines(inv: &Inventory, db: &UserDb, rel: &str, name: ByuidName, data: &[u8], 
                     "grant only the ports the service needs",
                 ));
             }
-            shadows(inv, rel, n, &text, &who, &a, kept, out);
+            shadows(judge, points, rel, n, &text, &who, &a, kept, out);
         }
         ControlFlow::Continue(())
     });
@@ -320,38 +334,35 @@ fn outside(r: PortRange, kept: PortRange) -> String {
     parts.join(" and ")
 }
 
-/// Ports of the line that a byport file refuses this user before the
-/// line is read (judged by owner, group and mode).
+/// Binds of the line that a flag file decides, refusing this user, before
+/// the line is read: `decide`'s answers at the points that stand for the
+/// whole line (`view::line_points`).
 #[allow(clippy::too_many_arguments)]
 fn shadows(
-    inv: &Inventory,
+    judge: &mut Judge,
+    points: &Points,
     rel: &str,
     n: u32,
     text: &str,
-    who: &crate::who::Who,
+    who: &Who,
     a: &AddrSpec,
     kept: PortRange,
     out: &mut Vec<Finding>,
 ) {
-    let mut refused = Vec::new();
-    for e in inv.children(Rule::ByPort.folder()) {
-        let Ok(PolicyName::ByPort(p)) = PolicyName::parse(Rule::ByPort, e.folder_and_name().1) else {
-            continue;
-        };
-        if !kept.contains(p) {
-            continue;
-        }
-        if let Ok(m) = e.effective() {
-            if !may_search_or_execute(&m, &who.creds) {
-                refused.push((p, e.rel.clone()));
-            }
-        }
-    }
+    let (probes, first) = decided_first(a, kept, points, &mut |addr, port| judge.flags(who, addr, port));
+    let refused: Vec<&DecidedFirst> = first.iter().filter(|d| !d.decision.granted()).collect();
     if refused.is_empty() {
         return;
     }
-    let all = refused.len() == usize::from(kept.max - kept.min) + 1;
-    let files: Vec<&str> = refused.iter().map(|(_, f)| f.as_str()).take(5).collect();
+    let all = refused.len() == probes;
+    let mut files: Vec<String> = Vec::new();
+    for d in &refused {
+        let f = d.file();
+        if !files.contains(&f) {
+            files.push(f);
+        }
+    }
+    files.truncate(5);
     let (level, what) = if all {
         (
             Level::Error,
@@ -371,7 +382,11 @@ fn shadows(
             if files.len() == 1 { "s" } else { "" },
             who.short()
         ),
-        "remove those byport files, or grant the user there",
+        if files.iter().all(|f| f.starts_with("byport/")) {
+            "remove those byport files, or grant the user there"
+        } else {
+            "remove or change those files, or grant the user there"
+        },
     ));
 }
 
