@@ -92,7 +92,11 @@ impl<'a> RealTree<'a> {
             Some((inv, root)) if path == inv.root => root.clone(),
             _ => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
         };
-        let real = self.fs.as_ref().ok_or(Errno::ENOENT).and_then(|fs| fs.open(&canonical));
+        // The file system is not asked about the snapshot's folder.
+        let real = match (&self.fs, self.in_snapshot(&canonical)) {
+            (Some(fs), None) => fs.open(&canonical),
+            _ => Err(Errno::ENOENT),
+        };
         self.node(canonical.clone(), real)
             .unwrap_or_else(|_| missing_folder(canonical))
     }
