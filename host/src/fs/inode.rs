@@ -63,20 +63,8 @@ impl Inode {
         Inode::of(openat(&self.fd, OsStr::from_bytes(name), flags, Mode::empty()).map_err(errno)?)
     }
 
-    pub fn try_clone(&self) -> Result<Inode, Errno> {
-        let fd = self
-            .fd
-            .try_clone()
-            .map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EIO)))?;
-        Inode::of(fd)
-    }
-
     pub fn fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
-    }
-
-    pub fn into_fd(self) -> OwnedFd {
-        self.fd
     }
 
     /// (device, inode number).
