@@ -21,7 +21,7 @@ pub struct Inode {
     acl: OnceCell<Result<bool, Errno>>,
 }
 
-pub(crate) fn errno(e: nix::errno::Errno) -> Errno {
+fn errno(e: nix::errno::Errno) -> Errno {
     Errno(e as i32)
 }
 
