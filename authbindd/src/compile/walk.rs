@@ -8,13 +8,13 @@
 //! `nosymfollow` mount's link, a loop) ends the walk.
 
 use super::check::Check;
-use super::inode::Inode;
+use super::inode;
 use super::{Notes, Watches};
+use host::fs::{FdTree, Inode, Node};
 use model::Errno;
-use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
-use tree::{Follow, Meta, Tree};
+use tree::{Follow, Meta};
 
 pub enum Terminal {
     /// ENOENT somewhere: authbind goes on to its next name.
@@ -31,71 +31,13 @@ pub struct Walk {
 
 type Id = (u64, u64);
 
-/// (folder, name) → the entry, `None` when absent.
-type Lookups = HashMap<(Id, Vec<u8>), Option<Rc<Inode>>>;
-
-/// An inode as a node of the walk: the same inode, the same node.
-#[derive(Clone)]
-pub struct Node(Rc<Inode>);
-
-impl PartialEq for Node {
-    fn eq(&self, other: &Node) -> bool {
-        self.0.id() == other.0.id()
-    }
-}
-
-impl Eq for Node {}
-
-/// The real tree, one snapshot of it: lookups are remembered (the 1023
-/// byport names share their folder's).
-struct Inodes {
-    root: Rc<Inode>,
-    lookups: RefCell<Lookups>,
-    /// `fs.protected_symlinks` when the compile began.
-    protected_symlinks: bool,
-}
-
-impl Tree for Inodes {
-    type Node = Node;
-
-    fn root(&self) -> Node {
-        Node(self.root.clone())
-    }
-
-    fn lookup(&self, dir: &Node, name: &[u8]) -> Result<Node, Errno> {
-        let key = (dir.0.id(), name.to_vec());
-        if let Some(found) = self.lookups.borrow().get(&key) {
-            return found.clone().map(Node).ok_or(Errno::ENOENT);
-        }
-        let found = match dir.0.lookup(name) {
-            Ok(i) => Some(Rc::new(i)),
-            Err(Errno::ENOENT) => None,
-            Err(e) => return Err(e),
-        };
-        self.lookups.borrow_mut().insert(key, found.clone());
-        found.map(Node).ok_or(Errno::ENOENT)
-    }
-
-    fn meta(&self, node: &Node) -> Meta {
-        node.0.meta()
-    }
-
-    fn readlink(&self, node: &Node) -> Result<Vec<u8>, Errno> {
-        node.0.link_target()
-    }
-
-    fn protected_symlinks(&self) -> bool {
-        self.protected_symlinks
-    }
-}
-
-/// The check `faccessat` makes on `inode` (see [`Inode::check`]),
+/// The check `faccessat` makes on `inode` (see [`inode::check`]),
 /// remembered per inode; its inode is watched.
 fn check_of(known: &mut HashMap<Id, Check>, notes: &mut Notes, watches: &mut Watches, inode: &Inode) -> Check {
     if let Some(c) = known.get(&inode.id()) {
         return *c;
     }
-    let c = inode.check(notes);
+    let c = inode::check(inode, notes);
     known.insert(inode.id(), c);
     watches.add(inode);
     c
@@ -117,7 +59,7 @@ impl tree::Observer<Node> for Searched<'_> {
     fn guard(&mut self, link: &Node, _link_meta: &Meta, _dir_meta: &Meta, _allowed: bool) {
         // Its owner decides who follows it: a chown must recompile.
         self.watches.add(&link.0);
-        self.made.insert(link.0.owner_only());
+        self.made.insert(inode::owner_only(&link.0));
     }
 }
 
@@ -126,26 +68,23 @@ impl tree::Observer<Node> for Searched<'_> {
 pub struct Walker<'a> {
     pub notes: &'a mut Notes,
     pub watches: &'a mut Watches,
-    tree: Inodes,
+    /// The real tree, one snapshot of it (its lookups remembered).
+    tree: FdTree,
     checks: HashMap<Id, Check>,
 }
 
 impl<'a> Walker<'a> {
     pub fn new(root: Rc<Inode>, notes: &'a mut Notes, watches: &'a mut Watches) -> Walker<'a> {
-        let protected_symlinks = super::inode::protected_symlinks(notes);
+        let protected_symlinks = inode::protected_symlinks(notes);
         Walker {
             notes,
             watches,
-            tree: Inodes {
-                root,
-                lookups: RefCell::new(HashMap::new()),
-                protected_symlinks,
-            },
+            tree: FdTree::from_root(root, protected_symlinks),
             checks: HashMap::new(),
         }
     }
 
-    /// The check `faccessat` makes on `inode` (see [`Inode::check`]).
+    /// The check `faccessat` makes on `inode` (see [`inode::check`]).
     pub fn check(&mut self, inode: &Inode) -> Check {
         check_of(&mut self.checks, self.notes, self.watches, inode)
     }
@@ -216,7 +155,7 @@ mod tests {
         let root = Rc::new(Inode::open_dir("/").unwrap());
         let start = Rc::new(Inode::open_dir(base.to_str().unwrap()).unwrap());
         let mut walker = Walker::new(root, &mut notes, &mut watches);
-        walker.tree.protected_symlinks = protected;
+        walker.tree.set_protected_symlinks(protected);
         let w = walker.walk(&start, b"sticky/link");
         (w.checks, matches!(w.terminal, Terminal::Found(_)))
     }
