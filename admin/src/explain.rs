@@ -53,6 +53,10 @@ pub struct Context<'a> {
     pub udp: bool,
     /// Does the other-`!` sibling of a byuid file grant this? (a hint)
     pub sibling_grants: &'a dyn Fn(&PolicyFile) -> Option<u32>,
+    /// May this byuid file's lines be quoted to whoever runs explain for
+    /// [`Context::who`]? Not when root explains for a user a file that
+    /// user could not read (a link whose end the user chose).
+    pub quotable: &'a dyn Fn(&PolicyFile) -> bool,
 }
 
 fn pronoun(who: &Who) -> String {
@@ -273,12 +277,17 @@ pub fn render(cx: &Context, w: &Walk) -> (String, Verdict) {
                 }
             }
             Step::Line { number, text, verdict } => {
-                let _ = writeln!(
-                    out,
-                    "     line {number}: {}: {}",
-                    line_text(text),
-                    verdict_text(text, *verdict, &target)
-                );
+                let quoted = last_file.is_none_or(|f| (cx.quotable)(&f));
+                let shown = if quoted {
+                    line_text(text)
+                } else {
+                    format!("(not quoted: {} cannot read the file)", cx.who.short())
+                };
+                let judged = match verdict {
+                    LineVerdict::Ignored(why) if !quoted => format!("ignored by authbind: {}", why.describe()),
+                    _ => verdict_text(text, *verdict, &target),
+                };
+                let _ = writeln!(out, "     line {number}: {shown}: {judged}");
             }
         }
     }
@@ -373,6 +382,7 @@ mod tests {
                     mode: 0o510,
                     size: 0,
                     noexec: false,
+                    nosymfollow: false,
                     acl: false,
                     id: (0, 0),
                 },
@@ -386,6 +396,7 @@ mod tests {
                     mode: 0o755,
                     size: 0,
                     noexec: false,
+                    nosymfollow: false,
                     acl: false,
                     id: (0, 0),
                 },
@@ -401,6 +412,7 @@ mod tests {
             as_root: true,
             udp: false,
             sibling_grants: &|_| None,
+            quotable: &|_| true,
         };
         let mut fs = MemFs::new().flag("byport/80", false);
         let w = crate::walk::walk(&mut fs, 1000, LO, 80);
@@ -428,6 +440,7 @@ mod tests {
                     mode: 0o500,
                     size: 0,
                     noexec: false,
+                    nosymfollow: false,
                     acl: false,
                     id: (0, 0),
                 },
@@ -441,6 +454,7 @@ mod tests {
                     mode: 0o644,
                     size: 40,
                     noexec: false,
+                    nosymfollow: false,
                     acl: false,
                     id: (0, 0),
                 },
@@ -456,6 +470,7 @@ mod tests {
             as_root: true,
             udp: true,
             sibling_grants: &|f| (f.to_string() == "byuid/!1000").then_some(2),
+            quotable: &|_| true,
         };
         let mut fs = MemFs::new().text("byuid/!1000", "localhost,636\n::1,636\n127.0.0.1,600\n# x\n");
         let w = crate::walk::walk(&mut fs, 1000, LO, 636);
@@ -492,6 +507,7 @@ mod tests {
             as_root: false,
             udp: false,
             sibling_grants: &|_| None,
+            quotable: &|_| true,
         };
         let mut fs = MemFs::new().failing("byuid/1000", libc_eacces());
         let w = crate::walk::walk(&mut fs, 1000, LO, 80);
@@ -522,6 +538,7 @@ mod tests {
             as_root: true,
             udp: false,
             sibling_grants: &|_| None,
+            quotable: &|_| true,
         };
         let mut fs = MemFs::new().text("byuid/1000", "0.0.0.0/0,80\n");
         let (text, v) = render(&cx, &crate::walk::walk(&mut fs, 1000, LO, 80));
@@ -533,5 +550,35 @@ mod tests {
         let mut fs = MemFs::new().flag("byaddr/127.0.0.1,80", true);
         let (text, _) = render(&cx, &crate::walk::walk(&mut fs, 1000, LO, 80));
         assert!(text.ends_with("granted by byaddr/127.0.0.1,80\n"), "{text}");
+    }
+
+    /// On 78e057e `explain --user` as root quoted every line of the file
+    /// a byuid link led to, whoever chose its end.
+    #[test]
+    fn lines_the_user_could_not_read_are_judged_not_quoted() {
+        let stat = stat_table(&[]);
+        let db = db();
+        let who = alice();
+        let cx = Context {
+            who: &who,
+            db: &db,
+            stat: &stat,
+            as_root: true,
+            udp: false,
+            sibling_grants: &|_| None,
+            quotable: &|f| f.to_string() != "byuid/1000",
+        };
+        let mut fs = MemFs::new().text("byuid/1000", "root:$6$hash:1::\n0.0.0.0/0,80\n");
+        let (text, v) = render(&cx, &crate::walk::walk(&mut fs, 1000, LO, 80));
+        assert_eq!(v, Verdict::Granted);
+        assert!(!text.contains("6$hash") && !text.contains("0.0.0.0/0"), "{text}");
+        assert!(
+            text.contains("     line 1: (not quoted: alice cannot read the file): ignored by authbind: "),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("     line 2: (not quoted: alice cannot read the file): grants\ngranted by byuid/1000:2\n"),
+            "{text}"
+        );
     }
 }

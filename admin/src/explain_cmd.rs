@@ -5,6 +5,7 @@
 use crate::error::{AdminError, Result};
 use crate::explain::{render, status, Context, Stat};
 use crate::oracle::{am_root, Kernel, Oracle};
+use crate::realtree::RealTree;
 use crate::sim::{Base, Plan, Sim};
 use crate::spec::BindTarget;
 use crate::walk::{walk, Step};
@@ -97,6 +98,14 @@ pub fn run(
                 .filter(|(rel, _)| *rel == f.to_string())
                 .map(|(_, n)| *n)
         };
+        // Run as a user, explain reads the file as that user: what it
+        // shows, they could read. Root reads through any link: a file at
+        // a link's end is quoted only if the user could read it.
+        let real = RealTree::new();
+        let quotable = |f: &PolicyFile| {
+            let rel = f.to_string();
+            !root || stat(&rel).link.is_none() || crate::readable::may_read(&real, Path::new(confdir), &rel, &who.creds)
+        };
         let cx = Context {
             who: &who,
             db,
@@ -104,6 +113,7 @@ pub fn run(
             as_root: root,
             udp,
             sibling_grants: &sibling_grants,
+            quotable: &quotable,
         };
         let (text, v) = render(&cx, &w);
         if i > 0 {

@@ -12,14 +12,14 @@ use crate::edit::ByuidFile;
 use crate::error::{AdminError, Result};
 use crate::inventory::{Entry, Inventory};
 use crate::lines::{grants_of_line, line_for, raw_lines};
-use crate::mode::{octal, Class, Kind, Meta};
+use crate::mode::{octal, Kind, Meta};
 use crate::oracle::Kernel;
 use crate::sim::{Plan, Planned};
 use crate::spec::{AddrSpec, Ports};
-use crate::view::{grantees, probes, verify, Over, Points, TreeView};
+use crate::view::{any_other, grantees, probes, verify, Over, Points, TreeView};
 use crate::who::{UserDb, Who};
 use crate::write::Change;
-use model::{Address, ByuidName, PolicyName, Rule, Target};
+use model::{Address, ByuidName, FileName, PolicyName, Rule, Target};
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
@@ -160,19 +160,42 @@ fn is_group_grant(e: &Entry, gid: u32) -> bool {
         && e.meta.mode & 0o7777 == 0o010
 }
 
-/// A flag file that grants this group and nobody else by its other bits.
-fn grants_only_group(e: &Entry, gid: u32) -> bool {
-    e.link.is_none()
-        && e.meta.gid == gid
-        && Class::Group.has_x(e.meta.mode)
-        && !Class::Other.has_x(e.meta.mode)
-        && (e.meta.uid == 0 || !Class::Owner.has_x(e.meta.mode))
+/// Where `decide` asks about the flag file `rel` (any address, for a
+/// byport file), and under which of its names.
+fn asked_at(rel: &str) -> Option<(FileName, Address, u16)> {
+    match PolicyName::parse_path(rel) {
+        Ok(PolicyName::ByPort(port)) => Some((FileName::ByPort, Address::UNSPECIFIED_V4, port)),
+        Ok(PolicyName::ByAddr { addr, port, form }) => Some((form, addr, port)),
+        _ => None,
+    }
 }
 
-/// A flag file that grants its owner, `uid`, and no one else.
-fn grants_only_owner(e: &Entry, uid: u32) -> bool {
-    let m = e.meta.mode;
-    e.link.is_none() && e.meta.uid == uid && Class::Owner.has_x(m) && !Class::Group.has_x(m) && !Class::Other.has_x(m)
+/// The users, other than those `mine` names, whom the flag file `e` grants
+/// (by `decide`, over the tree as the view has it): the database's users,
+/// the uids with a byuid file, the file's owner and any other user.
+fn others_granted(
+    view: &mut TreeView,
+    inv: &Inventory,
+    db: &UserDb,
+    e: &Entry,
+    mine: &dyn Fn(&Who) -> bool,
+) -> Vec<String> {
+    let Some((name, addr, port)) = asked_at(&e.rel) else {
+        return vec![];
+    };
+    let mut whos = population(db, inv);
+    if e.meta.uid != 0 {
+        whos.push(Who::of(db, e.meta.uid));
+    }
+    whos.push(any_other());
+    let mut out: Vec<String> = Vec::new();
+    for who in whos.iter().filter(|w| !mine(w)) {
+        let d = view.decide(who, addr, port);
+        if d.file == name && d.granted() && !out.contains(&who.short()) {
+            out.push(who.short());
+        }
+    }
+    out
 }
 
 struct Planning<'a> {
@@ -428,7 +451,10 @@ fn revoke_user(p: &mut Planning, view: &mut TreeView, g: &Grant, w: &Who) -> Res
             .unwrap_or_default();
         let entry = p.inv.get(&file);
         match entry {
-            Some(e) if grants_only_owner(e, w.creds.uid) => {
+            Some(e)
+                if e.link.is_none()
+                    && others_granted(view, p.inv, p.db, e, &|o: &Who| o.creds.uid == w.creds.uid).is_empty() =>
+            {
                 let desc = describe_entry(p.db, e);
                 p.push(&file, Planned::Absent, "remove", format!("it grants {} only ({desc})", w.short()));
                 let plan = p.plan();
@@ -527,7 +553,10 @@ fn revoke_group(p: &mut Planning, view: &mut TreeView, g: &Grant, gid: u32) -> R
     for rel in &paths {
         match p.inv.get(rel) {
             None => {}
-            Some(e) if grants_only_group(e, gid) => {
+            Some(e)
+                if e.link.is_none()
+                    && others_granted(view, p.inv, p.db, e, &|o: &Who| o.creds.in_group(gid)).is_empty() =>
+            {
                 touched.insert(port_of(rel));
                 let desc = describe_entry(p.db, e);
                 p.push(rel, Planned::Absent, "remove", format!("was {desc}"));
@@ -571,16 +600,43 @@ mod tests {
         }
     }
 
+    /// Whom else a flag file grants is `decide`'s answer over the tree.
+    /// The old mode-bit rule ("owner bits only", "group bits, not the
+    /// others'") let revoke remove byport/80 (alice's, 0500) and
+    /// byport/81 (root:www, 0010) alone; it also refused to remove
+    /// byport/82 (root:alice, 0010), which grants alice alone.
+    #[test]
+    fn whom_else_a_flag_file_grants() {
+        use crate::check::testing::{clean, file, put};
+        let db = crate::who::fixtures::db();
+        let mut inv = clean();
+        put(&mut inv, "byport/80", file(1000, 1000, 0o500));
+        put(&mut inv, "byport/81", file(0, 2000, 0o010));
+        put(&mut inv, "byport/82", file(0, 1000, 0o010));
+        put(&mut inv, "byport/83", file(1000, 2000, 0o510));
+        let mut view = TreeView {
+            root: inv.root.clone(),
+            over: Over::Snapshot(&inv),
+            plan: Plan::default(),
+        };
+        let mut others = |rel: &str, mine: &dyn Fn(&Who) -> bool| {
+            let e = inv.get(rel).unwrap().clone();
+            others_granted(&mut view, &inv, &db, &e, mine)
+        };
+        let alice = |w: &Who| w.creds.uid == 1000;
+        let www = |w: &Who| w.creds.in_group(2000);
+        assert!(others("byport/80", &alice).is_empty());
+        assert!(others("byport/81", &www).is_empty());
+        assert!(others("byport/82", &alice).is_empty());
+        // The owner, alice, is granted by her own bits besides the group.
+        assert_eq!(others("byport/83", &www), ["alice"]);
+        assert_eq!(others("byport/81", &alice), ["bob", "carol"]);
+    }
+
     #[test]
     fn which_flag_files_revoke_may_remove() {
         assert!(is_group_grant(&entry(0, 2000, 0o010), 2000));
         assert!(!is_group_grant(&entry(0, 2000, 0o011), 2000));
-        assert!(grants_only_group(&entry(0, 2000, 0o510), 2000));
-        assert!(!grants_only_group(&entry(1000, 2000, 0o510), 2000));
-        assert!(!grants_only_group(&entry(0, 2000, 0o011), 2000));
-        assert!(grants_only_owner(&entry(1000, 1000, 0o500), 1000));
-        assert!(!grants_only_owner(&entry(1000, 1000, 0o550), 1000));
-        assert!(!grants_only_owner(&entry(1000, 1000, 0o500), 1001));
         assert_eq!(port_of("byport/!636"), 636);
         assert_eq!(port_of("byaddr/::1,80"), 80);
         assert_eq!(addr_words(&AddrSpec::everywhere()), "every address");

@@ -24,6 +24,7 @@ pub mod manifest;
 pub mod mode;
 pub mod oracle;
 pub mod printable;
+pub mod readable;
 pub mod realtree;
 pub mod run;
 pub mod sim;

@@ -12,8 +12,8 @@ use crate::mode::Class;
 use crate::oracle::{am_root, Kernel};
 use crate::printable::printable;
 use crate::sim::Plan;
-use crate::view::{Over, Points, TreeView};
-use crate::who::{Creds, Source, UserDb, Who};
+use crate::view::{any_other, decided_first, Over, Points, TreeView, ANY_OTHER_UID};
+use crate::who::{Creds, UserDb, Who};
 use model::{Address, ByuidName, FileName, PolicyFile, Rule};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -45,9 +45,9 @@ pub struct UserList {
     pub notes: Vec<String>,
 }
 
-/// A uid that no one has and that owns nothing: "any other user".
-const NOBODY_ELSE: u32 = u32::MAX - 1;
-
+/// Which of the file's classes of mode bits granted `who` (`decide` said
+/// it did): the words for it. An explanation, as explain's: asking the
+/// kernel about anyone else needs root, and `list` runs for any user.
 fn how(inv: &Inventory, db: &UserDb, rel: &str, who: &Creds) -> String {
     let Some(m) = inv.get(rel).and_then(|e| e.effective().ok()) else {
         return String::new();
@@ -66,13 +66,13 @@ pub fn list_for(view: &mut TreeView, inv: &Inventory, db: &UserDb, who: &Who, by
     let mut notes = Vec::new();
     let points = Points::after(inv, &Plan::default());
     for (&port, addrs) in &points.ports {
-        let byport = PolicyFile::new(FileName::ByPort, Address::UNSPECIFIED_V4, port, 0).map(|f| f.to_string());
-        if byport.as_ref().is_some_and(|f| inv.get(f).is_some()) {
-            let file = byport.unwrap_or_default();
-            let both = [Address::UNSPECIFIED_V4, Address::UNSPECIFIED_V6]
-                .iter()
-                .all(|a| view.decide(who, *a, port).file == FileName::ByPort && view.decide(who, *a, port).granted());
-            if both {
+        // byport/PORT decides every address for this user, or none.
+        let wild = [Address::UNSPECIFIED_V4, Address::UNSPECIFIED_V6].map(|a| view.decide(who, a, port));
+        if wild.iter().all(|d| d.file == FileName::ByPort) {
+            if wild.iter().all(|d| d.granted()) {
+                let file = PolicyFile::new(FileName::ByPort, Address::UNSPECIFIED_V4, port, 0)
+                    .map(|f| f.to_string())
+                    .unwrap_or_default();
                 grants.push(Listed {
                     ports: port.to_string(),
                     addresses: "every address".into(),
@@ -116,26 +116,15 @@ pub fn list_for(view: &mut TreeView, inv: &Inventory, db: &UserDb, who: &Who, by
             let _ = policy::for_each_chunk(std::io::Cursor::new(data), |n, chunk| {
                 for (a, r) in grants_of_chunk(chunk) {
                     let Some(r) = r.within(name.ports()) else { continue };
-                    let mut except = Vec::new();
-                    for (&port, addrs) in points.ports.range(r.min..=r.max) {
-                        let here: BTreeSet<Address> = addrs
-                            .iter()
-                            .copied()
-                            .filter(|x| a.contains(x))
-                            .chain([a.first()])
-                            .collect();
-                        for x in here {
-                            let d = view.decide(who, x, port);
-                            if d.file != FileName::ByUid {
-                                let f = PolicyFile::new(d.file, x, port, 0)
-                                    .map(|f| f.to_string())
-                                    .unwrap_or_default();
-                                let verdict = if d.granted() { "grants" } else { "refuses" };
-                                except.push(format!("{f} decides first and {verdict}"));
-                            }
+                    let (_, first) = decided_first(&a, r, &points, &mut |x, port| view.decide(who, x, port));
+                    let mut except: Vec<String> = Vec::new();
+                    for d in first {
+                        let verdict = if d.decision.granted() { "grants" } else { "refuses" };
+                        let e = format!("{} decides first and {verdict}", d.file());
+                        if !except.contains(&e) {
+                            except.push(e);
                         }
                     }
-                    except.dedup();
                     grants.push(Listed {
                         ports: r.to_string(),
                         addresses: a.to_string(),
@@ -151,7 +140,7 @@ pub fn list_for(view: &mut TreeView, inv: &Inventory, db: &UserDb, who: &Who, by
     }
     UserList {
         user: who.short(),
-        uid: (who.creds.uid != NOBODY_ELSE).then_some(who.creds.uid),
+        uid: (who.creds.uid != ANY_OTHER_UID).then_some(who.creds.uid),
         grants,
         notes,
     }
@@ -217,14 +206,7 @@ pub fn run(confdir: &str, db: &UserDb, user: Option<&str>, as_json: bool, out: &
             }
         }
         whos.extend(uids.into_iter().map(|u| (Who::of(db, u), true)));
-        whos.push((
-            Who {
-                name: Some("any other user".into()),
-                creds: Creds::new(NOBODY_ELSE, NOBODY_ELSE, vec![]),
-                source: Source::NotInDatabase,
-            },
-            false,
-        ));
+        whos.push((any_other(), false));
     }
     let mut view = TreeView {
         root: root.to_path_buf(),
@@ -293,5 +275,64 @@ mod tests {
         );
         let carol = list_for(&mut view, &inv, &db, &Who::of(&db, 1002), true);
         assert_eq!(carol.grants.len(), 1);
+    }
+
+    /// byport/81 is a symlink to nothing: `access()` says ENOENT, and
+    /// byaddr/127.0.0.1,81 decides. The old listing skipped every byaddr
+    /// file of a port whose byport name existed, so bob's grant was not
+    /// listed.
+    #[test]
+    fn a_dangling_byport_link_lets_byaddr_files_decide() {
+        let mut inv = clean();
+        crate::check::testing::link(
+            &mut inv,
+            "byport/81",
+            "/nonexistent/authbind-81",
+            Err(model::Errno::ENOENT),
+        );
+        put(&mut inv, "byaddr/127.0.0.1,81", file(0, 2000, 0o010));
+        let db = db();
+        let mut view = TreeView {
+            root: inv.root.clone(),
+            over: Over::Snapshot(&inv),
+            plan: Plan::default(),
+        };
+        let bob = list_for(&mut view, &inv, &db, &Who::of(&db, 1001), true);
+        assert_eq!(
+            render(&[bob]),
+            "bob (uid 1001):\n  port 81 on 127.0.0.1: byaddr/127.0.0.1,81 (group www (2000))\n"
+        );
+    }
+
+    /// byaddr/ is root's, 0700: for every IPv4 bind a user asks, `decide`
+    /// stops at byaddr/ADDR:PORT (EACCES) before any byuid line. The old
+    /// listing asked only at ports with a flag file of their own, so it
+    /// showed the line as if it granted.
+    #[test]
+    fn what_an_unsearchable_folder_decides_first_is_listed() {
+        let mut inv = clean();
+        put(
+            &mut inv,
+            "byaddr",
+            crate::mode::Meta::new(crate::mode::Kind::Dir, 0, 0, 0o700),
+        );
+        bytes(
+            &mut inv,
+            "byuid/1000",
+            file(0, 0, 0o644),
+            "127.0.0.1,80
+",
+        );
+        let db = db();
+        let mut view = TreeView {
+            root: inv.root.clone(),
+            over: Over::Snapshot(&inv),
+            plan: Plan::default(),
+        };
+        let alice = list_for(&mut view, &inv, &db, &Who::of(&db, 1000), true);
+        assert_eq!(
+            render(&[alice]),
+            "alice (uid 1000):\n  port 80 on 127.0.0.1: byuid/1000:1\n    except where byaddr/127.0.0.1:80 decides first and refuses\n"
+        );
     }
 }

@@ -32,6 +32,10 @@ pub enum Base<'a> {
     },
     /// A snapshot, judged from its mode bits.
     Snapshot(&'a Inventory),
+    /// A snapshot, over the file system read once for many decisions (its
+    /// folder's canonical path and the system's settings found once):
+    /// the tree must have been made with `RealTree::with_snapshot` of it.
+    SnapshotIn(&'a RealTree<'a>, &'a Inventory),
 }
 
 /// A byuid file's bytes, however they were reached.
@@ -77,13 +81,21 @@ impl Sim<'_> {
     /// `who` walks it from the configuration folder (`last`: with
     /// `faccessat(X_OK)`'s check on the end, else only followed to it).
     fn reach(&self, path: &str, who: &Creds, last: bool) -> Result<(OverlayNode<RealNode>, tree::Meta), Errno> {
+        let owned;
         let real = match &self.base {
-            Base::Real { .. } => RealTree::new(),
-            Base::Snapshot(inv) => RealTree::with_snapshot(inv),
+            Base::Real { .. } => {
+                owned = RealTree::new();
+                &owned
+            }
+            Base::Snapshot(inv) => {
+                owned = RealTree::with_snapshot(inv);
+                &owned
+            }
+            Base::SnapshotIn(tree, _) => *tree,
         };
         let folder = real.folder(&self.root);
         let over = Overlay {
-            base: &real,
+            base: real,
             folder,
             plan: self.plan,
         };
@@ -141,7 +153,7 @@ impl PolicyFs for Sim<'_> {
         }
         match &mut self.base {
             Base::Real { conf, .. } => conf.open(&rel).map(Reader::Real),
-            Base::Snapshot(inv) => match inv.get(&rel).map(|e| &e.content) {
+            Base::Snapshot(inv) | Base::SnapshotIn(_, inv) => match inv.get(&rel).map(|e| &e.content) {
                 Some(Content::Bytes { data, .. }) => Ok(Reader::Mem(Cursor::new(data.clone()))),
                 Some(Content::Failed(e)) => Err(OpenError::Failed(*e)),
                 _ => Err(OpenError::Failed(Errno::EIO)),

@@ -8,6 +8,7 @@ use crate::explain::conclusion;
 use crate::inventory::Inventory;
 use crate::oracle::Oracle;
 use crate::sim::{Base, Plan, Planned, Sim};
+use crate::spec::{AddrSpec, PortRange};
 use crate::walk::{walk, Walk};
 use crate::who::{UserDb, Who};
 use model::{Address, Decision, PolicyFile, PolicyName, Target};
@@ -122,6 +123,100 @@ pub fn probes(g: &Grant, points: &Points) -> Vec<(Address, u16)> {
         }
     }
     out.into_iter().collect()
+}
+
+/// The address after `a` (`None` past the last one).
+fn next_address(a: &Address) -> Option<Address> {
+    let mut b = a.bytes().to_vec();
+    for byte in b.iter_mut().rev() {
+        let (v, carry) = byte.overflowing_add(1);
+        *byte = v;
+        if !carry {
+            return Address::from_bytes(a.family(), &b);
+        }
+    }
+    None
+}
+
+/// The (address, port) points that stand for every bind a byuid line
+/// `addrs`,`ports` could grant, for one user: each port of `ports` with a
+/// flag file of its own, and one port without (if there is one); at each,
+/// each address of `addrs` with a byaddr file there, and one without.
+/// Any other point has the same flag files (none of its own) as one of
+/// these, so `policy::decide` takes the same way for it up to the byuid
+/// file.
+pub fn line_points(addrs: &AddrSpec, ports: PortRange, points: &Points) -> Vec<(Address, u16)> {
+    let own: Vec<u16> = points.ports.range(ports.min..=ports.max).map(|(p, _)| *p).collect();
+    let plain = ports.ports().find(|p| own.binary_search(p).is_err());
+    let mut out = Vec::new();
+    for port in own.iter().copied().chain(plain) {
+        let files: BTreeSet<Address> = points
+            .ports
+            .get(&port)
+            .map(|s| s.iter().copied().filter(|a| addrs.contains(a)).collect())
+            .unwrap_or_default();
+        out.extend(files.iter().map(|a| (*a, port)));
+        // One address without a byaddr file here: the first such one.
+        let mut a = Some(addrs.first());
+        while let Some(x) = a.filter(|x| addrs.contains(x)) {
+            if !files.contains(&x) {
+                out.push((x, port));
+                break;
+            }
+            a = next_address(&x);
+        }
+    }
+    out
+}
+
+/// A bind a flag file decides before the byuid file is read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecidedFirst {
+    pub addr: Address,
+    pub port: u16,
+    pub decision: Decision,
+}
+
+impl DecidedFirst {
+    /// The deciding file's path (`byport/80`).
+    pub fn file(&self) -> String {
+        PolicyFile::new(self.decision.file, self.addr, self.port, 0)
+            .map(|f| f.to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// Of the points of a byuid line ([`line_points`]), how many there are
+/// and those where `decide` stops at a flag file, never reading the line.
+pub fn decided_first(
+    addrs: &AddrSpec,
+    ports: PortRange,
+    points: &Points,
+    decide: &mut dyn FnMut(Address, u16) -> Decision,
+) -> (usize, Vec<DecidedFirst>) {
+    let all = line_points(addrs, ports, points);
+    let first = all
+        .iter()
+        .filter_map(|&(addr, port)| {
+            let decision = decide(addr, port);
+            (decision.file != model::FileName::ByUid).then_some(DecidedFirst { addr, port, decision })
+        })
+        .collect();
+    (all.len(), first)
+}
+
+/// A uid no one has and that owns nothing: "any other user", whom the
+/// database does not name.
+pub const ANY_OTHER_UID: u32 = u32::MAX - 1;
+
+/// Any user the database does not name, who owns nothing and is in no
+/// group (the class of "every user" when the other bits apply).
+pub fn any_other() -> Who {
+    Who {
+        name: Some("any other user".into()),
+        creds: crate::who::Creds::new(ANY_OTHER_UID, ANY_OTHER_UID, vec![]),
+        source: crate::who::Source::NotInDatabase,
+    }
 }
 
 /// The users a grant is for: the user, or the group's database members.

@@ -10,7 +10,8 @@
 //!   control characters, backslashes and bytes beyond ASCII as `\xHH`).
 //! - [`send`] hands a line to `/dev/log` without ever blocking or failing
 //!   the caller: a missing, full or odd `/dev/log` drops it silently.
-//! - [`RateLimit`] keeps a user's refusals from flooding the log.
+//! - [`RateLimit`] keeps a user's refusals from flooding the log (the
+//!   helper's, in files); [`PerUser`] the daemon's grant lines (in memory).
 #![forbid(unsafe_code)]
 
 mod entry;
@@ -18,8 +19,10 @@ mod ratelimit;
 mod syslog;
 
 pub use entry::{Entry, Outcome, Proto};
-pub use ratelimit::{Allowance, RateLimit, REFUSALS_PER_WINDOW, WINDOW_SECONDS};
-pub use syslog::{format, send, send_to, Sender, Severity, AUTHPRIV, DAEMON, DEV_LOG, IDENT};
+pub use ratelimit::{
+    Allowance, PerUser, RateLimit, Window, GRANTS_PER_WINDOW, GRANT_WINDOW_SECONDS, REFUSALS_PER_WINDOW, WINDOW_SECONDS,
+};
+pub use syslog::{format, send, send_to, Delivery, Sender, Severity, AUTHPRIV, DAEMON, DEV_LOG, IDENT};
 
 mod passwd;
 pub use passwd::user_name;

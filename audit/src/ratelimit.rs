@@ -1,13 +1,20 @@
 //! A user's refusals must not flood the log: at most
 //! [`REFUSALS_PER_WINDOW`] lines per user per [`WINDOW_SECONDS`]; the
-//! first line after a quiet spell says how many were left out.
+//! first line after a quiet spell says how many were left out. One rule
+//! for a window ([`Window`]), kept in two places:
 //!
 //! The helper is a new process for every bind, so the count lives in a
 //! small file per uid under a folder only root may write (`/run/authbind`,
 //! baked in, made mode 0700): `WINDOW_START COUNT SUPPRESSED`. The file is
 //! locked without waiting; when it cannot be used at once (not root, busy,
 //! unreadable) the line is written: a lost count is better than a lost line.
+//!
+//! The kernel-mode daemon is long-lived and writes a line per grant the
+//! programs report: [`PerUser`] keeps its windows in memory (at most
+//! [`GRANTS_PER_WINDOW`] lines per user per [`GRANT_WINDOW_SECONDS`]),
+//! and says what a window left out as soon as the window ends.
 
+use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -17,6 +24,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub const REFUSALS_PER_WINDOW: u32 = 10;
 pub const WINDOW_SECONDS: u64 = 60;
 
+/// The daemon's grant lines: a server starting binds a few ports, a loop
+/// of binds thousands a second.
+pub const GRANTS_PER_WINDOW: u32 = 50;
+pub const GRANT_WINDOW_SECONDS: u64 = 10;
+
 /// Whether to write a refusal line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Allowance {
@@ -24,6 +36,85 @@ pub enum Allowance {
     Write { suppressed: u32 },
     /// Leave it out (it is counted).
     Suppress,
+}
+
+/// One user's window: when it started, the lines written in it, the
+/// lines left out since the last one written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Window {
+    pub start: u64,
+    pub count: u32,
+    pub suppressed: u32,
+}
+
+impl Window {
+    /// Whether a window of `seconds` that started at `start` is over at
+    /// `now` (a clock gone back ends it too).
+    fn over(&self, now: u64, seconds: u64) -> bool {
+        now < self.start || now - self.start >= seconds
+    }
+
+    /// Counts one line at `now`, at most `per_window` written per window
+    /// of `seconds`.
+    pub fn admit(&mut self, now: u64, per_window: u32, seconds: u64) -> Allowance {
+        if self.over(now, seconds) {
+            self.start = now;
+            self.count = 0;
+        }
+        if self.count < per_window {
+            self.count += 1;
+            Allowance::Write {
+                suppressed: std::mem::take(&mut self.suppressed),
+            }
+        } else {
+            self.suppressed = self.suppressed.saturating_add(1);
+            Allowance::Suppress
+        }
+    }
+}
+
+/// Per-user windows in memory, for the daemon: only users with a window
+/// not yet over are kept.
+pub struct PerUser {
+    per_window: u32,
+    seconds: u64,
+    windows: BTreeMap<u32, Window>,
+}
+
+impl PerUser {
+    /// [`GRANTS_PER_WINDOW`] lines per [`GRANT_WINDOW_SECONDS`].
+    pub fn grants() -> PerUser {
+        PerUser {
+            per_window: GRANTS_PER_WINDOW,
+            seconds: GRANT_WINDOW_SECONDS,
+            windows: BTreeMap::new(),
+        }
+    }
+
+    /// Counts one line of `uid` at `now` (seconds on any clock that does
+    /// not go back).
+    pub fn admit(&mut self, uid: u32, now: u64) -> Allowance {
+        let (per_window, seconds) = (self.per_window, self.seconds);
+        self.windows.entry(uid).or_default().admit(now, per_window, seconds)
+    }
+
+    /// Forgets the windows over at `now`; returns the users whose window
+    /// left lines out, with how many (to be said at once: the user may
+    /// never bind again).
+    pub fn ended(&mut self, now: u64) -> Vec<(u32, u32)> {
+        let mut out = Vec::new();
+        let seconds = self.seconds;
+        self.windows.retain(|&uid, w| {
+            if !w.over(now, seconds) {
+                return true;
+            }
+            if w.suppressed > 0 {
+                out.push((uid, w.suppressed));
+            }
+            false
+        });
+        out
+    }
 }
 
 /// The per-uid counts in a folder.
@@ -70,21 +161,23 @@ impl RateLimit {
         let mut text = String::new();
         Read::by_ref(&mut file).take(256).read_to_string(&mut text).ok()?;
         let mut fields = text.split_whitespace().map(|w| w.parse::<u64>().ok());
-        let (start, count, suppressed) = match (fields.next(), fields.next(), fields.next()) {
-            (Some(Some(s)), Some(Some(c)), Some(Some(x))) => (s, c as u32, x as u32),
-            _ => (now, 0, 0),
+        let mut window = match (fields.next(), fields.next(), fields.next()) {
+            (Some(Some(start)), Some(Some(count)), Some(Some(suppressed))) => Window {
+                start,
+                count: count as u32,
+                suppressed: suppressed as u32,
+            },
+            _ => Window {
+                start: now,
+                ..Window::default()
+            },
         };
-        // A new window (or the clock went back): start counting again.
-        let (start, count, suppressed) = if now < start || now - start >= WINDOW_SECONDS {
-            (now, 0, suppressed)
-        } else {
-            (start, count, suppressed)
-        };
-        let (allowance, count, suppressed) = if count < REFUSALS_PER_WINDOW {
-            (Allowance::Write { suppressed }, count + 1, 0)
-        } else {
-            (Allowance::Suppress, count, suppressed.saturating_add(1))
-        };
+        let allowance = window.admit(now, REFUSALS_PER_WINDOW, WINDOW_SECONDS);
+        let Window {
+            start,
+            count,
+            suppressed,
+        } = window;
         file.seek(SeekFrom::Start(0)).ok()?;
         file.set_len(0).ok()?;
         file.write_all(format!("{start} {count} {suppressed}\n").as_bytes())
@@ -136,5 +229,36 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
         std::fs::remove_file(&victim).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_daemons_grant_lines_per_user_in_memory() {
+        let mut p = PerUser::grants();
+        for i in 0..GRANTS_PER_WINDOW {
+            assert_eq!(
+                p.admit(1500, 100 + u64::from(i % 3)),
+                Allowance::Write { suppressed: 0 }
+            );
+        }
+        for _ in 0..1000 {
+            assert_eq!(p.admit(1500, 105), Allowance::Suppress);
+        }
+        // Another user's line is never taken by 1500's flood.
+        assert_eq!(p.admit(1501, 105), Allowance::Write { suppressed: 0 });
+        assert_eq!(p.ended(105), []);
+        // When the window is over the count is said at once, and the
+        // users whose windows are over are forgotten.
+        assert_eq!(p.ended(100 + GRANT_WINDOW_SECONDS), [(1500, 1000)]);
+        assert_eq!(p.windows.keys().collect::<Vec<_>>(), [&1501]);
+        assert_eq!(p.admit(1500, 111), Allowance::Write { suppressed: 0 });
+        // A line in the next window carries the count if nothing said it.
+        for _ in 0..GRANTS_PER_WINDOW + 1 {
+            p.admit(1500, 112);
+        }
+        assert_eq!(
+            p.admit(1500, 111 + GRANT_WINDOW_SECONDS),
+            Allowance::Write { suppressed: 2 }
+        );
+        assert_eq!(p.ended(111 + GRANT_WINDOW_SECONDS), []);
     }
 }

@@ -7,6 +7,17 @@
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 
+/// What became of a datagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    Taken,
+    /// The receiver's queue is full (a datagram socket's holds
+    /// `net.unix.max_dgram_qlen`, 10 by default): it may take it later.
+    Full,
+    /// No socket, nobody there, or something else: it never will.
+    Failed,
+}
+
 /// Where syslog listens; fixed (nothing is taken from the environment).
 pub const DEV_LOG: &str = "/dev/log";
 
@@ -52,13 +63,31 @@ impl Sender {
         }
     }
 
-    /// Sends `message` as `ident[pid]` with this facility and severity.
-    /// Never blocks (a full queue drops the line), never fails (no socket,
-    /// or something else there, drops it), never raises SIGPIPE.
-    pub fn send(&self, facility: u8, severity: Severity, ident: &str, pid: u32, message: &dyn std::fmt::Display) {
-        let Some(sock) = &self.sock else { return };
-        let datagram = format(facility, severity, ident, pid, message);
-        let _ = sock.send_to(datagram.as_bytes(), &self.path);
+    /// Sends `message` as `ident[pid]` with this facility and severity;
+    /// says whether the receiver's queue took it. Never blocks (a full
+    /// queue drops the line), never fails (no socket, or something else
+    /// there, drops it), never raises SIGPIPE.
+    pub fn send(
+        &self,
+        facility: u8,
+        severity: Severity,
+        ident: &str,
+        pid: u32,
+        message: &dyn std::fmt::Display,
+    ) -> bool {
+        self.try_send(&format(facility, severity, ident, pid, message)) == Delivery::Taken
+    }
+
+    /// Sends one datagram made by [`format`], and says what became of it.
+    pub fn try_send(&self, datagram: &str) -> Delivery {
+        let Some(sock) = &self.sock else {
+            return Delivery::Failed;
+        };
+        match sock.send_to(datagram.as_bytes(), &self.path) {
+            Ok(_) => Delivery::Taken,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Delivery::Full,
+            Err(_) => Delivery::Failed,
+        }
     }
 }
 
@@ -120,12 +149,26 @@ mod tests {
         send_to(&path, &"x".repeat(10_000), Severity::Notice, 1);
         let n = receiver.recv(&mut buf).unwrap();
         assert_eq!(n, MAX_LINE);
-        // A full queue: the sender never blocks.
+        // A full queue: the sender never blocks, and says what it lost.
         receiver.set_nonblocking(true).unwrap();
-        for _ in 0..2000 {
-            kept.send(AUTHPRIV, Severity::Notice, IDENT, 1, &"flood");
+        let taken = (0..2000)
+            .filter(|_| kept.send(AUTHPRIV, Severity::Notice, IDENT, 1, &"flood"))
+            .count();
+        let mut queued = 0;
+        while receiver.recv(&mut buf).is_ok() {
+            queued += 1;
         }
+        assert_eq!(queued, taken);
+        assert!(taken < 2000, "the queue never filled");
+        // A full queue says so; once drained, it takes lines again.
+        let line = format(AUTHPRIV, Severity::Info, IDENT, 1, &"more");
+        while kept.try_send(&line) == Delivery::Taken {}
+        assert_eq!(kept.try_send(&line), Delivery::Full);
+        while receiver.recv(&mut buf).is_ok() {}
+        assert_eq!(kept.try_send(&line), Delivery::Taken);
         drop(receiver);
+        assert_eq!(kept.try_send(&line), Delivery::Failed);
+        assert!(!kept.send(AUTHPRIV, Severity::Notice, IDENT, 1, &"gone"));
         // Nobody there, or a plain file there: silently nothing.
         send_to(&path, &"gone", Severity::Info, 1);
         std::fs::remove_file(&path).unwrap();

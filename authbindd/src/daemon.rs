@@ -1,16 +1,17 @@
 //! `authbindd [--cgroup PATH]`: attach (or adopt the pinned links), then
-//! stay in the foreground: reload on a change of the tree or the user
-//! database (in force within a second: changes are gathered for 50 ms,
-//! at most 300 ms), or on SIGHUP; write one syslog line per grant; on
-//! SIGTERM or SIGINT exit and leave the grants attached; exit when the
-//! links are removed (`--detach`).
+//! stay in the foreground: reload on a change of the tree, of what the
+//! configuration folder's name resolves to, of the mounts it is read
+//! through, or of the user database (in force within a second: changes
+//! are gathered for 50 ms, at most 300 ms), or on SIGHUP; write one
+//! syslog line per grant; on SIGTERM or SIGINT exit and leave the grants
+//! attached; exit when the links are removed (`--detach`).
 
 use crate::attach::Installed;
 use crate::cgroup::Cgroup;
 use crate::error::Error;
 use crate::maps::kept::Events;
 use crate::say::Say;
-use crate::swap::{swap, Swapped};
+use crate::swap::{swap_if, Swapped};
 use crate::watch::{Change, Watch};
 use crate::{audit, pins, preflight};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -59,15 +60,60 @@ fn links_present(dir: &Path) -> bool {
         .all(|p| dir.join(p).symlink_metadata().is_ok())
 }
 
-/// A reload: new watches first (so no later change goes unseen), then the
-/// swap; on failure the policy in force stays.
-fn reload(cg: &Cgroup, dir: &Path, say: &Say, watch: &mut Watch) -> Result<(), Error> {
-    let mut fresh = Watch::new(dir).map_err(|e| Error::sys("inotify", model::Errno(e as i32)))?;
-    let swapped = swap(cg, dir)?;
-    fresh.add_inodes(&swapped.compiled.watches.fds);
-    *watch = fresh;
-    say.info(&format!("reloaded {}: {}", cg.path.display(), describe(&swapped)));
-    Ok(())
+/// Compiles read while the tree changed, not swapped in, in a row: the
+/// next one is swapped in whatever happens (a tree that never stops
+/// changing must not keep an old policy in force for ever).
+const SKIPS: u32 = 3;
+
+/// What one compile-and-swap did, and what it saw meanwhile.
+struct Turn {
+    /// `Ok(None)`: the tree changed while it was read; not swapped in.
+    result: Result<Option<Swapped>, Error>,
+    /// Reload again (a change was seen while the tree was read).
+    again: bool,
+    /// The events read while it ran (a `--detach` among them).
+    seen: Change,
+}
+
+/// Compile and swap between arming the watches (before the tree is
+/// read) and settling them (the compile's own, after): no change after
+/// the read goes unseen, and the one inotify instance is never replaced,
+/// so no queued event is lost. The events that came while the tree was
+/// read are read before the links are switched: a change among them may
+/// have made the compile mix the tree before it with the tree after it,
+/// so the compile is not swapped in (unless `force`), and is done again.
+fn swap_watched(cg: &Cgroup, dir: &Path, watch: &mut Watch, force: bool) -> Turn {
+    let armed = watch.arm();
+    let mut seen = Change::default();
+    let result = swap_if(cg, dir, &mut || {
+        seen = watch.read();
+        force || !seen.policy
+    });
+    let again = match &result {
+        Ok(Some(swapped)) => watch.settle(armed, Some(&swapped.compiled.watches.fds)),
+        Ok(None) | Err(_) => {
+            watch.settle(armed, None);
+            false
+        }
+    };
+    Turn {
+        again: again || seen.policy,
+        result,
+        seen,
+    }
+}
+
+fn say_detached(say: &Say, cg: &Cgroup) {
+    say.info(&format!(
+        "the links of {} were removed (detached): stopping",
+        cg.path.display()
+    ));
+}
+
+/// Schedules a reload for a change seen now.
+fn note(pending: &mut Option<(Instant, Instant)>) {
+    let now = Instant::now();
+    *pending = Some(pending.map_or((now, now), |(first, _)| (first, now)));
 }
 
 pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
@@ -94,8 +140,11 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
         .map_err(|e| Error::sys("signalfd", model::Errno(e as i32)))?;
 
     let mut watch = Watch::new(&dir).map_err(|e| Error::sys("inotify", model::Errno(e as i32)))?;
-    let swapped = swap(&cg, &dir)?;
-    watch.add_inodes(&swapped.compiled.watches.fds);
+    let first = swap_watched(&cg, &dir, &mut watch, true);
+    let again = first.again;
+    let swapped = first
+        .result?
+        .ok_or_else(|| Error::Load("the first swap was not made".into()))?;
     say.info(&format!(
         "serving {} (cgroup {}): {}",
         cg.path.display(),
@@ -111,6 +160,11 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
 
     // When a reload is due: (first change seen, last change seen).
     let mut pending: Option<(Instant, Instant)> = None;
+    // Compiles not swapped in, in a row (see SKIPS).
+    let mut skipped = 0;
+    if again {
+        note(&mut pending);
+    }
     let mut backlog = false;
     loop {
         let wait = match pending {
@@ -122,16 +176,20 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
             }
         };
         let timeout = PollTimeout::from(wait.as_millis() as u16);
-        let mut fds = [
+        let mut fds = vec![
             PollFd::new(signal_fd.as_fd(), PollFlags::POLLIN),
             PollFd::new(watch.fd(), PollFlags::POLLIN),
         ];
+        // The kernel marks mountinfo with POLLPRI (and POLLERR) when the
+        // namespace's mounts change.
+        fds.extend(watch.mounts_fd().map(|fd| PollFd::new(fd, PollFlags::POLLPRI)));
         match poll(&mut fds, timeout) {
             Ok(_) | Err(nix::errno::Errno::EINTR) => {}
             Err(e) => return Err(Error::sys("poll", model::Errno(e as i32))),
         }
-        let ready = |i: usize| fds[i].revents().is_some_and(|r| !r.is_empty());
-        let (sig_ready, watch_ready) = (ready(0), ready(1));
+        let ready = |i: usize| fds.get(i).and_then(PollFd::revents).is_some_and(|r| !r.is_empty());
+        let (sig_ready, watch_ready, mounts_ready) = (ready(0), ready(1), ready(2));
+        drop(fds);
 
         if sig_ready {
             while let Ok(Some(info)) = signal_fd.read_signal() {
@@ -148,37 +206,41 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
                 }
             }
         }
-        if watch_ready {
-            match watch.read() {
-                Change::None => {}
-                Change::Policy => {
-                    let now = Instant::now();
-                    pending = Some(pending.map_or((now, now), |(first, _)| (first, now)));
-                }
-                Change::Pins if !links_present(&dir) => {
-                    say.info(&format!(
-                        "the links of {} were removed (detached): stopping",
-                        cg.path.display()
-                    ));
-                    return Ok(());
-                }
-                Change::Pins => {}
-            }
+        let mut change = if watch_ready { watch.read() } else { Change::default() };
+        if mounts_ready {
+            change.policy |= watch.read_mounts().policy;
+        }
+        if change.pins && !links_present(&dir) {
+            say_detached(&say, &cg);
+            return Ok(());
+        }
+        if change.policy {
+            note(&mut pending);
         }
         if let Some((first, last)) = pending {
             let now = Instant::now();
             if now >= last + QUIET || now >= first + AT_MOST {
                 pending = None;
                 if !links_present(&dir) {
-                    say.info(&format!(
-                        "the links of {} were removed (detached): stopping",
-                        cg.path.display()
-                    ));
+                    say_detached(&say, &cg);
                     return Ok(());
                 }
                 names.forget();
-                if let Err(e) = reload(&cg, &dir, &say, &mut watch) {
-                    say.error(&format!("reload failed, the previous policy stays in force: {e}"));
+                let turn = swap_watched(&cg, &dir, &mut watch, skipped >= SKIPS);
+                match turn.result {
+                    Ok(Some(swapped)) => {
+                        skipped = 0;
+                        say.info(&format!("reloaded {}: {}", cg.path.display(), describe(&swapped)));
+                    }
+                    Ok(None) => skipped += 1,
+                    Err(e) => say.error(&format!("reload failed, the previous policy stays in force: {e}")),
+                }
+                if turn.again {
+                    note(&mut pending);
+                }
+                if turn.seen.pins && !links_present(&dir) {
+                    say_detached(&say, &cg);
+                    return Ok(());
                 }
             }
         }
@@ -189,5 +251,6 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
         for e in lines {
             audit::send(&mut names, &e);
         }
+        names.turn(&dir);
     }
 }

@@ -31,6 +31,9 @@ pub enum Error {
     NotAttached(String),
     #[error("another authbindd already serves {0}")]
     Busy(String),
+    /// A folder of root's that someone else could change.
+    #[error("{0}")]
+    Unsafe(String),
 }
 
 impl Error {

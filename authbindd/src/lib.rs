@@ -8,17 +8,20 @@
 
 pub mod attach;
 pub mod audit;
+pub mod audit_tally;
 pub mod cgroup;
 mod commands;
 pub mod compile;
 pub mod daemon;
 pub mod error;
 pub mod maps;
+mod mountwatch;
 pub mod options;
 pub mod pins;
 pub mod preflight;
 mod read;
 pub mod report;
+mod resolve;
 mod say;
 pub mod status;
 pub mod swap;

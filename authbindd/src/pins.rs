@@ -1,23 +1,31 @@
 //! Where kernel mode keeps what must outlive the daemon: a bpffs at
-//! BPFFS_DIR (mounted if nothing is), and below KERNEL_PIN_DIR one folder
-//! per cgroup served, named after the cgroup's id, holding the two links,
-//! the kept maps and a `cgroup` symlink to the cgroup's path in the
-//! hierarchy (for `authbind` and `--status`).
+//! BPFFS_DIR (mounted, 0700, if nothing is), and below KERNEL_PIN_DIR one
+//! folder per cgroup served, named after the cgroup's id, holding the two
+//! links, the kept maps and a `cgroup` symlink to the cgroup's path in the
+//! hierarchy (for `authbind`, where it may read them, and `--status`).
 //!
-//! Two locks, on two inodes: a daemon holds its cgroup folder's lock for
-//! its whole life (a second daemon for the same cgroup is refused); every
-//! compile-and-swap holds the pin root's lock, so that a swap always
-//! installs a tree read after the previous swap finished.
+//! Two locks, on two files: a daemon holds its cgroup's lock for its
+//! whole life (a second daemon for the same cgroup is refused); every
+//! compile-and-swap (and `--detach`) holds the swap lock, so that a swap
+//! always installs a tree read after the previous swap finished. flock(2)
+//! needs no more than an open descriptor, so the lock files are root's,
+//! 0600, in a folder only root may enter ([`LOCK_DIR`] in KERNEL_RUN_DIR):
+//! a lock on anything a user may open (the pin folders are 0755 in a
+//! bpffs mounted with the default mode) would let any user stop every
+//! reload, `--reload` and `--detach`, or keep a new daemon out.
 
 use crate::cgroup::Cgroup;
 use crate::error::Error;
-use nix::fcntl::{Flock, FlockArg, OFlag};
 use nix::mount::{mount, MsFlags};
-use nix::sys::stat::Mode;
 use nix::sys::statfs::{statfs, BPF_FS_MAGIC};
-use std::os::fd::OwnedFd;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::fs::{File, OpenOptions, TryLockError};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+
+/// The folder of the lock files, in KERNEL_RUN_DIR (which systemd's unit
+/// makes writable, and `ls` does not list beside the public marks).
+pub const LOCK_DIR: &str = ".locks";
+const SWAP_LOCK: &str = "swap.lock";
 
 /// Mounts a bpffs at BPFFS_DIR unless one is there; says whether it did.
 pub fn ensure_bpffs() -> Result<bool, Error> {
@@ -25,13 +33,14 @@ pub fn ensure_bpffs() -> Result<bool, Error> {
     if statfs(dir).is_ok_and(|fs| fs.filesystem_type() == BPF_FS_MAGIC) {
         return Ok(false);
     }
-    // 0755: `authbind` (any user) must be able to see the pins exist.
+    // 0700, as systemd mounts it: nothing of root's here is any user's
+    // business; `authbind` learns of kernel mode from the public marks.
     mount(
         Some("bpf"),
         dir,
         Some("bpf"),
         MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-        Some("mode=0755"),
+        Some("mode=0700"),
     )
     .map_err(|e| Error::sys(format!("mounting a bpffs at {dir}"), model::Errno(e as i32)))?;
     Ok(true)
@@ -42,7 +51,8 @@ pub fn dir_for(cg: &Cgroup) -> PathBuf {
     Path::new(buildcfg::KERNEL_PIN_DIR).join(format!("cgroup-{}", cg.id))
 }
 
-/// Creates the pin root and `dir`, readable by all.
+/// Creates the pin root and `dir`, readable by all (where the bpffs
+/// lets them be seen), writable by root alone.
 pub fn create(dir: &Path) -> Result<(), Error> {
     for d in [Path::new(buildcfg::KERNEL_PIN_DIR), dir] {
         match std::fs::DirBuilder::new().mode(0o755).create(d) {
@@ -51,44 +61,116 @@ pub fn create(dir: &Path) -> Result<(), Error> {
             Err(e) => return Err(Error::io(format!("creating {}", d.display()), &e)),
         }
         let _ = std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755));
+        // In a bpffs mounted with the default mode (1777), a user may have
+        // made the folder first, to rename root's pins away.
+        roots_folder(d)?;
     }
     Ok(())
 }
 
+/// Held while it lives (the lock goes with the descriptor).
 pub struct Lock {
-    _held: Flock<OwnedFd>,
+    _file: File,
 }
 
-fn lock(path: &Path, wait: bool) -> Result<Option<Lock>, Error> {
-    let fd = nix::fcntl::open(
-        path,
-        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(|e| Error::sys(format!("opening {}", path.display()), model::Errno(e as i32)))?;
-    let how = if wait {
-        FlockArg::LockExclusive
-    } else {
-        FlockArg::LockExclusiveNonblock
-    };
-    match Flock::lock(fd, how) {
-        Ok(held) => Ok(Some(Lock { _held: held })),
-        Err((_, nix::errno::Errno::EWOULDBLOCK)) if !wait => Ok(None),
-        Err((_, e)) => Err(Error::sys(
-            format!("locking {}", path.display()),
-            model::Errno(e as i32),
-        )),
+/// `dir` as a folder only root may enter: made 0700 if missing, set to
+/// 0700 if root's; refused if it is not a folder (a symlink) or not root's.
+fn root_only_dir(dir: &Path) -> Result<(), Error> {
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(Error::io(format!("creating {}", dir.display()), &e)),
     }
+    let md = std::fs::symlink_metadata(dir).map_err(|e| Error::io(dir.display().to_string(), &e))?;
+    if !md.is_dir() || md.uid() != 0 {
+        return Err(Error::Unsafe(format!(
+            "{}: not a folder of root's (owner {}); its locks could be anyone's",
+            dir.display(),
+            md.uid()
+        )));
+    }
+    if md.mode() & 0o077 != 0 {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::io(format!("making {} 0700", dir.display()), &e))?;
+    }
+    Ok(())
+}
+
+/// A folder that holds `dir`: root's, and writable by no one else (else
+/// someone else could put their own folder in `dir`'s place).
+fn roots_folder(dir: &Path) -> Result<(), Error> {
+    let md = std::fs::symlink_metadata(dir).map_err(|e| Error::io(dir.display().to_string(), &e))?;
+    if !md.is_dir() || md.uid() != 0 || md.mode() & 0o022 != 0 {
+        return Err(Error::Unsafe(format!(
+            "{}: not a folder only root may write (owner {}, mode {:04o})",
+            dir.display(),
+            md.uid(),
+            md.mode() & 0o7777
+        )));
+    }
+    Ok(())
+}
+
+/// Opens (creating it 0600) the lock file `name` in the root-only folder
+/// `dir`, itself in `run` (made 0755 if missing, as the marks need it).
+fn lock_file(run: &Path, name: &str) -> Result<File, Error> {
+    match std::fs::DirBuilder::new().mode(0o755).create(run) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(Error::io(format!("creating {}", run.display()), &e)),
+    }
+    roots_folder(run)?;
+    let dir = run.join(LOCK_DIR);
+    root_only_dir(&dir)?;
+    let path = dir.join(name);
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(&path)
+        .map_err(|e| Error::io(format!("opening {}", path.display()), &e))
+}
+
+/// Locks `file` (exclusive); waits if `wait`, else `None` when it is held.
+fn lock(file: File, wait: bool, shown: &Path) -> Result<Option<Lock>, Error> {
+    let taken = if wait {
+        file.lock().map_err(TryLockError::Error)
+    } else {
+        file.try_lock()
+    };
+    match taken {
+        Ok(()) => Ok(Some(Lock { _file: file })),
+        Err(TryLockError::WouldBlock) => Ok(None),
+        Err(TryLockError::Error(e)) => Err(Error::io(format!("locking {}", shown.display()), &e)),
+    }
+}
+
+/// The swap lock, in `run` (waits for the swap in progress, if any).
+fn swap_lock_in(run: &Path) -> Result<Lock, Error> {
+    let file = lock_file(run, SWAP_LOCK)?;
+    lock(file, true, &run.join(LOCK_DIR).join(SWAP_LOCK))?
+        .ok_or_else(|| Error::Load("the swap lock was not taken".into()))
+}
+
+/// The lock of the daemon serving the cgroup whose pins are `dir`, in
+/// `run`; `None` if another daemon holds it.
+fn daemon_lock_in(run: &Path, dir: &Path) -> Result<Option<Lock>, Error> {
+    let name = format!("{}.lock", dir.file_name().unwrap_or_default().to_string_lossy());
+    let file = lock_file(run, &name)?;
+    lock(file, false, &run.join(LOCK_DIR).join(&name))
 }
 
 /// The swap lock (waits for the swap in progress, if any).
 pub fn swap_lock() -> Result<Lock, Error> {
-    lock(Path::new(buildcfg::KERNEL_PIN_DIR), true)?.ok_or_else(|| Error::Load("the swap lock was not taken".into()))
+    swap_lock_in(Path::new(buildcfg::KERNEL_RUN_DIR))
 }
 
-/// The daemon's lock on its cgroup's pins; `Busy` if another daemon has it.
+/// The daemon's lock on its cgroup's pins `dir`; `Busy` if another daemon
+/// has it.
 pub fn daemon_lock(dir: &Path, cg: &Cgroup) -> Result<Lock, Error> {
-    lock(dir, false)?.ok_or_else(|| Error::Busy(cg.path.display().to_string()))
+    daemon_lock_in(Path::new(buildcfg::KERNEL_RUN_DIR), dir)?.ok_or_else(|| Error::Busy(cg.path.display().to_string()))
 }
 
 /// Points the `cgroup` symlink at `rel`.
@@ -145,4 +227,97 @@ pub fn all() -> Vec<(PathBuf, Option<String>)> {
         .collect();
     out.sort();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    /// A scratch folder, removed when dropped.
+    struct Scratch(PathBuf);
+    impl Scratch {
+        fn new() -> Scratch {
+            static N: AtomicU32 = AtomicU32::new(0);
+            let p = std::env::temp_dir().join(format!(
+                "authbindd-pins-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            ));
+            std::fs::create_dir(&p).unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+            Scratch(p)
+        }
+    }
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn as_root() -> bool {
+        nix::unistd::geteuid().is_root()
+    }
+
+    #[test]
+    fn lock_files_are_roots_alone_in_a_folder_only_root_may_enter() {
+        if !as_root() {
+            return; // the owner checks need root's files
+        }
+        let run = Scratch::new();
+        let _swap = swap_lock_in(&run.0).unwrap();
+        let dir = run.0.join(LOCK_DIR);
+        assert_eq!(std::fs::metadata(&dir).unwrap().mode() & 0o7777, 0o700);
+        assert_eq!(std::fs::metadata(dir.join(SWAP_LOCK)).unwrap().mode() & 0o7777, 0o600);
+        // A lock folder someone opened up is closed again.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        drop(_swap);
+        swap_lock_in(&run.0).unwrap();
+        assert_eq!(std::fs::metadata(&dir).unwrap().mode() & 0o7777, 0o700);
+    }
+
+    #[test]
+    fn a_second_daemon_for_the_same_pins_is_refused_and_the_swap_lock_waits() {
+        if !as_root() {
+            return;
+        }
+        let run = Scratch::new();
+        let pins = Path::new("/nonexistent/cgroup-42");
+        let first = daemon_lock_in(&run.0, pins).unwrap();
+        assert!(first.is_some());
+        assert!(daemon_lock_in(&run.0, pins).unwrap().is_none());
+        assert!(daemon_lock_in(&run.0, Path::new("/nonexistent/cgroup-43"))
+            .unwrap()
+            .is_some());
+        drop(first);
+        assert!(daemon_lock_in(&run.0, pins).unwrap().is_some());
+
+        let held = swap_lock_in(&run.0).unwrap();
+        let path = run.0.clone();
+        let started = std::time::Instant::now();
+        let second = std::thread::spawn(move || swap_lock_in(&path).map(|_| started.elapsed()));
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        drop(held);
+        let waited = second.join().unwrap().unwrap();
+        assert!(
+            waited >= std::time::Duration::from_millis(200),
+            "took the held lock after {waited:?}"
+        );
+    }
+
+    #[test]
+    fn folders_others_may_write_are_refused() {
+        let run = Scratch::new();
+        std::fs::set_permissions(&run.0, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(matches!(swap_lock_in(&run.0), Err(Error::Unsafe(_))));
+        assert!(matches!(roots_folder(&run.0), Err(Error::Unsafe(_))));
+        if as_root() {
+            // A lock folder that is not root's.
+            std::fs::set_permissions(&run.0, std::fs::Permissions::from_mode(0o755)).unwrap();
+            let dir = run.0.join(LOCK_DIR);
+            std::fs::create_dir(&dir).unwrap();
+            nix::unistd::chown(&dir, Some(nix::unistd::Uid::from_raw(1500)), None).unwrap();
+            assert!(matches!(swap_lock_in(&run.0), Err(Error::Unsafe(_))));
+        }
+    }
 }

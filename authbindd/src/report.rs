@@ -63,10 +63,17 @@ pub fn report(c: &Compiled) -> String {
         let name = f.name;
         let state = match &f.state {
             FileState::Read { chunks, stopped } => format!(
-                "{chunks} lines, {} IPv4 and {} IPv6 rules{}",
+                "{chunks} lines, {} IPv4 and {} IPv6 rules{}{}",
                 f.v4.len(),
                 f.v6.len(),
-                stopped.as_ref().map(|w| format!(" ({w})")).unwrap_or_default()
+                stopped.as_ref().map(|w| format!(" ({w})")).unwrap_or_default(),
+                f.cut
+                    .map(|cut| format!(
+                        " (kernel mode takes {} of its prefixes: lines from {} on are refused)",
+                        f.prefixes(),
+                        cut.line
+                    ))
+                    .unwrap_or_default()
             ),
             FileState::Refused(why) => format!("refuses: {why}"),
             FileState::Unexpressible(why) => format!("refused by kernel mode: it {why}"),

@@ -73,6 +73,7 @@ pub fn status(cgroup: Option<&Path>) -> Result<(String, bool), Error> {
                 let _ = writeln!(out, "  audit records lost: unknown ({e})");
             }
         }
+        out.push_str(&crate::audit_tally::status(&dir));
         match kept::refusals(&dir) {
             Ok(counts) if counts.is_empty() => {
                 let _ = writeln!(out, "  privileged binds not granted: none");

@@ -17,17 +17,28 @@ pub struct Swapped {
     pub installed: [Installed; 2],
 }
 
-pub fn swap(cg: &Cgroup, dir: &Path) -> Result<Swapped, Error> {
+/// Compiles and loads, then, if `still_current` says the tree did not
+/// change while it was read (a compile that straddles a change may mix
+/// the tree before it with the tree after it), switches the links to the
+/// new instance. `Ok(None)`: not switched.
+pub fn swap_if(cg: &Cgroup, dir: &Path, still_current: &mut dyn FnMut() -> bool) -> Result<Option<Swapped>, Error> {
     let _lock = pins::swap_lock()?;
     let compiled = compile::compile(buildcfg::CONFDIR);
     let instance = Instance::load(&compiled, Some(dir))?;
     if instance.groups != Groups::Process {
         crate::say::Say::with_syslog().warn(&instance.groups.describe());
     }
+    if !still_current() {
+        return Ok(None);
+    }
     let installed = attach::install(cg, dir, &instance)?;
     pins::record_cgroup(dir, &cg.rel)?;
     pins::publish(dir, &cg.rel);
-    Ok(Swapped { compiled, installed })
+    Ok(Some(Swapped { compiled, installed }))
+}
+
+pub fn swap(cg: &Cgroup, dir: &Path) -> Result<Swapped, Error> {
+    swap_if(cg, dir, &mut || true)?.ok_or_else(|| Error::Load("the swap was not made".into()))
 }
 
 /// `--reload`: swap on a cgroup that is already attached.

@@ -15,10 +15,15 @@
 //!
 //! With `--kernel`, our helper's decision is compared with an actual bind
 //! under kernel mode instead (see kernel.rs).
+//!
+//! Under `--kernel`, flag files are sometimes symlinks the kernel will
+//! not follow: on a `nosymfollow` mount, or protected by
+//! `fs.protected_symlinks` (see links.rs).
 
 mod kernel;
 mod kernel_groups;
 mod lines;
+mod links;
 mod names;
 mod request;
 mod run;
@@ -29,7 +34,7 @@ use authbind_testkit::{sandbox, Rng, UserDb};
 use std::path::Path;
 use std::process::{exit, Command};
 
-const CONFDIR: &str = "/etc/authbind";
+pub(crate) const CONFDIR: &str = "/etc/authbind";
 
 struct Options {
     ours: String,
@@ -117,7 +122,7 @@ fn main() {
     let mut tally = tool::Tally::default();
     for case in 0..o.cases {
         let req = request::random(&mut rng);
-        let tree = tree::random(&mut rng, &req);
+        let tree = tree::random(&mut rng, &req, false);
         if let Err(e) = tree::write(Path::new(CONFDIR), &tree) {
             eprintln!("authbind-difftest: writing case {case}: {e}");
             exit(2);
@@ -257,6 +262,10 @@ fn status_of(helper: &str, r: &request::Request) -> Result<i32, String> {
 /// `--kernel`: our helper's decision against a bind under kernel mode.
 /// Returns the exit status.
 fn kernel_mode(o: &Options, authbindd: &str) -> i32 {
+    if let Err(e) = links::setup() {
+        eprintln!("authbind-difftest: kernel mode: links: {e}");
+        return 2;
+    }
     let k = match kernel::Kernel::setup(authbindd) {
         Ok(k) => k,
         Err(e) => {
@@ -278,7 +287,7 @@ fn kernel_mode(o: &Options, authbindd: &str) -> i32 {
     'trees: while done < o.cases {
         // One tree for both users: a reload costs more than a bind.
         let first = request::random(&mut rng);
-        let tree = tree::random(&mut rng, &first);
+        let tree = tree::random(&mut rng, &first, true);
         if let Err(e) = tree::write(Path::new(CONFDIR), &tree)
             .map_err(|e| format!("writing tree {tree_no}: {e}"))
             .and_then(|()| k.reload())

@@ -62,9 +62,13 @@ fn owner(rng: &mut Rng) -> u32 {
     *rng.pick(&[USERS[0], USERS[1], 0])
 }
 
-/// What stands where authbind expects a flag file.
-fn flag_node(rng: &mut Rng) -> Node {
-    match rng.below(10) {
+/// What stands where authbind expects a flag file; with `outside_links`,
+/// sometimes a link the kernel may refuse to follow (links.rs).
+fn flag_node(rng: &mut Rng, outside_links: bool) -> Node {
+    match rng.below(if outside_links { 12 } else { 10 }) {
+        10 | 11 => Node::Symlink {
+            target: (*rng.pick(crate::links::TARGETS)).into(),
+        },
         0 => Node::Dir { mode: mode(rng) },
         1 => Node::Symlink {
             target: "/nonexistent/target".into(),
@@ -91,7 +95,11 @@ fn bang(req: &Request, rng: &mut Rng) -> &'static str {
     }
 }
 
-pub fn random(rng: &mut Rng, req: &Request) -> Tree {
+/// A random tree around `req`. `outside_links`: flag files may be links
+/// out of the folder to the ones links.rs makes (kernel mode's run; the
+/// export round trip cannot follow a link out of the folder and back in,
+/// nor tell a `nosymfollow` one).
+pub fn random(rng: &mut Rng, req: &Request, outside_links: bool) -> Tree {
     let mut t = Tree {
         entries: Vec::new(),
         root_mode: folder_mode(rng, 8),
@@ -129,11 +137,11 @@ pub fn random(rng: &mut Rng, req: &Request) -> Tree {
 
     if rng.chance(35) {
         let name = format!("byport/{}{}", bang(req, rng), req.port);
-        let node = flag_node(rng);
+        let node = flag_node(rng, outside_links);
         t.entries.push((name, node));
     }
     if rng.chance(10) {
-        let node = flag_node(rng);
+        let node = flag_node(rng, outside_links);
         t.entries.push((format!("byport/{}", req.port + 1), node));
     }
     if rng.chance(40) {
@@ -141,7 +149,7 @@ pub fn random(rng: &mut Rng, req: &Request) -> Tree {
         let names = byaddr_names(&req.addr, req.port, b);
         for name in names {
             if rng.chance(50) {
-                let node = flag_node(rng);
+                let node = flag_node(rng, outside_links);
                 t.entries.push((format!("byaddr/{name}"), node));
             }
         }
@@ -158,6 +166,9 @@ pub fn random(rng: &mut Rng, req: &Request) -> Tree {
             },
             2 => Node::Symlink {
                 target: "../target".into(),
+            },
+            3 if outside_links => Node::Symlink {
+                target: (*rng.pick(crate::links::TARGETS)).into(),
             },
             _ => Node::File {
                 owner: owner(rng),

@@ -7,9 +7,9 @@
 //! same policy and model types.
 #![forbid(unsafe_code)]
 
-mod confdir;
-
-pub use confdir::ConfDir;
+/// The safe root open: one definition, the real machine's side's
+/// (`host`), which the helper's library uses as its policy file system.
+pub use host::confdir::ConfDir;
 use model::{Decision, Errno, Outcome, Target, Verdict};
 pub use policy::decide;
 use policy::PolicyFs;

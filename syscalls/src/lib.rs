@@ -18,6 +18,7 @@ pub mod client;
 pub mod errno;
 pub mod fd;
 pub mod fdpass;
+pub mod mountflags;
 pub mod privilege;
 pub mod process;
 pub mod seccomp;

@@ -20,7 +20,10 @@
 //!   `PATH=/usr/bin:/bin`; `bg_cg_user` the same in the background (pid in
 //!   `$BGPID`);
 //! - `attached HOOK`: how many of our programs bpftool lists on `$CG` for
-//!   `bind4` or `bind6` (independently of authbindd).
+//!   `bind4` or `bind6` (independently of authbindd);
+//! - `flips WANT CMD…`: runs CMD until it prints WANT, for at most
+//!   `$LIMIT_MS` (1000) ms; prints the milliseconds it took, or `never`
+//!   (status 1).
 
 use crate::install::Install;
 use crate::outcome::Outcome;
@@ -60,6 +63,16 @@ in_cg() { sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CG" "$@"; }
 cg_user() { local uid=$1; shift; in_cg setpriv --reuid="$uid" --regid="$uid" --clear-groups --no-new-privs env -i PATH=/usr/bin:/bin "$@"; }
 bg_cg_user() { local uid=$1; shift; in_cg setpriv --reuid="$uid" --regid="$uid" --clear-groups --no-new-privs env -i PATH=/usr/bin:/bin "$@" & BGPID=$!; }
 attached() { bpftool cgroup show "$CG" 2>/dev/null | grep -c "authbind_$1"; }
+flips() {
+    local want=$1 start now; shift
+    start=$(date +%s%N)
+    while :; do
+        [ "$("$@")" = "$want" ] && { now=$(date +%s%N); echo $(( (now - start) / 1000000 )); return 0; }
+        now=$(date +%s%N)
+        [ $(( (now - start) / 1000000 )) -gt "${LIMIT_MS:-1000}" ] && { echo never; return 1; }
+        sleep 0.01
+    done
+}
 "#;
 
 fn programs_dir() -> &'static Path {

@@ -18,5 +18,5 @@ pub mod walk;
 pub use mem::MemTree;
 pub use meta::{Creds, Kind, Meta};
 pub use overlay::{Overlay, OverlayNode, Plan, Planned};
-pub use perm::{may_search_or_execute, Class};
-pub use walk::{access_x, resolve, Event, Follow, Observer, Tree, MAX_SYMLINKS};
+pub use perm::{follow_restricted, may_follow_link, may_read, may_search_or_execute, Class};
+pub use walk::{access_x, resolve, resolve_for_everyone, Event, Follow, Observer, Tree, MAX_SYMLINKS};

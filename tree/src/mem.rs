@@ -18,6 +18,8 @@ struct MemNode {
 #[derive(Clone, Debug)]
 pub struct MemTree {
     nodes: Vec<MemNode>,
+    /// `fs.protected_symlinks`, off unless set.
+    protected_symlinks: bool,
 }
 
 impl Default for MemTree {
@@ -28,7 +30,10 @@ impl Default for MemTree {
 
 impl MemTree {
     pub fn new() -> MemTree {
-        let mut root = MemTree { nodes: Vec::new() };
+        let mut root = MemTree {
+            nodes: Vec::new(),
+            protected_symlinks: false,
+        };
         root.push(Meta::new(Kind::Dir, 0, 0, 0o755), 0, Vec::new());
         root
     }
@@ -87,6 +92,11 @@ impl MemTree {
         self.add(path, Meta::new(Kind::Symlink, 0, 0, 0o777), target)
     }
 
+    /// The `fs.protected_symlinks` the walk applies.
+    pub fn set_protected_symlinks(&mut self, on: bool) {
+        self.protected_symlinks = on;
+    }
+
     /// Changes a node's metadata (its kind stays).
     pub fn set_meta(&mut self, node: usize, meta: Meta) {
         let n = &mut self.nodes[node];
@@ -126,5 +136,9 @@ impl Tree for MemTree {
             return Err(Errno::EINVAL);
         }
         Ok(n.target.clone())
+    }
+
+    fn protected_symlinks(&self) -> bool {
+        self.protected_symlinks
     }
 }

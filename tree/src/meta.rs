@@ -40,9 +40,9 @@ impl Kind {
     }
 }
 
-/// What `lstat` says of a node, and what the permission rule needs
-/// besides: whether its mount is `noexec` and whether it carries POSIX
-/// ACL entries (see [`crate::perm`]).
+/// What `lstat` says of a node, and what the rules need besides: whether
+/// its mount is `noexec` or `nosymfollow` and whether it carries POSIX ACL
+/// entries (see [`crate::perm`] and [`crate::walk`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Meta {
     pub kind: Kind,
@@ -53,6 +53,9 @@ pub struct Meta {
     pub size: u64,
     /// On a `noexec` mount: no regular file there may be executed.
     pub noexec: bool,
+    /// On a `nosymfollow` mount: no symlink there may be followed (the
+    /// walk gets `ELOOP`). Read for symlinks at least.
+    pub nosymfollow: bool,
     /// Has POSIX ACL entries beyond the mode bits.
     pub acl: bool,
     /// (device, inode number); (0, 0) for nodes that exist only in a
@@ -70,13 +73,14 @@ impl Meta {
             mode: mode & 0o7777,
             size: 0,
             noexec: false,
+            nosymfollow: false,
             acl: false,
             id: (0, 0),
         }
     }
 
     /// What a `std::fs::Metadata` already read says (its mount's
-    /// `noexec` and its ACL are not in it: the caller sets them if it
+    /// `noexec` and `nosymfollow` and its ACL are not in it: the caller sets them if it
     /// knows them).
     pub fn of(md: &std::fs::Metadata) -> Meta {
         use std::os::unix::fs::MetadataExt;

@@ -151,7 +151,12 @@ impl<T: Tree + ?Sized> Tree for Overlay<'_, T> {
     fn meta(&self, node: &Self::Node) -> Meta {
         match self.planned(node) {
             Some(Planned::Node { meta, .. }) => *meta,
-            Some(Planned::Symlink { .. }) => Meta::new(Kind::Symlink, 0, 0, 0o777),
+            // Made by root, in the folder: on the folder's mount (what is
+            // planned below a mount point inside it is not told apart).
+            Some(Planned::Symlink { .. }) => Meta {
+                nosymfollow: self.base.meta(&self.folder).nosymfollow,
+                ..Meta::new(Kind::Symlink, 0, 0, 0o777)
+            },
             Some(Planned::Absent) | None => match &node.base {
                 Some(b) => self.base.meta(b),
                 None => empty_folder(),
@@ -165,6 +170,10 @@ impl<T: Tree + ?Sized> Tree for Overlay<'_, T> {
             (Some(_), _) | (None, None) => Err(Errno::EINVAL),
             (None, Some(b)) => self.base.readlink(b),
         }
+    }
+
+    fn protected_symlinks(&self) -> bool {
+        self.base.protected_symlinks()
     }
 }
 
@@ -260,5 +269,28 @@ mod tests {
         assert_eq!(o.meta(&o.top()), Meta::new(Kind::Dir, 0, 0, 0o755));
         assert!(access_x(&o, &o.top(), b"../outside", &seven, &mut ()).is_ok());
         assert!(empty.touches("anything") && !plan.touches("byaddr"));
+    }
+
+    #[test]
+    fn planned_links_are_on_the_folders_mount_and_the_base_says_the_sysctl() {
+        let (mut t, conf) = base();
+        t.set_meta(
+            conf,
+            Meta {
+                nosymfollow: true,
+                ..Meta::new(Kind::Dir, 0, 0, 0o755)
+            },
+        );
+        t.set_protected_symlinks(true);
+        let mut plan = Plan::default();
+        plan.set("byport/81", Planned::Symlink { target: "80".into() });
+        let o = Overlay {
+            base: &t,
+            folder: conf,
+            plan: &plan,
+        };
+        let seven = Creds::new(7, 7, vec![]);
+        assert_eq!(access_x(&o, &o.top(), b"byport/81", &seven, &mut ()), Err(Errno::ELOOP));
+        assert!(o.protected_symlinks());
     }
 }

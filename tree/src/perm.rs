@@ -71,6 +71,38 @@ pub fn may_search_or_execute(meta: &Meta, who: &Creds) -> bool {
     }
 }
 
+/// May `who` read `meta` (`open(O_RDONLY)`'s check)? Never a grant: it
+/// decides what authbind-policy may show a user of a file. Root reads
+/// anything (CAP_DAC_OVERRIDE); otherwise the applying class's `r` bit;
+/// with ACL entries, the owner by the owner bits and everyone else
+/// refused (the safe direction: shows less).
+pub fn may_read(meta: &Meta, who: &Creds) -> bool {
+    let class = Class::of(meta, who);
+    match class {
+        Class::Root => true,
+        Class::Owner => class.bits(meta.mode) & 4 != 0,
+        _ if meta.acl => false,
+        Class::Group | Class::Other => class.bits(meta.mode) & 4 != 0,
+    }
+}
+
+/// `fs.protected_symlinks` (Linux's `may_follow_link`): with the sysctl
+/// on, a symlink met at the end of a path (a trailing one, followed) in a
+/// sticky world-writable folder is followed only by its owner, unless the
+/// folder's owner owns it too. Is following `link`, in `dir`, restricted
+/// to the link's owner? (Root is no exception: it must own the link.)
+pub fn follow_restricted(link: &Meta, dir: &Meta, protected_symlinks: bool) -> bool {
+    const STICKY_AND_OTHERS_WRITE: u32 = 0o1002;
+    protected_symlinks && dir.mode & STICKY_AND_OTHERS_WRITE == STICKY_AND_OTHERS_WRITE && dir.uid != link.uid
+}
+
+/// May `who` follow the trailing symlink `link` found in `dir`? The
+/// kernel asks with the caller's fsuid, which `faccessat` sets to the
+/// real uid ([`Creds::uid`]).
+pub fn may_follow_link(link: &Meta, dir: &Meta, who: &Creds, protected_symlinks: bool) -> bool {
+    !follow_restricted(link, dir, protected_symlinks) || who.uid == link.uid
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +133,23 @@ mod tests {
     }
 
     #[test]
+    fn reading_by_the_first_matching_class() {
+        let f = file(1000, 2000, 0o046);
+        assert!(!may_read(&f, &creds(1000, 2000, &[])), "the owner's bits decide");
+        assert!(may_read(&f, &creds(1001, 1001, &[2000])));
+        assert!(may_read(&f, &creds(1002, 1002, &[])));
+        assert!(!may_read(&file(0, 0, 0o600), &creds(1000, 1000, &[])));
+        assert!(may_read(&file(0, 0, 0o000), &Creds::root()));
+        let mut acl = file(1000, 2000, 0o644);
+        acl.acl = true;
+        assert!(may_read(&acl, &creds(1000, 1, &[])));
+        assert!(
+            !may_read(&acl, &creds(1001, 2000, &[])),
+            "an ACL: only its owner is judged"
+        );
+    }
+
+    #[test]
     fn root_needs_an_x_bit_on_files_only() {
         let root = Creds::root();
         assert_eq!(Class::of(&file(0, 0, 0o100), &root), Class::Root);
@@ -119,6 +168,34 @@ mod tests {
         assert!(!may_search_or_execute(&noexec(Kind::File), &Creds::root()));
         assert!(!may_search_or_execute(&noexec(Kind::File), &creds(5, 5, &[])));
         assert!(may_search_or_execute(&noexec(Kind::Dir), &creds(6, 6, &[])));
+    }
+
+    #[test]
+    fn protected_symlinks_in_sticky_world_writable_folders() {
+        let link = Meta::new(Kind::Symlink, 1000, 1000, 0o777);
+        let tmp = Meta::new(Kind::Dir, 0, 0, 0o1777);
+        let (owner, other) = (creds(1000, 1000, &[]), creds(1001, 1000, &[]));
+        // The sysctl off: anyone follows anything.
+        assert!(may_follow_link(&link, &tmp, &other, false));
+        // On: the link's owner only, root included in the refused.
+        assert!(follow_restricted(&link, &tmp, true));
+        assert!(may_follow_link(&link, &tmp, &owner, true));
+        assert!(!may_follow_link(&link, &tmp, &other, true));
+        assert!(!may_follow_link(&link, &tmp, &Creds::root(), true));
+        // Unless the folder's owner owns the link.
+        let own_tmp = Meta::new(Kind::Dir, 1000, 0, 0o1777);
+        assert!(may_follow_link(&link, &own_tmp, &other, true));
+        // Sticky and world-writable both, or no restriction.
+        for mode in [0o0777, 0o1775, 0o1755, 0o0757] {
+            let dir = Meta::new(Kind::Dir, 0, 0, mode);
+            assert!(may_follow_link(&link, &dir, &other, true), "{mode:o}");
+        }
+        assert!(!may_follow_link(
+            &link,
+            &Meta::new(Kind::Dir, 0, 0, 0o1003),
+            &other,
+            true
+        ));
     }
 
     #[test]

@@ -3,15 +3,18 @@
 //! first (`..` and `.` too), then the name; a symlink met on the way (or
 //! at the end, when followed) is replaced by its target, from `/` when
 //! absolute, at most [`MAX_SYMLINKS`] times per walk; a name that is not
-//! a folder cannot have names below it. Errors are the kernel's: `EACCES`
-//! (a folder not searchable, or the end not executable), `ENOENT`,
-//! `ENOTDIR`, `ELOOP`, and whatever the tree answers.
+//! a folder cannot have names below it. A symlink is never followed on a
+//! `nosymfollow` mount (`ELOOP`), nor, at the end of the path, against
+//! `fs.protected_symlinks` ([`crate::perm::may_follow_link`], `EACCES`).
+//! Errors are the kernel's: `EACCES` (a folder not searchable, a
+//! protected symlink, or the end not executable), `ENOENT`, `ENOTDIR`,
+//! `ELOOP`, and whatever the tree answers.
 //!
 //! `..` is asked of the tree (the real parent of the folder reached, not
 //! the path's text with a name struck out: after a symlink they differ).
 
 use crate::meta::{Creds, Kind, Meta};
-use crate::perm::may_search_or_execute;
+use crate::perm::{follow_restricted, may_search_or_execute};
 use model::Errno;
 use std::collections::VecDeque;
 
@@ -35,6 +38,11 @@ pub trait Tree {
 
     /// A symlink's target.
     fn readlink(&self, node: &Self::Node) -> Result<Vec<u8>, Errno>;
+
+    /// The value of `fs.protected_symlinks` on the system this tree is
+    /// (on: trailing symlinks in sticky world-writable folders are
+    /// followed by their owners only, see [`crate::perm::may_follow_link`]).
+    fn protected_symlinks(&self) -> bool;
 }
 
 /// Is a symlink at the end of the path followed? (A trailing slash
@@ -54,6 +62,10 @@ pub trait Observer<N> {
     fn search(&mut self, _dir: &N, _meta: &Meta, _allowed: bool) {}
     /// `name` was looked up in `dir` (after a search allowed).
     fn lookup(&mut self, _dir: &N, _name: &[u8], _found: Result<&N, Errno>) {}
+    /// The trailing symlink `link`, in the folder `dir`, may be followed
+    /// by its owner only (`fs.protected_symlinks`); `allowed`: the walk's
+    /// user may.
+    fn guard(&mut self, _link: &N, _link_meta: &Meta, _dir_meta: &Meta, _allowed: bool) {}
     /// A symlink is followed.
     fn follow(&mut self, _link: &N, _target: &[u8]) {}
     /// [`access_x`]'s check on the node the path ends at.
@@ -74,6 +86,10 @@ pub enum Event<N> {
         dir: N,
         name: Vec<u8>,
         found: Result<N, Errno>,
+    },
+    Guard {
+        link: N,
+        allowed: bool,
     },
     Follow {
         link: N,
@@ -105,6 +121,12 @@ impl<N: Clone> Observer<N> for Steps<N> {
             found: found.cloned(),
         });
     }
+    fn guard(&mut self, link: &N, _link_meta: &Meta, _dir_meta: &Meta, allowed: bool) {
+        self.0.push(Event::Guard {
+            link: link.clone(),
+            allowed,
+        });
+    }
     fn follow(&mut self, link: &N, target: &[u8]) {
         self.0.push(Event::Follow {
             link: link.clone(),
@@ -125,6 +147,34 @@ fn names(path: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
     path.split(|&b| b == b'/').filter(|c| !c.is_empty())
 }
 
+/// Whom a walk is for.
+#[derive(Clone, Copy)]
+enum Who<'a> {
+    /// One user, judged by Linux's rules.
+    User(&'a Creds),
+    /// Every user at once: each check that depends on who asks passes
+    /// (and is seen by the observer, with `allowed` true); what fails for
+    /// everyone (a missing name, a loop, a `nosymfollow` mount…) fails.
+    Everyone,
+}
+
+impl Who<'_> {
+    fn may_search(self, dir: &Meta) -> bool {
+        match self {
+            Who::User(who) => may_search_or_execute(dir, who),
+            Who::Everyone => true,
+        }
+    }
+
+    /// Only asked of a link whose following is restricted to its owner.
+    fn owns(self, link: &Meta) -> bool {
+        match self {
+            Who::User(who) => who.uid == link.uid,
+            Who::Everyone => true,
+        }
+    }
+}
+
 /// The node `path` leads to from the folder `start` (absolute paths from
 /// the tree's root), for `who`: search permission checked on every
 /// folder a name is looked up in.
@@ -133,6 +183,32 @@ pub fn resolve<T: Tree + ?Sized>(
     start: &T::Node,
     path: &[u8],
     who: &Creds,
+    follow: Follow,
+    obs: &mut impl Observer<T::Node>,
+) -> Result<T::Node, Errno> {
+    walk(tree, start, path, Who::User(who), follow, obs)
+}
+
+/// [`resolve`] for every user at once: every check that depends on who
+/// asks (search permission on a folder, a protected symlink's owner)
+/// passes, and the observer sees each one; the walk fails only where it
+/// fails for everyone. Where `path` leads for the users who pass all the
+/// checks the observer saw.
+pub fn resolve_for_everyone<T: Tree + ?Sized>(
+    tree: &T,
+    start: &T::Node,
+    path: &[u8],
+    follow: Follow,
+    obs: &mut impl Observer<T::Node>,
+) -> Result<T::Node, Errno> {
+    walk(tree, start, path, Who::Everyone, follow, obs)
+}
+
+fn walk<T: Tree + ?Sized>(
+    tree: &T,
+    start: &T::Node,
+    path: &[u8],
+    who: Who<'_>,
     follow: Follow,
     obs: &mut impl Observer<T::Node>,
 ) -> Result<T::Node, Errno> {
@@ -151,7 +227,7 @@ pub fn resolve<T: Tree + ?Sized>(
         // may_lookup: search permission on the folder, before the name is
         // even looked at.
         let meta = tree.meta(&cur);
-        let allowed = may_search_or_execute(&meta, who);
+        let allowed = who.may_search(&meta);
         obs.search(&cur, &meta, allowed);
         if !allowed {
             return Err(Errno::EACCES);
@@ -164,10 +240,23 @@ pub fn resolve<T: Tree + ?Sized>(
             found?
         };
         let last = pending.is_empty();
-        let kind = tree.meta(&next).kind;
+        let next_meta = tree.meta(&next);
+        let kind = next_meta.kind;
         if kind == Kind::Symlink && (!last || must_be_dir || follow == Follow::Last) {
+            // pick_link: the count first, then (a trailing link only)
+            // protected_symlinks, then the mount's nosymfollow.
             followed += 1;
             if followed > MAX_SYMLINKS {
+                return Err(Errno::ELOOP);
+            }
+            if last && follow_restricted(&next_meta, &meta, tree.protected_symlinks()) {
+                let allowed = who.owns(&next_meta);
+                obs.guard(&next, &next_meta, &meta, allowed);
+                if !allowed {
+                    return Err(Errno::EACCES);
+                }
+            }
+            if next_meta.nosymfollow {
                 return Err(Errno::ELOOP);
             }
             let target = tree.readlink(&next)?;
@@ -330,6 +419,118 @@ mod tests {
         assert_eq!(x(&t, 0, "empty", &alice()), Err(Errno::ENOENT));
         t.symlink("/dangling", "nowhere").unwrap();
         assert_eq!(x(&t, 0, "dangling", &alice()), Err(Errno::ENOENT));
+    }
+
+    /// /tmp (root's, 1777) holding alice's link to a file and root's, and
+    /// /tmp/dir (sticky, world-writable, alice's) holding bob's link.
+    fn sticky(protected: bool) -> MemTree {
+        let mut t = MemTree::new();
+        t.set_protected_symlinks(protected);
+        t.dir("/tmp", 0, 0, 0o1777).unwrap();
+        t.file("/end", 0, 0, 0o755).unwrap();
+        let mine = t.symlink("/tmp/alices", "/end").unwrap();
+        t.set_meta(mine, Meta::new(Kind::Symlink, ALICE, ALICE, 0o777));
+        t.symlink("/tmp/roots", "/end").unwrap();
+        t.symlink("/tmp/to-alices", "alices").unwrap();
+        t.dir("/tmp/dir", ALICE, ALICE, 0o1777).unwrap();
+        let bobs = t.symlink("/tmp/dir/bobs", "/end").unwrap();
+        t.set_meta(bobs, Meta::new(Kind::Symlink, 1001, 1001, 0o777));
+        let dirlink = t.symlink("/tmp/alices-dir", "/").unwrap();
+        t.set_meta(dirlink, Meta::new(Kind::Symlink, ALICE, ALICE, 0o777));
+        t
+    }
+
+    #[test]
+    fn protected_symlinks_only_at_the_end_and_only_for_others() {
+        let bob = Creds::new(1001, 1001, vec![]);
+        let end = sticky(true).node("/end");
+        let t = sticky(true);
+        // The owner follows, root and others get EACCES.
+        assert_eq!(x(&t, 0, "/tmp/alices", &alice()).ok(), end);
+        assert_eq!(x(&t, 0, "/tmp/alices", &bob), Err(Errno::EACCES));
+        assert_eq!(x(&t, 0, "/tmp/alices", &Creds::root()), Err(Errno::EACCES));
+        assert_eq!(x(&t, 0, "/tmp/roots", &Creds::root()).ok(), end);
+        // The folder's owner (root) owns it: anyone's to follow.
+        assert_eq!(x(&t, 0, "/tmp/roots", &alice()).ok(), end);
+        // The end of a trailing link's target is the end too: root's link
+        // is followed by bob, alice's it leads to is not.
+        assert_eq!(x(&t, 0, "/tmp/to-alices", &bob), Err(Errno::EACCES));
+        assert_eq!(x(&t, 0, "/tmp/to-alices", &alice()).ok(), end);
+        // The folder's owner's links are anyone's.
+        let t2 = {
+            let mut t = sticky(true);
+            let l = t.symlink("/tmp/dir/alices", "/end").unwrap();
+            t.set_meta(l, Meta::new(Kind::Symlink, ALICE, ALICE, 0o777));
+            t
+        };
+        assert_eq!(x(&t2, 0, "/tmp/dir/alices", &bob).ok(), end);
+        assert_eq!(x(&t2, 0, "/tmp/dir/bobs", &alice()), Err(Errno::EACCES));
+        // A link in the middle of the path is not restricted; a trailing
+        // slash makes it the end, followed.
+        assert_eq!(x(&t, 0, "/tmp/alices-dir/end", &bob).ok(), end);
+        assert_eq!(x(&t, 0, "/tmp/alices-dir/", &bob), Err(Errno::EACCES));
+        // Not followed: nothing to protect.
+        let not = resolve(&t, &0, b"/tmp/alices", &bob, Follow::NotLast, &mut ());
+        assert_eq!(not.ok(), t.node("/tmp/alices"));
+        // The sysctl off: everyone follows.
+        assert_eq!(x(&sticky(false), 0, "/tmp/alices", &bob).ok(), end);
+        // For everyone at once: passed, and seen.
+        let mut steps = Steps::default();
+        let all = resolve_for_everyone(&t, &0, b"/tmp/alices", Follow::Last, &mut steps);
+        assert_eq!(all.ok(), end);
+        assert!(steps.0.contains(&Event::Guard {
+            link: t.node("/tmp/alices").unwrap(),
+            allowed: true
+        }));
+    }
+
+    #[test]
+    fn nosymfollow_mounts_follow_no_link() {
+        let mut t = MemTree::new();
+        t.dir("/mnt", 0, 0, 0o755).unwrap();
+        t.file("/end", 0, 0, 0o755).unwrap();
+        for (path, target) in [("/mnt/f", "/end"), ("/mnt/d", "/"), ("/l", "mnt/f")] {
+            let l = t.symlink(path, target).unwrap();
+            let nosymfollow = path.starts_with("/mnt/");
+            t.set_meta(
+                l,
+                Meta {
+                    nosymfollow,
+                    ..Meta::new(Kind::Symlink, 0, 0, 0o777)
+                },
+            );
+        }
+        for who in [alice(), Creds::root()] {
+            assert_eq!(x(&t, 0, "/mnt/f", &who), Err(Errno::ELOOP));
+            assert_eq!(x(&t, 0, "/mnt/d/end", &who), Err(Errno::ELOOP));
+            // A link elsewhere leading to one there: that one is refused.
+            assert_eq!(x(&t, 0, "/l", &who), Err(Errno::ELOOP));
+        }
+        assert_eq!(
+            resolve_for_everyone(&t, &0, b"/mnt/f", Follow::Last, &mut ()),
+            Err(Errno::ELOOP)
+        );
+        // lstat-like walks do not follow: the link itself is found.
+        assert_eq!(
+            resolve(&t, &0, b"/mnt/f", &alice(), Follow::NotLast, &mut ()).ok(),
+            t.node("/mnt/f")
+        );
+    }
+
+    #[test]
+    fn for_everyone_every_search_passes() {
+        let (t, conf) = tree();
+        let mut steps = Steps::default();
+        let end = resolve_for_everyone(&t, &conf, b"closed/x", Follow::Last, &mut steps);
+        assert_eq!(end.ok(), t.node("/conf/closed/x"));
+        assert!(steps
+            .0
+            .iter()
+            .all(|e| !matches!(e, Event::Search { allowed: false, .. })));
+        assert_eq!(
+            resolve_for_everyone(&t, &conf, b"loop", Follow::Last, &mut ()),
+            Err(Errno::ELOOP)
+        );
     }
 
     #[test]

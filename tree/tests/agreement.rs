@@ -10,6 +10,14 @@
 //! and the test binary runs itself again as uid 4242 (gid 4242, no other
 //! groups; `setpriv`) to compare the same trees as that user. The root
 //! test fails if that child fails or does not report its comparisons.
+//!
+//! The symlink rules: folders are sometimes sticky and world-writable,
+//! links owned by any of the three (`fs.protected_symlinks`, read from the
+//! machine, applies when it is on); and as root the test runs itself once
+//! more in a mount namespace of its own (`unshare --mount`), where each
+//! tree's `b` is a `nosymfollow` tmpfs, comparing there as root and as
+//! uid 4242; the root test fails if that did not run, or if the mount
+//! changed no answer.
 
 use authbind_testkit::{Rng, Scratch};
 use model::Errno;
@@ -22,6 +30,10 @@ use tree::{access_x, Creds, Kind, Meta, Tree};
 
 /// The scratch folder a child compares in (set by the root test).
 const CHILD_DIR: &str = "AUTHBIND_TREE_AGREEMENT_DIR";
+/// The scratch folder the child in a mount namespace builds its trees
+/// in, with `nosymfollow` mounts (set by the root test).
+const NAMESPACE_DIR: &str = "AUTHBIND_TREE_AGREEMENT_NOSYMFOLLOW_DIR";
+const NAMESPACE_MARKER: &str = "authbind-tree agreement: nosymfollow trees compared";
 const CHILD_UID: u32 = 4242;
 const OTHER_UID: u32 = 4243;
 const TREES: u64 = 60;
@@ -32,6 +44,19 @@ const MARKER: &str = "authbind-tree agreement: compared";
 struct Real {
     /// The scratch folder's mount is `noexec`.
     noexec: bool,
+    /// Each symlink's mount is asked whether it is `nosymfollow` (else
+    /// taken as not: how much the flag matters).
+    nosymfollow: bool,
+    protected_symlinks: bool,
+}
+
+/// Is the folder `dir` (a symlink's: its mount) `nosymfollow`?
+fn nosymfollow(dir: &Path) -> bool {
+    use nix::fcntl::OFlag;
+    let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+    let fd = nix::fcntl::open(dir, flags, nix::sys::stat::Mode::empty()).expect("open a symlink's folder");
+    let flags = syscalls::mountflags::mount_flags(syscalls::fd::borrow(&fd)).expect("fstatvfs");
+    flags & syscalls::mountflags::ST_NOSYMFOLLOW != 0
 }
 
 #[derive(Clone, Debug)]
@@ -52,6 +77,8 @@ impl Real {
         let md = std::fs::symlink_metadata(&path).map_err(|e| Errno::of(&e))?;
         let mut meta = Meta::of(&md);
         meta.noexec = self.noexec && meta.kind == Kind::File;
+        meta.nosymfollow =
+            self.nosymfollow && meta.kind == Kind::Symlink && nosymfollow(path.parent().unwrap_or(Path::new("/")));
         Ok(Node { path, meta })
     }
 }
@@ -84,6 +111,10 @@ impl Tree for Real {
             .map(|t| t.as_os_str().as_bytes().to_vec())
             .map_err(|e| Errno::of(&e))
     }
+
+    fn protected_symlinks(&self) -> bool {
+        self.protected_symlinks
+    }
 }
 
 /// Opens every folder below the scratch folder again before it goes
@@ -100,8 +131,10 @@ impl Drop for Reopen<'_> {
     }
 }
 
+/// Sticky world-writable ones among them (/tmp's 1777), and sticky ones
+/// that others may not write.
 const DIR_MODES: &[u32] = &[
-    0o755, 0o755, 0o711, 0o700, 0o100, 0o010, 0o001, 0o000, 0o750, 0o705, 0o070,
+    0o755, 0o755, 0o711, 0o700, 0o100, 0o010, 0o001, 0o000, 0o750, 0o705, 0o070, 0o1777, 0o1777, 0o1733, 0o1755,
 ];
 const FILE_MODES: &[u32] = &[0o755, 0o700, 0o100, 0o010, 0o001, 0o644, 0o000, 0o070, 0o007, 0o4755];
 const DIRS: &[&str] = &["a", "b", "a/c"];
@@ -143,10 +176,20 @@ fn chmod(p: &Path, mode: u32) {
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod");
 }
 
-fn build(rng: &mut Rng, root: &Path, as_root: bool) {
+/// A random tree at `root`; with `nosymfollow_b`, its folder `b` is a
+/// `nosymfollow` tmpfs (in the mount namespace of the caller, root).
+fn build(rng: &mut Rng, root: &Path, as_root: bool, nosymfollow_b: bool) {
     std::fs::create_dir(root).expect("mkdir tree");
     for d in DIRS {
         std::fs::create_dir(root.join(d)).expect("mkdir");
+    }
+    if nosymfollow_b {
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "nosymfollow,mode=755", "tmpfs"])
+            .arg(root.join("b"))
+            .status()
+            .expect("run mount");
+        assert!(status.success(), "mount -o nosymfollow: {status}");
     }
     for f in FILES {
         std::fs::write(root.join(f), "").expect("write");
@@ -223,10 +266,21 @@ fn noexec(path: &Path) -> bool {
     vfs.flags().contains(nix::sys::statvfs::FsFlags::ST_NOEXEC)
 }
 
-/// Compares every path of every tree under `base`; how many.
-fn compare_all(base: &Path) -> usize {
+/// Compares every path of every tree under `base`; how many, and for how
+/// many the mounts' `nosymfollow` changed the walk's answer.
+fn compare_all(base: &Path) -> (usize, usize) {
     let who = own_creds();
-    let real = Real { noexec: noexec(base) };
+    let protected_symlinks = syscalls::mountflags::protected_symlinks().expect("read fs.protected_symlinks");
+    let real = Real {
+        noexec: noexec(base),
+        nosymfollow: true,
+        protected_symlinks,
+    };
+    let blind = Real {
+        nosymfollow: false,
+        ..real
+    };
+    let mut mattered = 0;
     let mut compared = 0;
     let mut mismatches = Vec::new();
     let mut seen = std::collections::BTreeMap::new();
@@ -243,6 +297,9 @@ fn compare_all(base: &Path) -> usize {
             let kernel = nix::unistd::faccessat(&dirfd, path.as_str(), AccessFlags::X_OK, nix::fcntl::AtFlags::empty())
                 .map_err(|e| Errno(e as i32));
             let ours = access_x(&real, &start, path.as_bytes(), &who, &mut ()).map(|_| ());
+            if access_x(&blind, &start, path.as_bytes(), &who, &mut ()).map(|_| ()) != ours {
+                mattered += 1;
+            }
             if kernel != ours {
                 mismatches.push(format!("t{seed} {path:?}: kernel {kernel:?}, walk {ours:?}"));
             }
@@ -250,7 +307,10 @@ fn compare_all(base: &Path) -> usize {
             compared += 1;
         }
     }
-    println!("uid {}: answers {seen:?}", who.uid);
+    println!(
+        "uid {}: answers {seen:?}; fs.protected_symlinks {protected_symlinks}; nosymfollow changed {mattered}",
+        who.uid
+    );
     assert!(
         mismatches.is_empty(),
         "uid {}: {} of {compared} paths disagree:\n{}",
@@ -268,7 +328,7 @@ fn compare_all(base: &Path) -> usize {
     ] {
         assert!(seen.contains_key(&want), "uid {}: no {want:?} among {seen:?}", who.uid);
     }
-    compared
+    (compared, mattered)
 }
 
 /// Runs this very test again as uid 4242, over the trees in `base`.
@@ -308,11 +368,68 @@ fn compare_as_child(base: &Path) {
     );
 }
 
+/// In the mount namespace the root test made: trees with `nosymfollow`
+/// mounts in `base`, compared as root and as uid 4242.
+fn compare_in_namespace(base: &Path) {
+    let _reopen = Reopen(base);
+    for seed in 0..TREES {
+        build(
+            &mut Rng::new(seed ^ 0x0005_f011),
+            &base.join(format!("t{seed}")),
+            true,
+            true,
+        );
+    }
+    let (n, mattered) = compare_all(base);
+    assert_eq!(n, (TREES * PATHS) as usize);
+    assert!(
+        mattered > 0,
+        "the nosymfollow mounts changed no answer: the trees are too tame"
+    );
+    compare_as_child(base);
+    println!("{NAMESPACE_MARKER}: {n} paths, {mattered} answers changed by nosymfollow");
+}
+
+/// Runs this very test again, as root, in a mount namespace of its own
+/// (the mounts vanish with it), over trees it builds in `base`.
+fn run_in_namespace(base: &Path) {
+    let exe = std::env::current_exe().expect("current_exe");
+    let out = std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "private"])
+        .arg(&exe)
+        .args([
+            "--exact",
+            "walk_agrees_with_faccessat",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(NAMESPACE_DIR, base)
+        .env_remove(CHILD_DIR)
+        .output()
+        .expect("run unshare");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "the comparison in a mount namespace failed: {}\n{stdout}\n{stderr}",
+        out.status
+    );
+    assert!(
+        stdout.contains(NAMESPACE_MARKER),
+        "the comparison in a mount namespace did not run ({NAMESPACE_MARKER:?} not said):\n{stdout}\n{stderr}"
+    );
+}
+
 #[test]
 fn walk_agrees_with_faccessat() {
     if let Some(dir) = std::env::var_os(CHILD_DIR) {
-        let n = compare_all(Path::new(&dir));
+        let (n, _) = compare_all(Path::new(&dir));
         println!("{MARKER} {n} paths as uid {}", nix::unistd::getuid());
+        return;
+    }
+    if let Some(dir) = std::env::var_os(NAMESPACE_DIR) {
+        compare_in_namespace(Path::new(&dir));
         return;
     }
     let as_root = nix::unistd::getuid().is_root();
@@ -321,10 +438,12 @@ fn walk_agrees_with_faccessat() {
     let base = scratch.path();
     let _reopen = Reopen(base);
     for seed in 0..TREES {
-        build(&mut Rng::new(seed), &base.join(format!("t{seed}")), as_root);
+        build(&mut Rng::new(seed), &base.join(format!("t{seed}")), as_root, false);
     }
-    assert_eq!(compare_all(base), (TREES * PATHS) as usize);
+    assert_eq!(compare_all(base).0, (TREES * PATHS) as usize);
     if as_root {
         compare_as_child(base);
+        let nosymfollow = Scratch::new("tree-agreement-nosymfollow");
+        run_in_namespace(nosymfollow.path());
     }
 }

@@ -3,14 +3,18 @@
 //! `LineMeaning`): ignored (naming the token), ports in the wrong file,
 //! sensitive ports in ranges, ports a flag file decides first.
 
+use super::judge::Judge;
 use super::sensitive::{within, words};
 use super::{finding, Finding, Level};
 use crate::inventory::{Content, Entry, Inventory};
 use crate::lines::grants_of_chunk;
-use crate::mode::{may_search_or_execute, octal, Kind};
+use crate::mode::{octal, Kind};
+use crate::sim::Plan;
 use crate::spec::{AddrSpec, PortRange};
-use crate::who::{UserDb, Who};
-use model::{ports_words, ByuidName, Ignored, PolicyName, Rule, MAX_BYUID_BYTES};
+use crate::view::{decided_first, DecidedFirst, Points};
+use crate::who::UserDb;
+use crate::who::Who;
+use model::{ports_words, ByuidName, Ignored, Rule, MAX_BYUID_BYTES};
 use policy::{for_each_chunk, LineMeaning, CHUNK};
 use std::ops::ControlFlow;
 
@@ -51,13 +55,14 @@ fn shown(bytes: &[u8]) -> String {
         .to_string()
 }
 
-pub(super) fn check(inv: &Inventory, db: &UserDb, out: &mut Vec<Finding>) {
+pub(super) fn check(inv: &Inventory, db: &UserDb, judge: &mut Judge, out: &mut Vec<Finding>) {
+    let points = Points::after(inv, &Plan::default());
     for e in inv.children(Rule::ByUid.folder()) {
-        one(inv, db, e, out);
+        one(db, judge, &points, e, out);
     }
 }
 
-fn one(inv: &Inventory, db: &UserDb, e: &Entry, out: &mut Vec<Finding>) {
+fn one(db: &UserDb, judge: &mut Judge, points: &Points, e: &Entry, out: &mut Vec<Finding>) {
     let rel = e.rel.as_str();
     let name = match ByuidName::parse(e.folder_and_name().1) {
         Ok(name) => name,
@@ -199,10 +204,43 @@ fn one(inv: &Inventory, db: &UserDb, e: &Entry, out: &mut Vec<Finding>) {
         }
         Content::NotRead => return,
     };
-    lines(inv, db, rel, name, data, out);
+    // The helper reads through any link, as root; root's report must not
+    // quote a file the user it judges could not read (a link whose end
+    // that user chose: /etc/shadow's lines would go into CI logs).
+    let quoted = e.link.is_none() || judge.may_read(rel, &Who::of(db, uid).creds);
+    if !quoted {
+        out.push(finding(
+            Level::Note,
+            rel,
+            None,
+            format!("its lines are judged but not quoted: it leads to a file uid {uid} cannot read"),
+            "",
+        ));
+    }
+    lines(db, judge, points, rel, name, data, quoted, out);
 }
 
-fn lines(inv: &Inventory, db: &UserDb, rel: &str, name: ByuidName, data: &[u8], out: &mut Vec<Finding>) {
+/// A line (or a part of one) as a finding quotes it: escaped, or not at
+/// all for a file that is not quoted.
+fn quote(quoted: bool, bytes: &[u8]) -> String {
+    if quoted {
+        shown(bytes)
+    } else {
+        "…".into()
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn lines(
+    db: &UserDb,
+    judge: &mut Judge,
+    points: &Points,
+    rel: &str,
+    name: ByuidName,
+    data: &[u8],
+    quoted: bool,
+    out: &mut Vec<Finding>,
+) {
     let other = name.sibling();
     let range_words = format!("{} are read from", ports_words(other.bang));
     let split_at = *model::bang_ports(true).start();
@@ -240,16 +278,16 @@ fn lines(inv: &Inventory, db: &UserDb, rel: &str, name: ByuidName, data: &[u8], 
                 Some(n),
                 format!(
                     "authbind ignores `{}`: {} (`{}`)",
-                    shown(chunk),
+                    quote(quoted, chunk),
                     v.why.describe(),
-                    shown(v.token)
+                    quote(quoted, v.token)
                 ),
-                fix_for(v.why, policy::c_line(chunk)),
+                fix_for(v.why, if quoted { policy::c_line(chunk) } else { b"" }),
             ));
             return ControlFlow::Continue(());
         }
         for (a, r) in grants_of_chunk(chunk) {
-            let text = shown(chunk);
+            let text = quote(quoted, chunk);
             any_grant = true;
             wildcard |= a.contains(&model::Address::UNSPECIFIED_V4) || a.contains(&model::Address::UNSPECIFIED_V6);
             match r.within(name.ports()) {
@@ -286,7 +324,7 @@ fn lines(inv: &Inventory, db: &UserDb, rel: &str, name: ByuidName, data: &[u8], 
                     "grant only the ports the service needs",
                 ));
             }
-            shadows(inv, rel, n, &text, &who, &a, kept, out);
+            shadows(judge, points, rel, n, &text, &who, &a, kept, out);
         }
         ControlFlow::Continue(())
     });
@@ -320,38 +358,35 @@ fn outside(r: PortRange, kept: PortRange) -> String {
     parts.join(" and ")
 }
 
-/// Ports of the line that a byport file refuses this user before the
-/// line is read (judged by owner, group and mode).
+/// Binds of the line that a flag file decides, refusing this user, before
+/// the line is read: `decide`'s answers at the points that stand for the
+/// whole line (`view::line_points`).
 #[allow(clippy::too_many_arguments)]
 fn shadows(
-    inv: &Inventory,
+    judge: &mut Judge,
+    points: &Points,
     rel: &str,
     n: u32,
     text: &str,
-    who: &crate::who::Who,
+    who: &Who,
     a: &AddrSpec,
     kept: PortRange,
     out: &mut Vec<Finding>,
 ) {
-    let mut refused = Vec::new();
-    for e in inv.children(Rule::ByPort.folder()) {
-        let Ok(PolicyName::ByPort(p)) = PolicyName::parse(Rule::ByPort, e.folder_and_name().1) else {
-            continue;
-        };
-        if !kept.contains(p) {
-            continue;
-        }
-        if let Ok(m) = e.effective() {
-            if !may_search_or_execute(&m, &who.creds) {
-                refused.push((p, e.rel.clone()));
-            }
-        }
-    }
+    let (probes, first) = decided_first(a, kept, points, &mut |addr, port| judge.flags(who, addr, port));
+    let refused: Vec<&DecidedFirst> = first.iter().filter(|d| !d.decision.granted()).collect();
     if refused.is_empty() {
         return;
     }
-    let all = refused.len() == usize::from(kept.max - kept.min) + 1;
-    let files: Vec<&str> = refused.iter().map(|(_, f)| f.as_str()).take(5).collect();
+    let all = refused.len() == probes;
+    let mut files: Vec<String> = Vec::new();
+    for d in &refused {
+        let f = d.file();
+        if !files.contains(&f) {
+            files.push(f);
+        }
+    }
+    files.truncate(5);
     let (level, what) = if all {
         (
             Level::Error,
@@ -371,7 +406,11 @@ fn shadows(
             if files.len() == 1 { "s" } else { "" },
             who.short()
         ),
-        "remove those byport files, or grant the user there",
+        if files.iter().all(|f| f.starts_with("byport/")) {
+            "remove those byport files, or grant the user there"
+        } else {
+            "remove or change those files, or grant the user there"
+        },
     ));
 }
 
@@ -381,6 +420,49 @@ mod tests {
     use crate::check::check;
     use crate::mode::{Kind, Meta};
     use crate::who::fixtures::db;
+
+    /// On 78e057e root's check quoted the lines of whatever a byuid link
+    /// led to: a user who controls the link's end saw a root-only file's
+    /// lines in root's report.
+    #[test]
+    fn a_file_its_user_cannot_read_is_judged_but_not_quoted() {
+        use crate::inventory::Inventory;
+        use crate::who::fixtures::{group, user};
+        use crate::who::UserDb;
+        use std::os::unix::fs::{symlink, PermissionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("conf");
+        for d in ["byport", "byaddr", "byuid"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "root:$6$hash:19000:0:99999:7:::\n127.0.0.1,80\n").unwrap();
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let open = dir.path().join("open");
+        std::fs::write(&open, "bad line here\n").unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o644)).unwrap();
+        // Users that are not whoever runs the test (the files are theirs).
+        let me = nix::unistd::getuid().as_raw();
+        let (u1, u2) = (me.wrapping_add(4242), me.wrapping_add(4243));
+        symlink(&secret, root.join(format!("byuid/{u1}"))).unwrap();
+        symlink(&open, root.join(format!("byuid/{u2}"))).unwrap();
+        let db = UserDb::of(
+            vec![user("root", 0, 0), user("dave", u1, u1), user("erin", u2, u2)],
+            vec![group("root", 0, &[]), group("dave", u1, &[]), group("erin", u2, &[])],
+        );
+        let inv = Inventory::read(&root).unwrap();
+        let text = crate::check::text(&crate::check::check(&inv, &db));
+        assert!(!text.contains("6$hash"), "{text}");
+        assert!(
+            text.contains(&format!("byuid/{u1}: its lines are judged but not quoted")),
+            "{text}"
+        );
+        assert!(text.contains(&format!("byuid/{u1}:1: authbind ignores `…`")), "{text}");
+        assert!(
+            text.contains("bad line here"),
+            "a file its user can read is quoted: {text}"
+        );
+    }
 
     fn findings(setup: impl FnOnce(&mut crate::inventory::Inventory)) -> Vec<(String, String)> {
         let mut inv = clean();

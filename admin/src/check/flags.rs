@@ -2,13 +2,14 @@
 //! owned or changeable by others, granting nobody or everybody, granting
 //! sensitive ports to a whole group.
 
+use super::judge::Judge;
 use super::sensitive::{within, words};
 use super::{finding, Finding, Level};
 use crate::inventory::{Entry, Inventory};
-use crate::mode::{may_search_or_execute, octal, Class, Kind, Meta};
+use crate::mode::{octal, Class, Kind, Meta};
 use crate::spec::PortRange;
 use crate::who::{UserDb, Who};
-use model::{Address, Errno, FileName, PolicyFile, PolicyName, Rule};
+use model::{flag_files, Address, Errno, FileName, PolicyFile, PolicyName, Rule};
 
 /// `port 80` or `port 80 on 127.0.0.1`.
 fn what(port: u16, addr: Option<Address>) -> String {
@@ -18,31 +19,50 @@ fn what(port: u16, addr: Option<Address>) -> String {
     }
 }
 
-/// The file consulted before this one for the same bind, if it exists.
-fn shadowed_by(inv: &Inventory, addr: Address, port: u16, form: FileName) -> Option<String> {
-    let byport = PolicyFile::new(FileName::ByPort, addr, port, 0)?.to_string();
-    if inv.get(&byport).is_some() {
-        return Some(format!("{byport} decides every bind of port {port} first"));
+/// The flag files `decide` stops at before reaching `form`'s file, when
+/// it stops before it for every user (root aside): then that file is
+/// never consulted.
+fn decided_before(judge: &mut Judge, addr: Address, port: u16, form: FileName) -> Option<String> {
+    let order = flag_files(addr.family());
+    let pos = |n: FileName| order.iter().position(|&f| f == n).unwrap_or(order.len());
+    let mut first: Vec<FileName> = Vec::new();
+    for who in judge.everyone() {
+        let d = judge.flags(&who, addr, port);
+        if pos(d.file) >= pos(form) {
+            return None;
+        }
+        if !first.contains(&d.file) {
+            first.push(d.file);
+        }
     }
-    PolicyFile::flags(addr, port)
-        .take_while(|f| f.name != form)
-        .filter(|f| f.name.rule() == Rule::ByAddr)
+    first.sort_by_key(|n| pos(*n));
+    let files: Vec<String> = first
+        .iter()
+        .filter_map(|n| PolicyFile::new(*n, addr, port, 0))
         .map(|f| f.to_string())
-        .find(|f| inv.get(f).is_some())
-        .map(|f| format!("{f} decides binds of {} first", self::what(port, Some(addr))))
+        .collect();
+    Some(match first.as_slice() {
+        [FileName::ByPort] => format!("{} decides every bind of port {port} first", files.join("")),
+        [_] => format!("{} decides binds of {} first", files.join(""), what(port, Some(addr))),
+        _ => format!(
+            "{} decide binds of {} first",
+            files.join(" or "),
+            what(port, Some(addr))
+        ),
+    })
 }
 
-pub(super) fn check(inv: &Inventory, db: &UserDb, out: &mut Vec<Finding>) {
+pub(super) fn check(inv: &Inventory, db: &UserDb, judge: &mut Judge, out: &mut Vec<Finding>) {
     for rule in [Rule::ByPort, Rule::ByAddr] {
         for e in inv.children(rule.folder()) {
-            one(inv, db, rule, e, out);
+            one(db, judge, rule, e, out);
         }
     }
 }
 
-fn one(inv: &Inventory, db: &UserDb, rule: Rule, e: &Entry, out: &mut Vec<Finding>) {
+fn one(db: &UserDb, judge: &mut Judge, rule: Rule, e: &Entry, out: &mut Vec<Finding>) {
     let rel = e.rel.as_str();
-    let (port, addr) = match PolicyName::parse(rule, e.folder_and_name().1) {
+    let (port, addr, name) = match PolicyName::parse(rule, e.folder_and_name().1) {
         Err(why) => {
             let fix = match why.instead() {
                 Some(i) => format!("rename it {i}"),
@@ -52,7 +72,7 @@ fn one(inv: &Inventory, db: &UserDb, rule: Rule, e: &Entry, out: &mut Vec<Findin
             return;
         }
         Ok(PolicyName::ByAddr { addr, port, form }) => {
-            if let Some(why) = shadowed_by(inv, addr, port, form) {
+            if let Some(why) = decided_before(judge, addr, port, form) {
                 out.push(finding(
                     Level::Error,
                     rel,
@@ -62,9 +82,9 @@ fn one(inv: &Inventory, db: &UserDb, rule: Rule, e: &Entry, out: &mut Vec<Findin
                 ));
                 return;
             }
-            (port, Some(addr))
+            (port, Some(addr), form)
         }
-        Ok(PolicyName::ByPort(p)) => (p, None),
+        Ok(PolicyName::ByPort(p)) => (p, None, FileName::ByPort),
         Ok(PolicyName::ByUid(_)) => return,
     };
     let what = what(port, addr);
@@ -131,11 +151,41 @@ fn one(inv: &Inventory, db: &UserDb, rule: Rule, e: &Entry, out: &mut Vec<Findin
             "replace it with an empty file",
         ));
     }
-    ownership(db, rel, &m, &what, out);
-    effect(db, rel, &m, port, &what, out);
+    // Where `decide` asks about this file: any address for a byport file.
+    let at = Asked {
+        name,
+        addr: addr.unwrap_or(Address::UNSPECIFIED_V4),
+        port,
+    };
+    let owner = Who::of(db, m.uid);
+    let owner_granted = m.uid != 0 && at.grants(judge, &owner);
+    ownership(db, rel, &m, owner_granted, &what, out);
+    effect(db, judge, rel, &m, &at, owner_granted, &what, out);
 }
 
-fn ownership(db: &UserDb, rel: &str, m: &Meta, what: &str, out: &mut Vec<Finding>) {
+/// A flag file, as `decide` asks about it.
+struct Asked {
+    name: FileName,
+    addr: Address,
+    port: u16,
+}
+
+impl Asked {
+    fn grants(&self, judge: &mut Judge, who: &Who) -> bool {
+        judge.granted_by(self.name, who, self.addr, self.port)
+    }
+
+    /// Does `decide` stop at this file for anyone?
+    fn decides(&self, judge: &mut Judge, also: &Who) -> bool {
+        judge
+            .everyone()
+            .iter()
+            .chain([also])
+            .any(|w| judge.flags(w, self.addr, self.port).file == self.name)
+    }
+}
+
+fn ownership(db: &UserDb, rel: &str, m: &Meta, owner_granted: bool, what: &str, out: &mut Vec<Finding>) {
     if m.uid != 0 {
         if db.user_by_uid(m.uid).is_none() {
             out.push(finding(
@@ -146,7 +196,7 @@ fn ownership(db: &UserDb, rel: &str, m: &Meta, what: &str, out: &mut Vec<Finding
                 "chown root, and grant with `authbind-policy grant`",
             ));
         }
-        if Class::Owner.has_x(m.mode) {
+        if owner_granted {
             out.push(finding(
                 Level::Warning,
                 rel,
@@ -184,15 +234,27 @@ fn ownership(db: &UserDb, rel: &str, m: &Meta, what: &str, out: &mut Vec<Finding
     }
 }
 
-fn effect(db: &UserDb, rel: &str, m: &Meta, port: u16, what: &str, out: &mut Vec<Finding>) {
+#[allow(clippy::too_many_arguments)]
+fn effect(
+    db: &UserDb,
+    judge: &mut Judge,
+    rel: &str,
+    m: &Meta,
+    at: &Asked,
+    owner_granted: bool,
+    what: &str,
+    out: &mut Vec<Finding>,
+) {
+    let port = at.port;
+    let owner = Who::of(db, m.uid);
+    if !at.decides(judge, &owner) {
+        // Every walk goes past it (or stops before it): it grants and
+        // refuses nothing.
+        return;
+    }
     let sensitive = within(PortRange::one(port));
-    let granted: Vec<String> = db
-        .users()
-        .filter(|u| u.uid != 0 && may_search_or_execute(m, &Who::of(db, u.uid).creds))
-        .map(|u| u.name.clone())
-        .collect();
-    if Class::Other.has_x(m.mode) {
-        let but = if m.uid != 0 && !Class::Owner.has_x(m.mode) {
+    if at.grants(judge, &Judge::any_other()) {
+        let but = if m.uid != 0 && !owner_granted {
             " but its owner"
         } else {
             ""
@@ -214,9 +276,17 @@ fn effect(db: &UserDb, rel: &str, m: &Meta, port: u16, what: &str, out: &mut Vec
         ));
         return;
     }
+    let granted = judge.granted_users(at.name, at.addr, port);
     // The owner is granted by its own bits, in the database or not.
-    if granted.is_empty() && !(m.uid != 0 && Class::Owner.has_x(m.mode)) {
-        let who = if m.uid == 0 && Class::Owner.has_x(m.mode) {
+    if granted.is_empty() && !owner_granted {
+        let who = if at.grants(
+            judge,
+            &Who {
+                name: Some("root".into()),
+                creds: crate::who::Creds::root(),
+                source: crate::who::Source::Database,
+            },
+        ) {
             "nobody but root, who needs no grant"
         } else {
             "nobody"
@@ -234,31 +304,33 @@ fn effect(db: &UserDb, rel: &str, m: &Meta, port: u16, what: &str, out: &mut Vec
             "remove it, or make it executable for whom it is meant",
         ));
     }
-    if Class::Group.has_x(m.mode) {
-        if db.group_by_gid(m.gid).is_none() {
-            out.push(finding(
-                Level::Warning,
-                rel,
-                None,
-                format!("its group, gid {}, has no entry in the group database", m.gid),
-                "give it a group that exists",
-            ));
-        }
-        let members = db.members(m.gid).len();
-        if !sensitive.is_empty() && members > 0 {
-            out.push(finding(
-                Level::Warning,
-                rel,
-                None,
-                format!(
-                    "sensitive port {} granted to every member of group {} ({members} user{})",
-                    words(&sensitive),
-                    db.group_label(m.gid),
-                    if members == 1 { "" } else { "s" }
-                ),
-                "grant it to the one user that needs it",
-            ));
-        }
+    if Class::Group.has_x(m.mode) && db.group_by_gid(m.gid).is_none() {
+        out.push(finding(
+            Level::Warning,
+            rel,
+            None,
+            format!("its group, gid {}, has no entry in the group database", m.gid),
+            "give it a group that exists",
+        ));
+    }
+    // Granted through the group: the members it grants, its owner aside.
+    let members = granted
+        .iter()
+        .filter(|w| w.creds.uid != m.uid && w.creds.in_group(m.gid))
+        .count();
+    if !sensitive.is_empty() && members > 0 {
+        out.push(finding(
+            Level::Warning,
+            rel,
+            None,
+            format!(
+                "sensitive port {} granted to every member of group {} ({members} user{})",
+                words(&sensitive),
+                db.group_label(m.gid),
+                if members == 1 { "" } else { "s" }
+            ),
+            "grant it to the one user that needs it",
+        ));
     }
 }
 
@@ -324,8 +396,10 @@ mod tests {
                 "warning byport/80: owned by www-data (33), who may bind port 80 through it and can chmod it to let every user do so",
                 "warning byport/81: grants nobody (mode 0000, owner root (0), group root (0)): every bind of port 81 is refused, and the files after it are never read for it",
                 "warning byport/82: grants nobody but root, who needs no grant (mode 0500, owner root (0), group root (0)): every bind of port 82 is refused, and the files after it are never read for it",
-                "warning byport/83: grants nobody (mode 0050, owner alice (1000), group alice (1000)): every bind of port 83 is refused, and the files after it are never read for it",
-                "warning byport/84: grants nobody (mode 0010, owner root (0), group 4242): every bind of port 84 is refused, and the files after it are never read for it",
+                // Root is judged by any x bit (decide over the tree says so;
+                // the old mode-bit model said "nobody" unless root owned it).
+                "warning byport/83: grants nobody but root, who needs no grant (mode 0050, owner alice (1000), group alice (1000)): every bind of port 83 is refused, and the files after it are never read for it",
+                "warning byport/84: grants nobody but root, who needs no grant (mode 0010, owner root (0), group 4242): every bind of port 84 is refused, and the files after it are never read for it",
                 "warning byport/84: its group, gid 4242, has no entry in the group database",
                 "warning byport/85: its owner, uid 1500, has no user in the database",
                 "warning byport/85: owned by 1500, who may bind port 85 through it and can chmod it to let every user do so",

@@ -11,6 +11,7 @@
 mod byuid;
 mod flags;
 mod folders;
+mod judge;
 mod links;
 mod sensitive;
 
@@ -63,9 +64,10 @@ pub(crate) fn finding(level: Level, file: &str, line: Option<u32>, message: Stri
 /// Every finding, errors first, then by file and line.
 pub fn check(inv: &Inventory, db: &UserDb) -> Vec<Finding> {
     let mut out = Vec::new();
+    let mut judge = judge::Judge::new(inv, db);
     folders::check(inv, db, &mut out);
-    flags::check(inv, db, &mut out);
-    byuid::check(inv, db, &mut out);
+    flags::check(inv, db, &mut judge, &mut out);
+    byuid::check(inv, db, &mut judge, &mut out);
     links::check(inv, db, &mut out);
     out.sort_by(|a, b| (b.level, &a.file, a.line).cmp(&(a.level, &b.file, b.line)));
     out

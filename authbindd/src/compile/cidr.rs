@@ -45,20 +45,19 @@ pub fn blocks(m: &AddrMatch, bits: u8) -> Vec<Block> {
     }
 }
 
-/// The greedy split of `lo..=hi` into maximal aligned blocks.
+/// The greedy split of `lo..=hi` into maximal aligned blocks: each block
+/// as large as `lo`'s alignment and what is left allow (found at once,
+/// not by trying sizes, so that splitting costs one step per block).
 fn split_range(mut lo: u128, hi: u128, bits: u8) -> Vec<Block> {
     let mut out = Vec::new();
     loop {
-        // The largest block starting at `lo`: as aligned as `lo`, no
-        // larger than what is left.
-        let mut size_log = if lo == 0 {
-            u32::from(bits)
-        } else {
-            lo.trailing_zeros().min(u32::from(bits))
+        let aligned = lo.trailing_zeros().min(u32::from(bits));
+        // floor(log2(hi - lo + 1)), the whole space when that overflows.
+        let fits = match (hi - lo).checked_add(1) {
+            Some(count) => 127 - count.leading_zeros(),
+            None => 128,
         };
-        while size_log > 0 && last(lo, size_log) > hi {
-            size_log -= 1;
-        }
+        let size_log = aligned.min(fits);
         out.push(Block {
             net: lo,
             len: bits - size_log as u8,
@@ -81,27 +80,30 @@ fn last(lo: u128, size_log: u32) -> u128 {
 }
 
 /// Every block of every (blocks, ports) line, with the union of the ports
-/// of the lines containing it.
-pub fn entries(lines: &[(Vec<Block>, PortSet)], bits: u8) -> BTreeMap<Block, PortSet> {
+/// of the lines containing it, in (address, length) order. One pass over
+/// the blocks in that order with a stack of the blocks containing the
+/// current one (aligned blocks nest, and a block's containers come before
+/// it): time n·log n, not n·bits map lookups.
+pub fn entries(lines: &[(Vec<Block>, PortSet)], bits: u8) -> Vec<(Block, PortSet)> {
     let mut own: BTreeMap<Block, PortSet> = BTreeMap::new();
     for (blocks, ports) in lines {
         for b in blocks {
             own.entry(*b).or_default().union(ports);
         }
     }
-    let mut out = BTreeMap::new();
-    for (&block, _) in own.iter() {
-        let mut ports = PortSet::default();
-        for len in 0..=block.len {
-            let outer = Block {
-                net: block.net & mask(len, bits),
-                len,
-            };
-            if let Some(p) = own.get(&outer) {
-                ports.union(p);
-            }
+    let mut out = Vec::with_capacity(own.len());
+    let mut containing: Vec<(Block, PortSet)> = Vec::new();
+    for (block, ports) in own {
+        while containing
+            .last()
+            .is_some_and(|(outer, _)| !(outer.len <= block.len && block.net & mask(outer.len, bits) == outer.net))
+        {
+            containing.pop();
         }
-        out.insert(block, ports);
+        let mut all = containing.last().map(|(_, p)| *p).unwrap_or_default();
+        all.union(&ports);
+        containing.push((block, all));
+        out.push((block, all));
     }
     out
 }
@@ -149,7 +151,7 @@ mod tests {
         analyze(line.as_bytes(), family).unwrap_or_else(|v| panic!("{line}: {:?}", v.why))
     }
 
-    fn lookup(table: &BTreeMap<Block, PortSet>, addr: u128, bits: u8) -> PortSet {
+    fn lookup(table: &[(Block, PortSet)], addr: u128, bits: u8) -> PortSet {
         table
             .iter()
             .filter(|(b, _)| covers(b, addr, bits))

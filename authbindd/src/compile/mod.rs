@@ -25,7 +25,8 @@ mod walk;
 pub use byuid::{ByuidFile, FileState, TrieEntry};
 pub use chain::{Chain, End};
 
-use inode::{Inode, Kind};
+use host::fs::Inode;
+use inode::Kind;
 use model::{Address, Family, FileName, PolicyFile, PolicyName, Rule};
 use ports::PORTS;
 use std::collections::{BTreeMap, BTreeSet};
@@ -67,8 +68,8 @@ pub struct Watches {
 impl Watches {
     fn add(&mut self, inode: &Inode) {
         if self.seen.insert(inode.id()) {
-            if let Ok(copy) = inode.try_clone() {
-                self.fds.push(copy.into_fd());
+            if let Ok(copy) = inode.fd().try_clone_to_owned() {
+                self.fds.push(copy);
             }
         }
     }

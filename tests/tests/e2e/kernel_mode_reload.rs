@@ -8,21 +8,6 @@
 use authbind_e2e::{ready, Kernel, Policy, UserDb, USER_NAME};
 use std::time::Duration;
 
-/// `flips WANT CMD…`: runs CMD until it prints WANT, for at most
-/// `$LIMIT_MS` (1000) ms; prints the milliseconds it took, or `never`.
-const FLIPS: &str = r#"
-flips() {
-    local want=$1 start now; shift
-    start=$(date +%s%N)
-    while :; do
-        [ "$("$@")" = "$want" ] && { now=$(date +%s%N); echo $(( (now - start) / 1000000 )); return 0; }
-        now=$(date +%s%N)
-        [ $(( (now - start) / 1000000 )) -gt "${LIMIT_MS:-1000}" ] && { echo never; return 1; }
-        sleep 0.01
-    done
-}
-"#;
-
 #[test]
 #[ignore = "needs root: make e2e"]
 fn changes_are_in_force_within_a_second() {
@@ -35,7 +20,7 @@ fn changes_are_in_force_within_a_second() {
         .sandbox(&install, test)
         .users(UserDb::standard().group("abkgrp", 1600, &[]));
     let body = format!(
-        r#"{FLIPS}
+        r#"
 kd_start || echo "kd_start=failed"
 b() {{ cg_user $U $BT 4 127.0.0.1 "$1" tcp; }}
 echo "start=$(b 80)"
@@ -115,8 +100,7 @@ fn every_bind_under_load_is_decided_by_the_old_or_the_new_policy() {
     let install = ready(test);
     let k = Kernel::new(test);
     let sandbox = k.sandbox(&install, test).policy(Policy::new());
-    let body = format!(
-        r#"{FLIPS}
+    let body = r#"
 C=/etc/authbind
 rmdir $C/byport $C/byuid
 mkdir -p $C/O/byport $C/O/byuid $C/N/byport $C/N/byuid
@@ -124,19 +108,19 @@ printf '127.0.0.0/8,81\n' > $C/O/byuid/$U
 printf '127.0.0.0/8,82\n' > $C/N/byuid/$U
 for p in 80 81; do touch $C/N/byport/$p && chown $U $C/N/byport/$p && chmod 0500 $C/N/byport/$p; done
 ln -s cur/byport $C/byport && ln -s cur/byuid $C/byuid && ln -s O $C/cur
-switch() {{ ln -sfn "$1" $C/cur.new && mv -T $C/cur.new $C/cur; }}
+switch() { ln -sfn "$1" $C/cur.new && mv -T $C/cur.new $C/cur; }
 kd_start || echo "kd_start=failed"
 # The probes bind 127.0.0.2, so that they never collide with the loop's binds.
-b() {{ cg_user $U $BT 4 127.0.0.2 "$1" tcp; }}
+b() { cg_user $U $BT 4 127.0.0.2 "$1" tcp; }
 echo "o80=$(b 80) o81=$(b 81)" | tr ' ' '\n'
 bg_cg_user $U $KL 127.0.0.1 80 81 "$W/stop" > "$W/loop.out"
 loop=$BGPID
 slow=0 never=0
-settle() {{
+settle() {
     local ms
     ms=$(LIMIT_MS=10000 flips "$@")
     if [ "$ms" = never ]; then never=$((never + 1)); elif [ "$ms" -gt 1000 ]; then slow=$((slow + 1)); fi
-}}
+}
 for i in $(seq 1 50); do
     switch N; settle ok b 80
     sleep 0.05
@@ -149,9 +133,8 @@ echo "never=$never"
 tr ' ' '\n' < "$W/loop.out"
 echo "reloads=$(grep -c 'reloaded' "$W/kd.err")"
 kd_stop
-"#
-    );
-    let out = k.run(sandbox.timeout(Duration::from_secs(240)), &body);
+"#;
+    let out = k.run(sandbox.timeout(Duration::from_secs(240)), body);
     out.ensure(out.value("kd_start").is_none(), "authbindd did not attach");
     out.expect(&[
         ("o80", "errno=13"),
