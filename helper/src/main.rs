@@ -8,6 +8,13 @@
 //! Nothing is taken from the environment: the configuration folder is baked
 //! in at build time. Errors are values, printed in one place ([`say`]); the
 //! process never panics.
+//!
+//! Its own entry point (`no_main`): std's runtime start-up would, on every
+//! privileged bind, read `/proc/self/maps` and set up an alternate signal
+//! stack and handlers for a stack-overflow message (about twenty system
+//! calls in a process that lives well under a millisecond). Of what it
+//! does, the helper keeps the two things that matter ([`main`]).
+#![no_main]
 
 mod classic;
 mod error;
@@ -88,7 +95,15 @@ fn reset_limits() {
     let _ = set_rlimit(libc::RLIMIT_CORE, 0, 0);
 }
 
-fn main() {
+/// The C entry point (the arguments are read with std's `args_os`, which
+/// the C library hands std before this runs).
+#[no_mangle]
+pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
+    // What std's start-up did for us: a closed fd 0-2 gets /dev/null (a
+    // file we open must not become our stderr), and a write to a closed
+    // pipe is an EPIPE error, not a SIGPIPE death.
+    syscalls::fd::fill_closed_std_fds();
+    syscalls::signals::ignore(libc::SIGPIPE);
     // First of all: the deadline. SIGALRM may have been ignored by the
     // caller (that survives exec); it must end us.
     syscalls::signals::default_action(libc::SIGALRM);
