@@ -72,7 +72,6 @@ pub fn print(rows: &[Row], reps: usize, kept: bool, gib: &str, helpers: &[Figure
         (format!("seccomp, {gib} / small"), "i", "h"),
         ("non-bind system call under the filter".to_string(), "k", "j"),
         ("audit log: /dev/log listening / not".to_string(), "l", "c"),
-        ("our helper alone / Debian's, one grant".to_string(), "s", "t"),
         ("kernel mode port 80 / native high port".to_string(), "m", "a"),
         ("  the same, in the same sandbox".to_string(), "m", "o"),
         ("  the same, no daemon (grants not logged)".to_string(), "p", "o"),
