@@ -6,27 +6,16 @@
 //! the daemon watches each folder for that name, and resolves the path
 //! again when one changes.
 
-use std::collections::VecDeque;
+use host::fs::{FdTree, Node};
+use model::Errno;
 use std::ffi::OsString;
-use std::path::{Component, Path, PathBuf};
+use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use tree::{Creds, Follow, Observer};
 
-/// The kernel's limit on symlinks followed in one resolution.
-const MAX_LINKS: usize = 40;
-
-enum Step {
-    Root,
-    Up,
-    Name(OsString),
-}
-
-fn steps(path: &Path) -> impl Iterator<Item = Step> + '_ {
-    path.components().filter_map(|c| match c {
-        Component::RootDir => Some(Step::Root),
-        Component::ParentDir => Some(Step::Up),
-        Component::Normal(n) => Some(Step::Name(n.to_owned())),
-        Component::CurDir | Component::Prefix(_) => None,
-    })
-}
+#[cfg(test)]
+const MAX_LINKS: usize = tree::MAX_SYMLINKS as usize;
 
 /// How `path` (absolute) resolves now.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -38,49 +27,50 @@ pub struct Resolution {
     pub end: PathBuf,
 }
 
-/// Resolves `path` as the kernel would (physically: `..` after a symlink
-/// leaves the symlink's end), noting every lookup. Stops at the first
-/// name that is missing (its folder's watch sees it come) or after 40
-/// symlinks (ELOOP: the folder cannot be opened, and a change of any of
-/// the names seen so far may end the loop).
-pub fn resolve(path: &Path) -> Resolution {
-    let mut todo: VecDeque<Step> = steps(path).collect();
-    let mut at = PathBuf::from("/");
-    let mut lookups = Vec::new();
-    let mut links = 0;
-    while let Some(step) = todo.pop_front() {
-        let name = match step {
-            Step::Root => {
-                at = PathBuf::from("/");
-                continue;
-            }
-            Step::Up => {
-                at.pop();
-                continue;
-            }
-            Step::Name(name) => name,
-        };
-        lookups.push((at.clone(), name.clone()));
-        let next = at.join(&name);
-        match std::fs::symlink_metadata(&next) {
-            Ok(md) if md.file_type().is_symlink() => {
-                links += 1;
-                let Ok(target) = std::fs::read_link(&next) else { break };
-                if links > MAX_LINKS {
-                    break;
-                }
-                for s in steps(&target).collect::<Vec<_>>().into_iter().rev() {
-                    todo.push_front(s);
-                }
-            }
-            Ok(_) => at = next,
-            Err(_) => {
-                at = next;
-                break;
-            }
+/// Where a folder node is: the kernel's own path of its open descriptor.
+fn path_of(node: &Node) -> PathBuf {
+    std::fs::read_link(format!("/proc/self/fd/{}", node.0.fd().as_raw_fd())).unwrap_or_default()
+}
+
+/// Every name the walk looks up, with the folder it is looked up in
+/// (not `.` and `..`: they name no entry a rename could replace).
+struct Names(Vec<(PathBuf, OsString)>);
+
+impl Observer<Node> for Names {
+    fn lookup(&mut self, dir: &Node, name: &[u8], _found: Result<&Node, Errno>) {
+        if name != b"." && name != b".." {
+            self.0
+                .push((path_of(dir), std::ffi::OsStr::from_bytes(name).to_os_string()));
         }
     }
-    Resolution { lookups, end: at }
+}
+
+/// Resolves `path` as the kernel does for root — the one walk
+/// (`tree::resolve`) over the real inodes (`host::fs::FdTree`): `..` after
+/// a symlink leaves the symlink's end, at most 40 symlinks. Notes every
+/// lookup; stops at the first name that is missing (its folder's watch
+/// sees it come) or at the walk's error (a change of any of the names
+/// seen so far may end it).
+pub fn resolve(path: &Path) -> Resolution {
+    let protected = host::fs::protected_symlinks().unwrap_or(true);
+    let Ok(tree) = FdTree::new(protected) else {
+        return Resolution::default();
+    };
+    let root = tree::Tree::root(&tree);
+    let mut names = Names(Vec::new());
+    let walked = tree::resolve(
+        &tree,
+        &root,
+        path.as_os_str().as_bytes(),
+        &Creds::root(),
+        Follow::Last,
+        &mut names,
+    );
+    let end = match walked {
+        Ok(node) => path_of(&node),
+        Err(_) => names.0.last().map(|(dir, name)| dir.join(name)).unwrap_or_default(),
+    };
+    Resolution { lookups: names.0, end }
 }
 
 #[cfg(test)]

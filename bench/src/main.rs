@@ -6,7 +6,10 @@
 //! under its seccomp supervisor; (j)-(k) a getppid() loop, natively and under
 //! the filter; (l) is (c) with a syslog receiver on /dev/log; (m)-(r) are
 //! kernel mode (kernel.rs), with (q)-(r) its floor: a bind4 program that
-//! does nothing but answer (trivial_prog.c).
+//! does nothing but answer (trivial_prog.c); (s)-(t) are the setuid
+//! helpers alone, ours and Debian's, exec to exit for the same grant
+//! (helperloop.c), with figures noise does not move: each helper's size and
+//! system calls per grant (figures.rs).
 //!
 //! The measured loop is a small C program (bindloop.c) compiled with gcc at
 //! run time, so the shim is exercised through LD_PRELOAD exactly as in a real
@@ -30,6 +33,7 @@
 //!   AUTHBIND_E2E_PREFIX     our installation (bin/authbind, lib/authbind/...);
 //!                           the "ours" rows are skipped when unset or missing
 //!   AUTHBIND_BENCH_DEBIAN   Debian's launcher (default /usr/bin/authbind)
+//!   AUTHBIND_BENCH_DEBIAN_HELPER  Debian's helper (default /usr/lib/authbind/helper)
 //!   AUTHBIND_BENCH_CONFDIR  policy folder both were built with (default /etc/authbind)
 //!   AUTHBIND_BENCH_REPS     repetitions per row (default 5)
 //!   AUTHBIND_BENCH_MEM_MIB  memory touched by the "big" rows (default 4096)
@@ -49,6 +53,7 @@ use std::time::Instant;
 
 #[macro_use]
 mod sandbox;
+mod figures;
 mod kernel;
 mod machine;
 mod measure;
@@ -59,7 +64,7 @@ mod server;
 use authbind_testkit::{ScratchCgroup, UserDb};
 use machine::{env_num, have, mem_available_mib, read_trim};
 use row::{parse_field, Who};
-use sandbox::{build_bindloop, command, Sandbox};
+use sandbox::{build_bindloop, build_helperloop, command, Sandbox};
 
 const SANDBOX_UID: u32 = authbind_testkit::USER;
 const PRIV_PORT: u16 = 80;
@@ -74,6 +79,9 @@ fn main() -> ExitCode {
     let confdir = env::var("AUTHBIND_BENCH_CONFDIR").unwrap_or_else(|_| "/etc/authbind".into());
     let debian = PathBuf::from(env::var("AUTHBIND_BENCH_DEBIAN").unwrap_or_else(|_| "/usr/bin/authbind".into()));
     let prefix = env::var_os("AUTHBIND_E2E_PREFIX").map(PathBuf::from);
+    let debian_helper =
+        PathBuf::from(env::var("AUTHBIND_BENCH_DEBIAN_HELPER").unwrap_or_else(|_| "/usr/lib/authbind/helper".into()));
+    let ours_helper = prefix.as_ref().map(|p| p.join("lib/authbind/helper"));
 
     // --- what can be measured -------------------------------------------
     if !have("gcc") {
@@ -94,9 +102,8 @@ fn main() -> ExitCode {
         _ => None,
     };
     let mut notes: Vec<String> = Vec::new();
-    if let Some(p) = &prefix {
-        let helper = p.join("lib/authbind/helper");
-        match fs::metadata(&helper) {
+    if let Some(helper) = &ours_helper {
+        match fs::metadata(helper) {
             Ok(m) if m.uid() == 0 && m.mode() & 0o4000 != 0 => {}
             Ok(_) => notes.push(format!(
                 "warning: {} is not setuid root: our privileged binds will be refused",
@@ -107,6 +114,7 @@ fn main() -> ExitCode {
         }
     }
     let debian_skip = (!debian.exists()).then(|| format!("{} not installed", debian.display()));
+    let debian_helper_skip = (!debian_helper.exists()).then(|| format!("{} not installed", debian_helper.display()));
     // Kernel mode: our authbindd, and a scratch cgroup (removed at the end).
     let authbindd = prefix.as_ref().map(|p| p.join("sbin/authbindd"));
     let mut kernel_skip = match &authbindd {
@@ -147,6 +155,8 @@ fn main() -> ExitCode {
             Who::Native => None,
             Who::Ours | Who::OursSeccomp => ours_skip.clone(),
             Who::Debian => debian_skip.clone(),
+            Who::OursHelper => ours_skip.clone(),
+            Who::DebianHelper => debian_helper_skip.clone(),
             Who::Kernel(_) => kernel_skip.clone(),
         });
         let kernel_row = matches!(r.who, Who::Kernel(_));
@@ -180,6 +190,15 @@ fn main() -> ExitCode {
             }
         }
     }
+    let helperloop = build_helperloop(tmp.path());
+    if let Err(e) = &helperloop {
+        for r in rows
+            .iter_mut()
+            .filter(|r| matches!(r.who, Who::OursHelper | Who::DebianHelper))
+        {
+            r.skip.get_or_insert_with(|| e.clone());
+        }
+    }
     if let Err(e) = &bindloop_static {
         for r in rows.iter_mut().filter(|r| r.who == Who::OursSeccomp) {
             r.skip.get_or_insert_with(|| e.clone());
@@ -199,6 +218,9 @@ fn main() -> ExitCode {
         ours.as_ref().map_or("(none)".into(), |p| p.display().to_string())
     );
     println!("  Debian: {}", debian.display());
+    println!(
+        "  rows (s)-(t): the setuid helpers alone, exec to exit, one grant of port {PRIV_PORT} each (helperloop.c)"
+    );
     println!(
         "  rows (g)-(i), \"seccomp\": a static build of the loop, run by our launcher under its seccomp supervisor"
     );
@@ -268,12 +290,25 @@ fn main() -> ExitCode {
         debian: debian.clone(),
         bindloop,
         bindloop_static,
+        helperloop: helperloop.clone(),
+        ours_helper: ours_helper.clone(),
+        debian_helper: debian_helper.clone(),
         kernel: kernel_place.as_ref(),
     };
     let kept = runner.measure(&mut rows, reps, avail, big_mib, &gib);
+    // What noise does not move: the helpers' sizes and system calls per grant.
+    let mut helpers = Vec::new();
+    if let (true, Ok(hl)) = (sandbox, &helperloop) {
+        if let (Some(h), None) = (&ours_helper, &ours_skip) {
+            helpers.push(figures::of("ours", h, hl, &dirs, tmp.path()));
+        }
+        if debian_helper_skip.is_none() {
+            helpers.push(figures::of("Debian's", &debian_helper, hl, &dirs, tmp.path()));
+        }
+    }
 
     // Under `make bench` our installation must be there: missing is a failure.
-    let failed = report::print(&rows, reps, kept, &gib) || (prefix.is_some() && ours_skip.is_some());
+    let failed = report::print(&rows, reps, kept, &gib, &helpers) || (prefix.is_some() && ours_skip.is_some());
     println!("bench took {:.0} s", t_start.elapsed().as_secs_f64());
     if failed {
         ExitCode::FAILURE

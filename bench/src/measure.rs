@@ -20,6 +20,10 @@ pub struct Runner<'a> {
     /// The measured loop, dynamic and static (for the supervisor).
     pub bindloop: PathBuf,
     pub bindloop_static: Result<PathBuf, String>,
+    /// The helpers-alone loop, our helper and Debian's.
+    pub helperloop: Result<PathBuf, String>,
+    pub ours_helper: Option<PathBuf>,
+    pub debian_helper: PathBuf,
     /// Kernel mode's authbindd and scratch cgroup.
     pub kernel: Option<&'a Place>,
 }
@@ -36,6 +40,9 @@ impl Runner<'_> {
             debian,
             bindloop,
             bindloop_static,
+            helperloop,
+            ours_helper,
+            debian_helper,
             kernel: kernel_place,
         } = self;
         let sandbox = *sandbox;
@@ -53,9 +60,12 @@ impl Runner<'_> {
             Who::Native | Who::Kernel(_) => None,
             Who::Ours | Who::OursSeccomp => ours.clone(),
             Who::Debian => Some(debian.clone()),
+            Who::OursHelper | Who::DebianHelper => helperloop.as_ref().ok().cloned(),
         };
         let program_for = |who: Who| match (who, &bindloop_static) {
             (Who::OursSeccomp, Ok(p)) => p.clone(),
+            (Who::OursHelper, _) => ours_helper.clone().unwrap_or_default(),
+            (Who::DebianHelper, _) => debian_helper.clone(),
             _ => bindloop.clone(),
         };
         let args_for = |r: &Row, blocks: usize| {

@@ -1,11 +1,16 @@
 //! The report: the table of rows, then ratios and absolute costs.
 
+use crate::figures::Figures;
 use crate::row::Row;
+
+/// Our privileged bind, and our helper alone, against Debian's in the same
+/// run: at most this (issue 18; 0.77x at 26722fe, 1.01x when it regressed).
+const GOAL_VS_DEBIAN: f64 = 0.75;
 
 /// Prints the report of `rows` (measured `reps` times; `kept`: the big
 /// rows' processes were kept side by side; `gib` names their memory).
 /// Returns whether a row failed.
-pub fn print(rows: &[Row], reps: usize, kept: bool, gib: &str) -> bool {
+pub fn print(rows: &[Row], reps: usize, kept: bool, gib: &str, helpers: &[Figures]) -> bool {
     let native = rows[0].median_us();
     println!(
         "{:<3} {:<50} {:>12} {:>10} {:>21} {:>10}",
@@ -29,8 +34,9 @@ pub fn print(rows: &[Row], reps: usize, kept: bool, gib: &str) -> bool {
         binds.sort_unstable();
         let binds = binds[binds.len() / 2];
         let vs = native.map_or("n/a".into(), |n| fmt_ratio(med / n));
-        let rss = match r.rss_mib {
-            Some(m) if r.mem_mib > 0 => format!("   (RSS {m} MiB)"),
+        let rss = match (r.rss_mib, r.minflt) {
+            (Some(m), _) if r.mem_mib > 0 => format!("   (RSS {m} MiB)"),
+            (_, Some(f)) => format!("   ({f} minor faults/exec)"),
             _ => String::new(),
         };
         println!(
@@ -87,6 +93,34 @@ pub fn print(rows: &[Row], reps: usize, kept: bool, gib: &str) -> bool {
     });
     for (what, which, value, best_value) in lines {
         println!("  {what:<44} {which}  {value:>8}  {best_value:>8}");
+    }
+
+    // The regression check of issue 18: ours against Debian's, same run.
+    println!("ours / Debian's, same run (goal: at most {GOAL_VS_DEBIAN:.2}x; fastest runs decide, noise only slows):");
+    for (what, num, den) in [
+        ("privileged bind, small process", "c", "e"),
+        ("the helper alone, exec to exit", "s", "t"),
+    ] {
+        let (Some(med), Some(fast)) = (
+            m(num).zip(m(den)).map(|(n, d)| n / d),
+            best(num).zip(best(den)).map(|(n, d)| n / d),
+        ) else {
+            continue;
+        };
+        let verdict = if fast <= GOAL_VS_DEBIAN { "ok" } else { "OVER THE GOAL" };
+        println!(
+            "  {what:<44} ({num})/({den})  {:>8}  {:>8}  {verdict}",
+            fmt_ratio(med),
+            fmt_ratio(fast)
+        );
+    }
+    for h in helpers {
+        let size = h.bytes.map_or("?".into(), |b| format!("{b} bytes"));
+        let calls = match &h.syscalls {
+            Ok(n) => format!("{n} system calls per grant"),
+            Err(e) => format!("system calls per grant: {e}"),
+        };
+        println!("  {:<10} helper: {size:>14}, {calls}", h.who);
     }
 
     // Absolute costs, where a ratio to a tiny denominator says little.

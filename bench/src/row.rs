@@ -11,6 +11,10 @@ pub enum Who {
     /// Our launcher on the static bindloop: the seccomp supervisor.
     OursSeccomp,
     Debian,
+    /// Our setuid helper alone, exec to exit (helperloop.c).
+    OursHelper,
+    /// Debian's helper alone, the same request.
+    DebianHelper,
     /// No launcher, in a cgroup where authbindd is attached (kernel.rs).
     Kernel(kernel::Mode),
 }
@@ -31,6 +35,8 @@ pub struct Row {
     /// Per-repetition median ns/bind, and the binds each run did.
     pub runs: Vec<(f64, u32)>,
     pub rss_mib: Option<i64>,
+    /// Minor page faults per helper exec (helperloop's rows), last run.
+    pub minflt: Option<i64>,
     pub error: Option<String>,
 }
 
@@ -55,6 +61,7 @@ impl Row {
                 let binds = parse_field(line, "binds").unwrap_or(0) as u32;
                 self.runs.push((med as f64, binds));
                 self.rss_mib = parse_field(line, "rss_mib");
+                self.minflt = parse_field(line, "minflt_per_exec");
             }
             _ => self.error = Some(format!("unexpected output: {line}")),
         }
@@ -123,6 +130,9 @@ pub fn table(big_mib: u64, gib: &str) -> Vec<Row> {
         // hook's own cost), and one that grants every bind undecided.
         ("q", Who::Kernel(KTrivial(1)), HIGH_PORT, false, 20000, 1000, 100),
         ("r", Who::Kernel(KTrivial(3)), PRIV_PORT, false, 20000, 1000, 100),
+        // The helpers alone, the same grant: exec to exit.
+        ("s", Who::OursHelper,   PRIV_PORT, false,  600, 1000, 2),
+        ("t", Who::DebianHelper, PRIV_PORT, false,  600, 1000, 2),
     ];
     let mut rows: Vec<Row> = spec
         .into_iter()
@@ -132,6 +142,8 @@ pub fn table(big_mib: u64, gib: &str) -> Vec<Row> {
                 Who::Ours => "ours",
                 Who::OursSeccomp => "seccomp",
                 Who::Debian => "Debian's",
+                Who::OursHelper => "our helper alone",
+                Who::DebianHelper => "Debian's helper alone",
                 Who::Kernel(crate::kernel::Mode::Nothing) => "kernel-mode sandbox",
                 Who::Kernel(crate::kernel::Mode::Trivial(_)) => "trivial program",
                 Who::Kernel(_) => "kernel mode",
@@ -149,6 +161,7 @@ pub fn table(big_mib: u64, gib: &str) -> Vec<Row> {
                 skip: None,
                 runs: Vec::new(),
                 rss_mib: None,
+                minflt: None,
                 error: None,
             };
             if port == 0 {
@@ -167,6 +180,7 @@ pub fn table(big_mib: u64, gib: &str) -> Vec<Row> {
                 (false, _) if who == Who::Kernel(KTrivial(1)) => " (returns 1)".to_string(),
                 (true, _) if who == Who::Kernel(KTrivial(3)) => " (returns 3, grants)".to_string(),
                 (false, _) => " (shim only)".to_string(),
+                (true, _) if matches!(who, Who::OursHelper | Who::DebianHelper) => " (exec to exit)".to_string(),
                 (true, false) => ", small process".to_string(),
                 (true, true) => format!(", {gib} touched"),
             };

@@ -39,6 +39,7 @@ impl Sandbox {
 }
 
 const BINDLOOP_C: &str = include_str!("bindloop.c");
+const HELPERLOOP_C: &str = include_str!("helperloop.c");
 
 /// Sets up the sandbox, then runs "$@" as the unprivileged user.
 /// $1 = policy folder, $2 = uid, $3 = port granted, $4 = 1 for a syslog
@@ -76,6 +77,11 @@ pub fn build_bindloop() -> Result<Built, String> {
     let static_built = cc::compile(dir.path(), ("bindloop-static", BINDLOOP_C, &["-static"]))
         .map_err(|e| format!("gcc -static failed: {}", e.lines().nth(1).unwrap_or("")));
     Ok((dir, bin, static_built))
+}
+
+/// Compiles helperloop.c (the helpers alone) into `dir`.
+pub fn build_helperloop(dir: &Path) -> Result<PathBuf, String> {
+    cc::compile(dir, ("helperloop", HELPERLOOP_C, &[]))
 }
 
 /// The command that runs `[launcher] bindloop ARGS`, in the sandbox as the

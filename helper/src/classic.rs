@@ -5,9 +5,10 @@ use crate::Settled;
 use policy::parse_classic;
 
 /// The socket is fd 0; the answer is the exit status (0 or an errno).
-pub fn run(args: &[&[u8]]) -> Result<Settled, HelperError> {
+/// `uid`: the real user, who asks.
+pub fn run(args: &[&[u8]], uid: u32) -> Result<Settled, HelperError> {
     let target = parse_classic(args).ok_or(HelperError::ClassicUsage)?;
-    let verdict = crate::settle_on(&target, crate::STDIN, None);
+    let verdict = crate::settle_on(&target, crate::STDIN, None, uid);
     crate::say::no_privilege(&verdict, &target);
     let status = match verdict.outcome {
         model::Outcome::Bound => 0,

@@ -8,6 +8,13 @@
 //! Nothing is taken from the environment: the configuration folder is baked
 //! in at build time. Errors are values, printed in one place ([`say`]); the
 //! process never panics.
+//!
+//! Its own entry point (`no_main`): std's runtime start-up would, on every
+//! privileged bind, read `/proc/self/maps` and set up an alternate signal
+//! stack and handlers for a stack-overflow message (about twenty system
+//! calls in a process that lives well under a millisecond). Of what it
+//! does, the helper keeps the two things that matter ([`main`]).
+#![no_main]
 
 mod classic;
 mod error;
@@ -17,6 +24,7 @@ mod say;
 
 use model::{Outcome, Target, Verdict};
 use std::os::unix::ffi::OsStrExt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use syscalls::BorrowedFd;
 
 /// fd 0: the socket (classic) or the channel (native).
@@ -48,25 +56,27 @@ pub struct Settled {
     pub proto: Option<u32>,
 }
 
-/// The real user's decision on `target` and, if granted, the bind of
-/// `socket` (the grant library does the work). The decision needs the
-/// caller's real ids (access() as the user); once it is made they are
+/// The real user's (`uid`'s) decision on `target` and, if granted, the
+/// bind of `socket` (the grant library does the work). The decision needs
+/// the caller's real ids (access() as the user); once it is made they are
 /// dropped, so that the caller cannot kill or stop us between the bind
 /// and its audit line.
-fn settle_on(target: &Target, socket: BorrowedFd, socktype: Option<i32>) -> Verdict {
-    let caller = grant::Caller {
-        uid: syscalls::sock::real_uid(),
-    };
+fn settle_on(target: &Target, socket: BorrowedFd, socktype: Option<i32>, uid: u32) -> Verdict {
+    let caller = grant::Caller { uid };
     match grant::ConfDir::open() {
-        Ok(mut conf) => grant::settle(
-            &mut conf,
-            caller,
-            target,
-            socket,
-            socktype,
-            syscalls::process::become_root_entirely,
-        ),
+        Ok(mut conf) => grant::settle(&mut conf, caller, target, socket, socktype, become_root),
         Err(errno) => Verdict::without_decision(Outcome::ConfigError, errno),
+    }
+}
+
+/// Whether [`become_root`] has run.
+static ROOT: AtomicBool = AtomicBool::new(false);
+
+/// Every id root, once: after the decision, or before the audit line
+/// when no decision was made (two system calls not made twice).
+fn become_root() {
+    if !ROOT.swap(true, Ordering::Relaxed) {
+        syscalls::process::become_root_entirely();
     }
 }
 
@@ -88,7 +98,15 @@ fn reset_limits() {
     let _ = set_rlimit(libc::RLIMIT_CORE, 0, 0);
 }
 
-fn main() {
+/// The C entry point (the arguments are read with std's `args_os`, which
+/// the C library hands std before this runs).
+#[no_mangle]
+pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
+    // What std's start-up did for us: a closed fd 0-2 gets /dev/null (a
+    // file we open must not become our stderr), and a write to a closed
+    // pipe is an EPIPE error, not a SIGPIPE death.
+    syscalls::fd::fill_closed_std_fds();
+    syscalls::signals::ignore(libc::SIGPIPE);
     // First of all: the deadline. SIGALRM may have been ignored by the
     // caller (that survives exec); it must end us.
     syscalls::signals::default_action(libc::SIGALRM);
@@ -108,13 +126,13 @@ fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
     let ran = if args.first().copied() == Some(wire::NATIVE_ARG.as_bytes()) {
-        native::run(&args[1..])
+        native::run(&args[1..], uid)
     } else {
-        classic::run(&args)
+        classic::run(&args, uid)
     };
     let code = match ran {
         Ok(s) => {
-            syscalls::process::become_root_entirely();
+            become_root();
             if let Some(target) = &s.target {
                 say::fault(&s.verdict, uid, target);
             }

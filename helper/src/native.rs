@@ -23,7 +23,8 @@ impl Reply {
     }
 }
 
-pub fn run(extra_args: &[&[u8]]) -> Result<Settled, HelperError> {
+/// `uid`: the real user, who asks.
+pub fn run(extra_args: &[&[u8]], uid: u32) -> Result<Settled, HelperError> {
     if !extra_args.is_empty() {
         return Err(HelperError::NativeUsage);
     }
@@ -44,7 +45,7 @@ pub fn run(extra_args: &[&[u8]]) -> Result<Settled, HelperError> {
     let (target, verdict) = match (Request::decode(&buf[..got.len]), &got.fd) {
         (Ok(req), Some(socket)) => (
             Some(req.target),
-            crate::settle_on(&req.target, socket.as_fd(), Some(i32::from(req.socktype))),
+            crate::settle_on(&req.target, socket.as_fd(), Some(i32::from(req.socktype)), uid),
         ),
         (Ok(req), None) => (Some(req.target), bad(Errno::EBADF)),
         (Err(_), _) => (None, bad(Errno::EPROTO)),

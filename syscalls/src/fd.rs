@@ -82,6 +82,42 @@ pub const STDIN: BorrowedFd<'static> = unsafe { BorrowedFd::borrow_raw(0) };
 // SAFETY: as for STDIN.
 pub const STDERR: BorrowedFd<'static> = unsafe { BorrowedFd::borrow_raw(2) };
 
+/// What std's runtime does before `main` for a program that has its own
+/// entry point (the setuid helper): each of fds 0-2 that is not open gets
+/// `/dev/null`, so that no file the program opens later lands on a
+/// standard descriptor (a message meant for stderr written into it).
+/// One `poll` when all three are open.
+pub fn fill_closed_std_fds() {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: `fds` is a valid array of three pollfd for the call's length.
+    let r = unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) };
+    if r == 0 {
+        return;
+    }
+    for p in fds {
+        // poll failing (EINVAL/ENOMEM) says nothing of which fd is closed;
+        // then each is asked on its own, as std does.
+        let closed = if r < 0 {
+            // SAFETY: F_GETFD only reads the descriptor's flags.
+            let flags = unsafe { libc::fcntl(p.fd, libc::F_GETFD) };
+            flags == -1 && crate::errno::get() == libc::EBADF
+        } else {
+            p.revents & libc::POLLNVAL != 0
+        };
+        // SAFETY: open of a constant NUL-terminated path; the lowest free
+        // number is the closed one (lower ones are open), kept for life.
+        if closed && unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) } == -1 {
+            // As std: no /dev/null to put there is a reason to stop.
+            // SAFETY: abort has no preconditions.
+            unsafe { libc::abort() };
+        }
+    }
+}
+
 #[cfg(feature = "std")]
 mod std_conversions {
     extern crate std;
