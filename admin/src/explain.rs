@@ -184,6 +184,12 @@ pub fn conclusion(d: &model::Decision, file: &PolicyFile, target: &Target, who: 
             "refused: {f} is larger than the helper reads ({} bytes)",
             model::MAX_BYUID_BYTES
         ),
+        Reason::Reserved => format!(
+            "refused: {f} reserves port {} and is not executable for {}: the port is someone else's",
+            target.port,
+            who.short()
+        ),
+        Reason::Owner => format!("granted by {f}: port {} is reserved for {}", target.port, who.short()),
     }
 }
 

@@ -14,10 +14,12 @@ use crate::inventory::{Content, Inventory};
 use crate::oracle::Oracle;
 use crate::realtree::{RealNode, RealTree};
 use crate::who::Creds;
-use model::Errno;
+use model::{Errno, Rule};
 use policy::{OpenError, PolicyFs};
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Cursor, Read};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use tree::{Follow, Kind, Overlay, OverlayNode, Tree};
 
@@ -159,6 +161,63 @@ impl PolicyFs for Sim<'_> {
                 _ => Err(OpenError::Failed(Errno::EIO)),
             },
         }
+    }
+
+    /// The base's names in the reserve folder, with the plan's changes:
+    /// what it removes gone, what it creates there. A plan that replaces
+    /// the folder itself starts it afresh.
+    fn reservations(&mut self, each: &mut dyn FnMut(&str) -> ControlFlow<()>) -> Result<(), Errno> {
+        let folder = Rule::Reserve.folder();
+        let mut names = BTreeSet::new();
+        let replaced = self.plan.empty_base || self.plan.entries.contains_key(folder);
+        let mut listed = Ok(());
+        if !replaced {
+            listed = match &mut self.base {
+                Base::Real { conf, .. } => conf.reservations(&mut |n| {
+                    names.insert(n.to_string());
+                    // Past the limit, decide() stops: so does the copy.
+                    match names.len() > model::MAX_RESERVATIONS {
+                        true => ControlFlow::Break(()),
+                        false => ControlFlow::Continue(()),
+                    }
+                }),
+                Base::Snapshot(inv) | Base::SnapshotIn(_, inv) => {
+                    names.extend(inv.children(folder).map(|e| e.folder_and_name().1.to_string()));
+                    Ok(())
+                }
+            };
+        }
+        let prefix = format!("{folder}/");
+        for (rel, planned) in &self.plan.entries {
+            let Some(name) = rel.strip_prefix(&prefix).filter(|n| !n.contains('/')) else {
+                continue;
+            };
+            match planned {
+                Planned::Absent => names.remove(name),
+                _ => names.insert(name.to_string()),
+            };
+        }
+        // The folder is there if the base has it or the plan makes it (or
+        // something in it); a base that could not be listed otherwise
+        // is that error, as for the helper.
+        let planned_folder = matches!(
+            self.plan.entries.get(folder),
+            Some(Planned::Node { .. } | Planned::Symlink { .. })
+        );
+        let created = planned_folder || !names.is_empty();
+        match listed {
+            Err(Errno::ENOENT | Errno::ENOTDIR) if !created => return listed,
+            Err(Errno::ENOENT | Errno::ENOTDIR) => {}
+            Err(e) => return Err(e),
+            Ok(()) if replaced && !created => return Err(Errno::ENOENT),
+            Ok(()) => {}
+        }
+        for name in &names {
+            if each(name).is_break() {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 

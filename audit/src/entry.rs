@@ -100,12 +100,7 @@ impl<'a> Entry<'a> {
             (O::Refused | O::ConfigError, Some(d)) => Some(reason_word(d.reason)),
         };
         let file = match (decision, target) {
-            (Some(d), Some(t)) => Some(PolicyFile {
-                name: d.file,
-                addr: t.addr,
-                port: t.port,
-                uid,
-            }),
+            (Some(d), Some(t)) => Some(d.file_for(t.addr, t.port, uid)),
             _ => None,
         };
         Entry {
@@ -140,6 +135,8 @@ pub fn reason_word(reason: Reason) -> &'static str {
         Reason::NoMatchingLine => "no-matching-line",
         Reason::ReadFailed => "read-failed",
         Reason::TooLarge => "too-large",
+        Reason::Reserved => "reserved",
+        Reason::Owner => "owner",
     }
 }
 
@@ -223,6 +220,7 @@ mod tests {
             errno: Errno(0),
             line: 0,
             ignored: None,
+            reservation: None,
         };
         let mut e = Entry::of_verdict(&Verdict::of_decision(d, Ok(())), 1000, Some(&t));
         e.user = Some("alice");
@@ -245,6 +243,7 @@ mod tests {
             errno: Errno::EPERM,
             line: 0,
             ignored: None,
+            reservation: None,
         };
         let e = Entry::of_verdict(&Verdict::of_decision(d, Ok(())), 3100, Some(&t));
         assert_eq!(
@@ -263,6 +262,7 @@ mod tests {
             errno: Errno(0),
             line: 3,
             ignored: None,
+            reservation: None,
         };
         let v = Verdict::of_decision(granted, Err(Errno::EADDRINUSE));
         assert_eq!(

@@ -91,6 +91,7 @@ fuzz_target!(|data: &[u8]| {
                 line: line.max(1),
                 why: pick(Ignored::ALL, why),
             }),
+        reservation: None,
     };
     let bound = if v.bind_failed { Err(Errno(98)) } else { Ok(()) };
     let verdict = Verdict::of_decision(decision, bound);

@@ -10,7 +10,7 @@ use wire::Request;
 /// The reply, with the socket attached again, to send once the decision
 /// is logged.
 pub struct Reply {
-    bytes: [u8; wire::REPLY_LEN],
+    bytes: wire::Reply,
     socket: Option<Fd>,
 }
 

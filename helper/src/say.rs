@@ -5,7 +5,7 @@
 //! never worth a crash.
 
 use crate::error::HelperError;
-use model::{Outcome, PolicyFile, Reason, Target, Verdict};
+use model::{Outcome, Reason, Target, Verdict};
 use syscalls::fd::STDERR;
 use syscalls::process::poll;
 
@@ -30,12 +30,7 @@ pub fn fault(v: &Verdict, uid: u32, target: &Target) {
         line(format_args!("{}: {}", buildcfg::CONFDIR, v.errno));
         return;
     };
-    let file = PolicyFile {
-        name: d.file,
-        addr: target.addr,
-        port: target.port,
-        uid,
-    };
+    let file = d.file_for(target.addr, target.port, uid);
     match d.reason {
         Reason::TooLarge => line(format_args!(
             "{file}: larger than {} bytes; not read further",

@@ -2,12 +2,14 @@
 //! its baked-in path, every policy file resolved against that handle.
 
 use model::Errno;
+use nix::dir::Dir;
 use nix::fcntl::{openat, OFlag};
 use nix::sys::stat::{fstat, Mode, SFlag};
 use nix::unistd::{faccessat, AccessFlags};
 use policy::{OpenError, PolicyFs};
 use std::fs::File;
 use std::io::BufReader;
+use std::ops::ControlFlow;
 use std::os::fd::{AsRawFd, OwnedFd};
 
 pub struct ConfDir {
@@ -60,7 +62,34 @@ impl PolicyFs for ConfDir {
         let file = reopen(&handle, &st).map_err(OpenError::Failed)?;
         Ok(BufReader::with_capacity(64 * 1024, File::from(file)))
     }
+
+    /// Lists the reserve folder as root. Only names are read (getdents):
+    /// no entry is opened, so nothing a link leads to is touched here. The
+    /// folder itself is root's, like the policy's other folders: a link
+    /// there is the administrator's choice, and followed.
+    fn reservations(&mut self, each: &mut dyn FnMut(&str) -> ControlFlow<()>) -> Result<(), Errno> {
+        let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+        let mut dir = Dir::openat(&self.dir, RESERVE, flags, Mode::empty()).map_err(errno)?;
+        for entry in dir.iter() {
+            let entry = entry.map_err(errno)?;
+            let name = entry.file_name().to_bytes();
+            // "." and "..", and names no reservation has (not UTF-8).
+            let Ok(name) = std::str::from_utf8(name) else {
+                continue;
+            };
+            if name == "." || name == ".." {
+                continue;
+            }
+            if each(name).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
 }
+
+/// The reserve folder's name.
+const RESERVE: &str = "reserve";
 
 /// Opens the file `handle` (an `O_PATH` handle) stands for, for reading:
 /// through `/proc/self/fd`, which reopens that inode and no other. Without
@@ -74,4 +103,50 @@ fn reopen(handle: &OwnedFd, st: &nix::sys::stat::FileStat) -> Result<OwnedFd, Er
         return Err(Errno::EIO);
     }
     Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use authbind_testkit::Scratch;
+    use std::os::unix::ffi::OsStrExt;
+
+    fn listed(conf: &mut ConfDir) -> Result<Vec<String>, Errno> {
+        let mut names = Vec::new();
+        conf.reservations(&mut |n| {
+            names.push(n.to_string());
+            ControlFlow::Continue(())
+        })?;
+        names.sort();
+        Ok(names)
+    }
+
+    /// The names as getdents gives them (not `.`, `..`, nor one that is
+    /// not UTF-8), none opened: a FIFO is listed without blocking; no
+    /// folder is ENOENT, a file in its place ENOTDIR.
+    #[test]
+    fn the_reserve_folder_is_listed_by_name() {
+        let scratch = Scratch::new("host-reserve");
+        let root = scratch.path();
+        let mut conf = ConfDir::open_at(root.to_str().unwrap()).unwrap();
+        assert_eq!(listed(&mut conf), Err(Errno::ENOENT));
+        std::fs::write(root.join("reserve"), b"").unwrap();
+        assert_eq!(listed(&mut conf), Err(Errno::ENOTDIR));
+        std::fs::remove_file(root.join("reserve")).unwrap();
+        std::fs::create_dir(root.join("reserve")).unwrap();
+        assert_eq!(listed(&mut conf), Ok(vec![]));
+        std::fs::write(root.join("reserve/5432"), b"").unwrap();
+        std::os::unix::fs::symlink("/nonexistent", root.join("reserve/10.0.0.1,80")).unwrap();
+        nix::unistd::mkfifo(&root.join("reserve/25"), Mode::from_bits_truncate(0o600)).unwrap();
+        std::fs::write(root.join(std::ffi::OsStr::from_bytes(b"reserve/\xff")), b"").unwrap();
+        assert_eq!(listed(&mut conf).unwrap(), ["10.0.0.1,80", "25", "5432"]);
+        // It stops when told to.
+        let mut seen = 0;
+        conf.reservations(&mut |_| {
+            seen += 1;
+            ControlFlow::Break(())
+        })
+        .unwrap();
+        assert_eq!(seen, 1);
+    }
 }

@@ -1,8 +1,10 @@
 //! What the policy decided and why, and what became of a request to the
 //! helper. Every enum here travels on the wire as its `u8` code.
 
+use crate::addr::Address;
 use crate::errno::Errno;
-use crate::file::FileName;
+use crate::file::{FileName, PolicyFile};
+use crate::reserve::Reservation;
 
 crate::wire_enum! {
     /// The three steps of authbind 2.1's decision.
@@ -10,6 +12,8 @@ crate::wire_enum! {
         ByPort = 1,
         ByAddr = 2,
         ByUid = 3,
+        /// Not authbind 2.1's: reservations, consulted first.
+        Reserve = 4,
     }
 }
 
@@ -20,6 +24,7 @@ impl Rule {
             Rule::ByPort => "byport",
             Rule::ByAddr => "byaddr",
             Rule::ByUid => "byuid",
+            Rule::Reserve => "reserve",
         }
     }
 
@@ -53,12 +58,19 @@ crate::wire_enum! {
         ReadFailed = 9,
         /// Refused: the byuid file is larger than the helper reads.
         TooLarge = 10,
+        /// Refused: a reservation covers the bind and does not let the
+        /// caller execute it (the port is someone else's).
+        Reserved = 11,
+        /// Granted: every reservation covering the bind lets the caller
+        /// execute it, and the port is below 1024 (owning a port includes
+        /// binding it).
+        Owner = 12,
     }
 }
 
 impl Reason {
     pub fn granted(self) -> bool {
-        matches!(self, Reason::Executable | Reason::LineMatched)
+        matches!(self, Reason::Executable | Reason::LineMatched | Reason::Owner)
     }
 
     /// A refusal that is the configuration's fault rather than the
@@ -138,11 +150,28 @@ pub struct Decision {
     pub line: u32,
     /// The first byuid line read that authbind ignores for every request.
     pub ignored: Option<IgnoredLine>,
+    /// The reservation that decided ([`FileName::ReservePort`] and
+    /// [`FileName::ReserveAddr`]): its address is not always the bind's
+    /// (a wildcard bind is covered by every reservation of its port).
+    pub reservation: Option<Reservation>,
 }
 
 impl Decision {
     pub fn granted(&self) -> bool {
         self.reason.granted()
+    }
+
+    /// The file that decided a bind of `addr`:`port` by real user `uid`.
+    pub fn file_for(&self, addr: Address, port: u16, uid: u32) -> PolicyFile {
+        match self.reservation {
+            Some(r) => PolicyFile::reservation(&r),
+            None => PolicyFile {
+                name: self.file,
+                addr,
+                port,
+                uid,
+            },
+        }
     }
 }
 
@@ -217,7 +246,7 @@ mod tests {
             assert_eq!(Outcome::try_from(o as u8), Ok(o));
         }
         assert!(Outcome::try_from(0).is_err());
-        assert!(Rule::try_from(4).is_err());
+        assert!(Rule::try_from(5).is_err());
         for &r in Rule::ALL {
             assert_eq!(Rule::from_folder(r.folder()), Some(r));
         }
@@ -233,6 +262,7 @@ mod tests {
             errno: Errno(errno),
             line: 0,
             ignored: None,
+            reservation: None,
         };
         let v = Verdict::of_decision(d(Reason::LineMatched, 0), Ok(()));
         assert_eq!((v.outcome, v.errno), (Outcome::Bound, Errno(0)));

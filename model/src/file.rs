@@ -4,6 +4,7 @@
 use crate::addr::{Address, Family};
 use crate::decision::Rule;
 use crate::name::ByuidName;
+use crate::reserve::{as_reserved, is_wildcard, Reservation};
 use core::fmt;
 use core::ops::RangeInclusive;
 
@@ -20,6 +21,11 @@ crate::wire_enum! {
         ByAddrUncompressed = 4,
         /// `byuid/UID`
         ByUid = 5,
+        /// `reserve/PORT` (not authbind 2.1's)
+        ReservePort = 6,
+        /// `reserve/ADDR,PORT`, ADDR as `inet_ntop` writes it, IPv4-mapped
+        /// as IPv4 (not authbind 2.1's)
+        ReserveAddr = 7,
     }
 }
 
@@ -30,6 +36,7 @@ impl FileName {
             FileName::ByPort => Rule::ByPort,
             FileName::ByAddrColon | FileName::ByAddrComma | FileName::ByAddrUncompressed => Rule::ByAddr,
             FileName::ByUid => Rule::ByUid,
+            FileName::ReservePort | FileName::ReserveAddr => Rule::Reserve,
         }
     }
 
@@ -109,9 +116,25 @@ impl PolicyFile {
         let fits = match name {
             FileName::ByAddrColon => !addr.is_v6(),
             FileName::ByAddrUncompressed => addr.is_v6(),
+            // A wildcard is the port's own reservation.
+            FileName::ReserveAddr => !is_wildcard(&addr),
             _ => true,
         };
         fits.then_some(PolicyFile { name, addr, port, uid })
+    }
+
+    /// A reservation's file.
+    pub fn reservation(r: &Reservation) -> PolicyFile {
+        let (name, addr) = match r.addr {
+            None => (FileName::ReservePort, Address::UNSPECIFIED_V4),
+            Some(addr) => (FileName::ReserveAddr, addr),
+        };
+        PolicyFile {
+            name,
+            addr,
+            port: r.port,
+            uid: 0,
+        }
     }
 
     /// The flag files of a request, in authbind's order.
@@ -134,6 +157,9 @@ impl PolicyFile {
         match self.name {
             FileName::ByUid => ByuidName { uid: self.uid, bang }.fmt_entry(f),
             FileName::ByPort => write!(f, "{b}{port}"),
+            // Reservations hold any port under one name: no `!`.
+            FileName::ReservePort => write!(f, "{port}"),
+            FileName::ReserveAddr => write!(f, "{},{port}", as_reserved(&addr)),
             FileName::ByAddrColon => write!(f, "{b}{addr}:{port}"),
             FileName::ByAddrComma => write!(f, "{b}{addr},{port}"),
             FileName::ByAddrUncompressed => match addr.uncompressed() {

@@ -7,6 +7,8 @@
 //!   caller's `sockaddr` bytes, printed as glibc's `inet_ntop` prints it;
 //! - [`FileName`] and [`PolicyFile`]: the files authbind 2.1 consults, in
 //!   its order, with its names (the `!` for ports 512 and up);
+//! - [`Reservation`]: `reserve/PORT` and `reserve/ADDR,PORT`, which keep a
+//!   port for whoever may execute the file (not authbind 2.1's);
 //! - [`PolicyName`], [`ByuidName`] and [`NeverConsulted`]: those names
 //!   read back, from a tree's entries: what each decides, or why it is
 //!   never consulted;
@@ -25,6 +27,7 @@ mod decision;
 mod errno;
 mod file;
 mod name;
+mod reserve;
 mod target;
 
 pub use addr::{pton4, pton6, Address, Family, Uncompressed};
@@ -32,12 +35,18 @@ pub use decision::{Decision, Ignored, IgnoredLine, Outcome, Reason, Rule, Verdic
 pub use errno::Errno;
 pub use file::{bang_ports, flag_files, needs_bang, ports_words, FileName, OtherBang, PolicyFile};
 pub use name::{ByuidName, NeverConsulted, PolicyName};
+pub use reserve::{as_reserved, Reservation};
 pub use target::Target;
 
 /// The helper stops reading a byuid file after this many bytes (authbind
 /// reads without end): large enough for any real file, small enough to
 /// bound the helper's time.
 pub const MAX_BYUID_BYTES: u64 = 128 << 20;
+
+/// The most names of the `reserve` folder read: a folder with more is
+/// unreadable (every bind it could cover is refused), so that no tree
+/// makes the helper, the daemon or the tool read without end.
+pub const MAX_RESERVATIONS: usize = 65_536;
 
 /// The value given to a `#[repr(u8)]` enum's `TryFrom<u8>` that names none
 /// of its variants.

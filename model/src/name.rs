@@ -9,6 +9,7 @@
 use crate::addr::{Address, Family};
 use crate::decision::Rule;
 use crate::file::{bang_ports, bang_prefix, needs_bang, ports_words, FileName, PolicyFile};
+use crate::reserve::{as_reserved, Reservation};
 use core::fmt;
 use core::ops::RangeInclusive;
 
@@ -77,6 +78,9 @@ pub enum PolicyName {
     ByAddr { addr: Address, port: u16, form: FileName },
     /// `byuid/[!]UID`.
     ByUid(ByuidName),
+    /// `reserve/PORT`, `reserve/ADDR,PORT`: not authbind 2.1's (it never
+    /// reads the folder); consulted for every bind of the port it covers.
+    Reserve(Reservation),
 }
 
 impl PolicyName {
@@ -86,6 +90,7 @@ impl PolicyName {
             Rule::ByPort => port_name(entry).map(PolicyName::ByPort),
             Rule::ByAddr => addr_name(entry),
             Rule::ByUid => ByuidName::parse(entry).map(PolicyName::ByUid),
+            Rule::Reserve => Reservation::parse(entry).map(PolicyName::Reserve),
         }
     }
 
@@ -107,6 +112,7 @@ impl PolicyName {
             PolicyName::ByPort(port) => (FileName::ByPort, Address::UNSPECIFIED_V4, port, 0),
             PolicyName::ByAddr { addr, port, form } => (form, addr, port, 0),
             PolicyName::ByUid(b) => (FileName::ByUid, Address::UNSPECIFIED_V4, *b.ports().start(), b.uid),
+            PolicyName::Reserve(r) => return PolicyFile::reservation(&r),
         };
         PolicyFile { name, addr, port, uid }
     }
@@ -117,6 +123,11 @@ impl From<PolicyFile> for PolicyName {
         match f.name {
             FileName::ByPort => PolicyName::ByPort(f.port),
             FileName::ByUid => PolicyName::ByUid(ByuidName::for_request(f.uid, f.port)),
+            FileName::ReservePort => PolicyName::Reserve(Reservation::port(f.port)),
+            FileName::ReserveAddr => PolicyName::Reserve(Reservation {
+                addr: Some(as_reserved(&f.addr)),
+                port: f.port,
+            }),
             form => PolicyName::ByAddr {
                 addr: f.addr,
                 port: f.port,
@@ -135,7 +146,7 @@ impl fmt::Display for PolicyName {
 /// Why the helper never consults a name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NeverConsulted<'a> {
-    /// Not a name directly in one of the three folders.
+    /// Not a name directly in one of the policy's folders.
     Outside,
     /// Port 0, which the kernel picks a port for.
     PortZero,
@@ -157,6 +168,9 @@ pub enum NeverConsulted<'a> {
     /// An address not written as the helper writes it (`inet_ntop`, or
     /// eight groups for IPv6).
     NotAsWritten { text: &'a str, addr: Address, port: u16 },
+    /// A reservation not named as it is looked for (a `!`, a wildcard or
+    /// IPv4-mapped address, an IPv6 address not as `inet_ntop` writes it).
+    NotReservedAsWritten { text: &'a str, instead: Reservation },
 }
 
 impl NeverConsulted<'_> {
@@ -167,6 +181,7 @@ impl NeverConsulted<'_> {
             NeverConsulted::ColonAfterIpv6 { addr, port } | NeverConsulted::NotAsWritten { addr, port, .. } => {
                 Some(comma_name(addr, port))
             }
+            NeverConsulted::NotReservedAsWritten { instead, .. } => Some(PolicyName::Reserve(instead)),
             _ => None,
         }
     }
@@ -177,10 +192,11 @@ impl fmt::Display for NeverConsulted<'_> {
         match *self {
             NeverConsulted::Outside => write!(
                 f,
-                "not a name in {}/, {}/ or {}/",
+                "not a name in {}/, {}/, {}/ or {}/",
                 Rule::ByPort.folder(),
                 Rule::ByAddr.folder(),
-                Rule::ByUid.folder()
+                Rule::ByUid.folder(),
+                Rule::Reserve.folder()
             ),
             NeverConsulted::PortZero => f.write_str("port 0 is never asked about (the kernel picks a free port)"),
             NeverConsulted::NotAPort(text) => write!(
@@ -213,6 +229,12 @@ impl fmt::Display for NeverConsulted<'_> {
                 addr.family().name(),
                 comma_name(addr, port)
             ),
+            NeverConsulted::NotReservedAsWritten { text, instead } => write!(
+                f,
+                "`{text}` is not how a reservation is named (no `!`, a wildcard address is the \
+                 port's own reservation, IPv4-mapped addresses are IPv4, addresses as inet_ntop \
+                 writes them): it is looked for as {instead}"
+            ),
         }
     }
 }
@@ -244,6 +266,10 @@ fn canonical_number(text: &str) -> Option<u64> {
 }
 
 /// A port as `%u` prints it, 1 to 65535.
+pub(crate) fn canonical_port(text: &str) -> Result<u16, NeverConsulted<'_>> {
+    port_number(text)
+}
+
 fn port_number(text: &str) -> Result<u16, NeverConsulted<'_>> {
     match canonical_number(text) {
         Some(0) => Err(NeverConsulted::PortZero),
@@ -320,7 +346,7 @@ fn addr_name_at<'a>(
 
 /// Whether `value` prints exactly `text` (compared as it is written, so
 /// without allocating).
-fn prints_as(value: impl fmt::Display, text: &str) -> bool {
+pub(crate) fn prints_as(value: impl fmt::Display, text: &str) -> bool {
     struct Rest<'a>(&'a str);
     impl fmt::Write for Rest<'_> {
         fn write_str(&mut self, s: &str) -> fmt::Result {

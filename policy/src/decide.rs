@@ -1,9 +1,10 @@
 //! The decision procedure of authbind 2.1's helper, in its order:
-//! byport, then byaddr (every name form), then byuid.
+//! byport, then byaddr (every name form), then byuid; after the
+//! reservations, which authbind 2.1 does not have (see reserved.rs).
 
 use crate::byuid::{for_each_chunk, ReadEnd};
 use crate::line::{LineMeaning, LineVerdict};
-use model::{flag_files, Address, Decision, Errno, FileName, IgnoredLine, PolicyFile, Reason};
+use model::{flag_files, Address, Decision, Errno, FileName, IgnoredLine, PolicyFile, Reason, Reservation};
 use std::io::BufRead;
 use std::ops::ControlFlow;
 
@@ -27,6 +28,10 @@ pub trait PolicyFs {
     fn access_x(&mut self, path: &str) -> Result<(), Errno>;
     /// Opens a byuid file for reading (as root).
     fn open(&mut self, path: &str) -> Result<Self::File, OpenError>;
+    /// Calls `each` with the name of every entry of the `reserve` folder
+    /// (read as root: the names say which ports are kept, not for whom),
+    /// until it breaks. ENOENT or ENOTDIR: there is no such folder.
+    fn reservations(&mut self, each: &mut dyn FnMut(&str) -> ControlFlow<()>) -> Result<(), Errno>;
 }
 
 /// Sees each step of a decision, for `authbind-policy explain`. Every
@@ -38,6 +43,8 @@ pub trait Observer {
     fn byuid_file(&mut self, _file: &PolicyFile, _result: Result<(), OpenError>) {}
     /// One line (one `fgets` chunk) of the byuid file was judged.
     fn line(&mut self, _number: u32, _text: &[u8], _verdict: LineVerdict) {}
+    /// A reservation covering the request was checked with `access(X_OK)`.
+    fn reservation(&mut self, _reservation: &Reservation, _result: Result<(), Errno>) {}
 }
 
 /// An observer that sees nothing.
@@ -56,6 +63,7 @@ fn refusal(file: FileName, reason: Reason, errno: Errno) -> Decision {
         errno,
         line: 0,
         ignored: None,
+        reservation: None,
     }
 }
 
@@ -67,6 +75,9 @@ pub fn decide_observed<F: PolicyFs, O: Observer>(
     port: u16,
     observer: &mut O,
 ) -> Decision {
+    if let Some(decision) = crate::reserved::judge(fs, uid, addr, port, observer) {
+        return decision;
+    }
     let path = |name| PolicyFile {
         name,
         addr: *addr,
@@ -85,6 +96,7 @@ pub fn decide_observed<F: PolicyFs, O: Observer>(
                     errno: Errno(0),
                     line: 0,
                     ignored: None,
+                    reservation: None,
                 }
             }
             Err(Errno::ENOENT) => {}
@@ -127,6 +139,7 @@ pub fn decide_observed<F: PolicyFs, O: Observer>(
             errno: Errno(0),
             line,
             ignored: None,
+            reservation: None,
         },
         (None, Ok(_)) => refusal(FileName::ByUid, Reason::NoMatchingLine, Errno::ENOENT),
         (None, Err(ReadEnd::Failed(e))) => refusal(FileName::ByUid, Reason::ReadFailed, e),

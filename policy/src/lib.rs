@@ -1,6 +1,7 @@
 //! authbind 2.1's access policy, exactly: which real user may bind which
 //! address and port, according to the files under the configuration folder
-//! (`byport/`, `byaddr/`, `byuid/`). The types it speaks (addresses, file
+//! (`byport/`, `byaddr/`, `byuid/`), and the reservations of `reserve/`
+//! that come first (not authbind 2.1's). The types it speaks (addresses, file
 //! names, decisions) are the `model` crate's.
 //!
 //! Pure: the file system is reached through [`PolicyFs`], so every rule is
@@ -16,6 +17,7 @@ mod cscan;
 mod decide;
 mod line;
 pub mod memfs;
+mod reserved;
 
 pub use argv::{format_classic, parse_classic};
 pub use byuid::{for_each_chunk, ReadEnd, CHUNK, MAX_FILE_BYTES};

@@ -4,6 +4,7 @@ use crate::decide::{OpenError, PolicyFs};
 use model::Errno;
 use std::collections::HashMap;
 use std::io::Cursor;
+use std::ops::ControlFlow;
 
 /// One entry of the tree.
 #[derive(Clone, Debug)]
@@ -82,5 +83,24 @@ impl PolicyFs for MemFs {
             Some(Entry::Special) => Err(OpenError::NotRegular),
             Some(Entry::Fails(e)) => Err(OpenError::Failed(Errno(*e))),
         }
+    }
+
+    /// The entries under `reserve/`, in name order; none: no folder.
+    fn reservations(&mut self, each: &mut dyn FnMut(&str) -> ControlFlow<()>) -> Result<(), Errno> {
+        // `reserve` itself marked failing: the folder cannot be listed.
+        if let Some(Entry::Fails(e)) = self.entries.get("reserve") {
+            return Err(Errno(*e));
+        }
+        let mut names: Vec<&str> = self.entries.keys().filter_map(|p| p.strip_prefix("reserve/")).collect();
+        if names.is_empty() {
+            return Err(Errno::ENOENT);
+        }
+        names.sort_unstable();
+        for name in names {
+            if each(name).is_break() {
+                break;
+            }
+        }
+        Ok(())
     }
 }

@@ -10,14 +10,23 @@
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
-use model::{Address, Decision, Errno, Family, FileName, Ignored, IgnoredLine, Outcome, Reason, Target, Verdict};
+use model::{
+    as_reserved, Address, Decision, Errno, Family, FileName, Ignored, IgnoredLine, Outcome, Reason, Reservation, Rule,
+    Target, Verdict,
+};
 
 /// 2: replies carry the deciding file, the reason and the lines.
 pub const VERSION: u16 = 2;
 const REQUEST_MAGIC: [u8; 4] = *b"ABrq";
 const REPLY_MAGIC: [u8; 4] = *b"ABrp";
 pub const REQUEST_LEN: usize = 36;
+/// A reply about authbind's own rules (or without a decision): the
+/// layout every client of version 2 reads.
 pub const REPLY_LEN: usize = 24;
+/// A reply naming a reservation: the same 24 bytes, then the reserved
+/// address (16 bytes) and port (2, and 2 of zeros). Only these are longer, so that a program still running an
+/// older shim after an upgrade keeps reading every other reply.
+pub const RESERVED_REPLY_LEN: usize = 44;
 
 /// The argument that selects the native protocol: `helper --native`.
 pub const NATIVE_ARG: &str = "--native";
@@ -97,9 +106,29 @@ impl Request {
     }
 }
 
+/// An encoded reply: [`REPLY_LEN`] or [`RESERVED_REPLY_LEN`] bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reply {
+    bytes: [u8; RESERVED_REPLY_LEN],
+    len: usize,
+}
+
+impl core::ops::Deref for Reply {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+/// Byte 22 of a reply: what the reservation is.
+const RESERVED_PORT: u8 = 1;
+const RESERVED_V4: u8 = 4;
+const RESERVED_V6: u8 = 6;
+
 /// A verdict as the helper's reply.
-pub fn encode_reply(v: &Verdict) -> [u8; REPLY_LEN] {
-    let mut m = [0u8; REPLY_LEN];
+pub fn encode_reply(v: &Verdict) -> Reply {
+    let mut m = [0u8; RESERVED_REPLY_LEN];
+    let mut len = REPLY_LEN;
     m[0..4].copy_from_slice(&REPLY_MAGIC);
     m[4..6].copy_from_slice(&VERSION.to_le_bytes());
     m[6] = v.outcome as u8;
@@ -112,23 +141,74 @@ pub fn encode_reply(v: &Verdict) -> [u8; REPLY_LEN] {
             m[9] = i.why as u8;
             m[18..22].copy_from_slice(&i.line.to_le_bytes());
         }
+        if let Some(r) = d.reservation {
+            len = RESERVED_REPLY_LEN;
+            m[40..42].copy_from_slice(&r.port.to_le_bytes());
+            m[22] = match r.addr {
+                None => RESERVED_PORT,
+                Some(Address::V4(a)) => {
+                    m[24..28].copy_from_slice(&a);
+                    RESERVED_V4
+                }
+                Some(Address::V6(a)) => {
+                    m[24..40].copy_from_slice(&a);
+                    RESERVED_V6
+                }
+            };
+        }
     }
-    m
+    Reply { bytes: m, len }
+}
+
+/// The reservation a reply of [`RESERVED_REPLY_LEN`] bytes names, read as
+/// the model reads the name: a reply naming one it would not is refused.
+fn reservation(m: &[u8], file: FileName) -> Result<Option<Reservation>, DecodeError> {
+    let tail = match m.len() {
+        REPLY_LEN => {
+            return match (m[22..24] == [0, 0], file.rule() == Rule::Reserve) {
+                (true, false) => Ok(None),
+                _ => Err(DecodeError::Field),
+            }
+        }
+        _ => &m[24..40],
+    };
+    let port = u16le(m, 40);
+    if port == 0 || m[42..44] != [0, 0] {
+        return Err(DecodeError::Field);
+    }
+    let addr = match (m[22], m[23]) {
+        (RESERVED_PORT, 0) if tail.iter().all(|&b| b == 0) => None,
+        (RESERVED_V4, 0) if tail[4..].iter().all(|&b| b == 0) => Address::from_bytes(Family::V4, &tail[..4]),
+        (RESERVED_V6, 0) => Address::from_bytes(Family::V6, tail),
+        _ => return Err(DecodeError::Field),
+    };
+    let named = match addr {
+        None => FileName::ReservePort,
+        Some(a) if a != as_reserved(&a) || a.bytes().iter().all(|&b| b == 0) => return Err(DecodeError::Field),
+        Some(_) => FileName::ReserveAddr,
+    };
+    if named != file {
+        return Err(DecodeError::Field);
+    }
+    Ok(Some(Reservation { addr, port }))
 }
 
 /// The helper's reply, checked for consistency: a reply the helper could
 /// not have sent is refused.
 pub fn decode_reply(m: &[u8]) -> Result<Verdict, DecodeError> {
-    let m = header::<REPLY_LEN>(m, REPLY_MAGIC)?;
+    let m: &[u8] = match m.len() {
+        RESERVED_REPLY_LEN => header::<RESERVED_REPLY_LEN>(m, REPLY_MAGIC)?,
+        _ => header::<REPLY_LEN>(m, REPLY_MAGIC)?,
+    };
     let field = |ok: bool| if ok { Ok(()) } else { Err(DecodeError::Field) };
     let outcome = Outcome::try_from(m[6]).map_err(|_| DecodeError::Field)?;
     let errno = Errno(u32le(m, 10) as i32);
     let (line, ignored_line) = (u32le(m, 14), u32le(m, 18));
-    field(m[22..24] == [0, 0])?;
     // Bound means errno 0, and every failure carries a real errno.
     field((outcome == Outcome::Bound) == (errno.0 == 0) && (0..4096).contains(&errno.0))?;
     let decision = match (m[7], m[8]) {
         (0, 0) => {
+            field(m.len() == REPLY_LEN && m[22..24] == [0, 0])?;
             field(m[9] == 0 && line == 0 && ignored_line == 0)?;
             field(matches!(outcome, Outcome::BadRequest | Outcome::ConfigError))?;
             None
@@ -150,11 +230,24 @@ pub fn decode_reply(m: &[u8]) -> Result<Verdict, DecodeError> {
                     })
                 }
             };
+            let reservation = reservation(m, file)?;
             field((reason == Reason::LineMatched) == (line != 0))?;
-            field(
-                (file == FileName::ByUid)
-                    != matches!(reason, Reason::Executable | Reason::NotExecutable | Reason::CheckFailed),
-            )?;
+            field(match file.rule() {
+                // A reservation refuses with EACCES, whatever the cause
+                // (an unreadable folder is the port's own), or grants its
+                // owner.
+                Rule::Reserve => match reason {
+                    Reason::Reserved => errno == Errno::EACCES,
+                    Reason::CheckFailed => errno == Errno::EACCES && file == FileName::ReservePort,
+                    Reason::Owner => ignored.is_none(),
+                    _ => false,
+                },
+                _ => {
+                    (file == FileName::ByUid)
+                        != matches!(reason, Reason::Executable | Reason::NotExecutable | Reason::CheckFailed)
+                        && !matches!(reason, Reason::Reserved | Reason::Owner)
+                }
+            })?;
             // The helper retries EINTR, and only lacking privilege gives
             // NoPrivilege's EACCES.
             field(!(outcome == Outcome::BindFailed && errno == Errno::EINTR))?;
@@ -171,6 +264,7 @@ pub fn decode_reply(m: &[u8]) -> Result<Verdict, DecodeError> {
                 errno: if reason.granted() { Errno(0) } else { errno },
                 line,
                 ignored,
+                reservation,
             })
         }
     };
@@ -240,6 +334,7 @@ mod tests {
             errno: Errno(errno),
             line,
             ignored: None,
+            reservation: None,
         }
     }
 
@@ -322,13 +417,101 @@ mod tests {
         for v in bad {
             assert_eq!(decode_reply(&encode_reply(&v)), Err(DecodeError::Field), "{v:?}");
         }
-        let ok = encode_reply(&Verdict::without_decision(Outcome::BadRequest, Errno::EPROTO));
-        let mut m = ok;
+        let ok = encode_reply(&Verdict::without_decision(Outcome::BadRequest, Errno::EPROTO)).to_vec();
+        let mut m = ok.clone();
         m[6] = 9;
         assert_eq!(decode_reply(&m), Err(DecodeError::Field));
-        let mut m = ok;
+        let mut m = ok.clone();
         m[23] = 1;
         assert_eq!(decode_reply(&m), Err(DecodeError::Field));
         assert_eq!(decode_reply(&ok[..23]), Err(DecodeError::Length));
+    }
+
+    fn reserved(reason: Reason, r: Reservation) -> Verdict {
+        let file = match r.addr {
+            None => FileName::ReservePort,
+            Some(_) => FileName::ReserveAddr,
+        };
+        let errno = if reason.granted() { 0 } else { 13 };
+        Verdict::of_decision(
+            Decision {
+                reservation: Some(r),
+                ..decision(file, reason, errno, 0)
+            },
+            Ok(()),
+        )
+    }
+
+    #[test]
+    fn replies_naming_a_reservation_round_trip() {
+        let v4 = Reservation {
+            addr: Some(Address::V4([10, 0, 0, 1])),
+            port: 5432,
+        };
+        let v6 = Reservation {
+            addr: Some(Address::parse(Family::V6, b"2001:db8::1").unwrap()),
+            port: 80,
+        };
+        for v in [
+            reserved(Reason::Reserved, Reservation::port(5432)),
+            reserved(Reason::Reserved, v4),
+            reserved(Reason::Owner, v6),
+            reserved(Reason::CheckFailed, Reservation::port(80)),
+        ] {
+            let m = encode_reply(&v);
+            assert_eq!(m.len(), RESERVED_REPLY_LEN);
+            assert_eq!(decode_reply(&m), Ok(v), "{v:?}");
+        }
+        // Every other reply keeps version 2's length, for older shims.
+        let plain = Verdict::of_decision(decision(FileName::ByPort, Reason::Executable, 0, 0), Ok(()));
+        assert_eq!(encode_reply(&plain).len(), REPLY_LEN);
+    }
+
+    #[test]
+    fn replies_naming_a_reservation_are_decoded_strictly() {
+        let good = encode_reply(&reserved(
+            Reason::Reserved,
+            Reservation {
+                addr: Some(Address::V4([10, 0, 0, 1])),
+                port: 5432,
+            },
+        ))
+        .to_vec();
+        let with = |at: usize, b: u8| {
+            let mut m = good.clone();
+            m[at] = b;
+            decode_reply(&m)
+        };
+        assert!(decode_reply(&good).is_ok());
+        // The short form cannot name a reservation, nor the long one
+        // another file.
+        assert_eq!(decode_reply(&good[..REPLY_LEN]), Err(DecodeError::Field));
+        assert_eq!(with(7, FileName::ByPort as u8), Err(DecodeError::Field));
+        assert_eq!(with(7, FileName::ReservePort as u8), Err(DecodeError::Field));
+        // Unknown kinds, junk past an IPv4 address, port 0, padding.
+        assert_eq!(with(22, 5), Err(DecodeError::Field));
+        assert_eq!(with(30, 1), Err(DecodeError::Field));
+        let mut no_port = good.clone();
+        no_port[40..42].fill(0);
+        assert_eq!(decode_reply(&no_port), Err(DecodeError::Field));
+        assert_eq!(with(43, 1), Err(DecodeError::Field));
+        // A refusal by reservation is EACCES; its reasons are its own.
+        assert_eq!(with(10, 1), Err(DecodeError::Field));
+        assert_eq!(with(8, Reason::NotExecutable as u8), Err(DecodeError::Field));
+        // A name the model would not read: a wildcard, IPv4-mapped.
+        let mapped = encode_reply(&Verdict::of_decision(
+            Decision {
+                reservation: Some(Reservation {
+                    addr: Some(Address::parse(Family::V6, b"::ffff:10.0.0.1").unwrap()),
+                    port: 80,
+                }),
+                ..decision(FileName::ReserveAddr, Reason::Reserved, 13, 0)
+            },
+            Ok(()),
+        ));
+        assert_eq!(decode_reply(&mapped), Err(DecodeError::Field));
+        // Authbind's own files never carry these reasons.
+        let odd = Verdict::of_decision(decision(FileName::ByPort, Reason::Owner, 0, 0), Ok(()));
+        assert_eq!(decode_reply(&encode_reply(&odd)), Err(DecodeError::Field));
     }
 }

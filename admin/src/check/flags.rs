@@ -85,7 +85,8 @@ fn one(db: &UserDb, judge: &mut Judge, rule: Rule, e: &Entry, out: &mut Vec<Find
             (port, Some(addr), form)
         }
         Ok(PolicyName::ByPort(p)) => (p, None, FileName::ByPort),
-        Ok(PolicyName::ByUid(_)) => return,
+        // Not flag files: judged by their own checks.
+        Ok(PolicyName::ByUid(_) | PolicyName::Reserve(_)) => return,
     };
     let what = what(port, addr);
     if port >= 1024 {

@@ -248,7 +248,7 @@ fn paths() {
     }
     assert_eq!(
         NeverConsulted::Outside.to_string(),
-        "not a name in byport/, byaddr/ or byuid/"
+        "not a name in byport/, byaddr/, byuid/ or reserve/"
     );
     for nested in ["byport/80/x", "byuid/1000/x", "byaddr/127.0.0.1,80/x", "byport//80"] {
         assert!(PolicyName::parse_path(nested).is_err(), "{nested}");
@@ -305,7 +305,7 @@ proptest! {
         addr in any_address(),
         port in 1u16..,
         uid in 0..u32::MAX,
-        which in 0usize..5,
+        which in 0usize..FileName::ALL.len(),
     ) {
         let name = FileName::ALL[which];
         let Some(file) = PolicyFile::new(name, addr, port, uid) else {
@@ -329,6 +329,11 @@ proptest! {
                 prop_assert_eq!(name, FileName::ByUid);
                 prop_assert_eq!(b, ByuidName::for_request(uid, port));
                 prop_assert!(b.ports().contains(&port));
+            }
+            PolicyName::Reserve(r) => {
+                prop_assert_eq!(name.rule(), Rule::Reserve);
+                prop_assert_eq!(r.port, port);
+                prop_assert!(r.covers(&addr, port));
             }
         }
         prop_assert_eq!(PolicyName::from(file).to_string(), text);

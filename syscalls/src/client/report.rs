@@ -24,12 +24,7 @@ fn helper_name(helper: &[u8]) -> &str {
 }
 
 fn file(d: &Decision, target: &Target, uid: u32) -> PolicyFile {
-    PolicyFile {
-        name: d.file,
-        addr: target.addr,
-        port: target.port,
-        uid,
-    }
+    d.file_for(target.addr, target.port, uid)
 }
 
 /// Why `d` decided, after the file's name.
@@ -54,6 +49,8 @@ impl core::fmt::Display for Why<'_> {
             Reason::NoMatchingLine => f.write_str("no line covers it")?,
             Reason::ReadFailed => write!(f, "cannot be read: {}", d.errno)?,
             Reason::TooLarge => write!(f, "larger than the {} bytes the helper reads", model::MAX_BYUID_BYTES)?,
+            Reason::Reserved => f.write_str("the port is reserved for someone else (not executable for you)")?,
+            Reason::Owner => f.write_str("reserved for you (executable for you)")?,
         }
         if let Some(i) = d.ignored {
             write!(f, " (line {} is ignored by authbind: {})", i.line, i.why.describe())?;

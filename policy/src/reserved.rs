@@ -1,0 +1,95 @@
+//! The step authbind 2.1 does not have, taken before its own: the
+//! reservations that cover a bind (`reserve/PORT`, `reserve/ADDR,PORT`).
+//! One that does not let the caller execute it refuses (the port is
+//! someone else's); when every one lets it, a port below 1024 is granted
+//! (owning a port includes binding it). With none, authbind's rules
+//! decide, as if the folder were not there.
+
+use crate::decide::{Observer, PolicyFs};
+use model::{Address, Decision, Errno, FileName, Reason, Reservation, MAX_RESERVATIONS};
+use std::ops::ControlFlow;
+
+/// The first port the kernel lets anyone bind (ip_unprivileged_port_start's
+/// default): an owner is granted below it, and left to the kernel above.
+const FIRST_UNPRIVILEGED_PORT: u16 = 1024;
+
+/// What the reservations say about real user `uid` binding `addr`:`port`:
+/// `None` when none covers it (or the caller is root, whom no reservation
+/// refuses) and authbind's rules decide.
+pub(crate) fn judge<F: PolicyFs, O: Observer>(
+    fs: &mut F,
+    uid: u32,
+    addr: &Address,
+    port: u16,
+    observer: &mut O,
+) -> Option<Decision> {
+    if uid == 0 {
+        return None;
+    }
+    let mut covering = Vec::new();
+    let mut seen = 0usize;
+    let listed = fs.reservations(&mut |entry| {
+        seen += 1;
+        if seen > MAX_RESERVATIONS {
+            return ControlFlow::Break(());
+        }
+        if let Ok(r) = Reservation::parse(entry) {
+            if r.covers(addr, port) {
+                covering.push(r);
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    let whole_port = Reservation::port(port);
+    match listed {
+        // No folder (or something else than one where it would be):
+        // nothing can be reserved.
+        Err(Errno::ENOENT | Errno::ENOTDIR) => return None,
+        // The folder cannot be read: whose the port is, is unknown. The
+        // safe answer is the one a reservation for someone else gives.
+        // (More names than any reading of the folder takes counts as
+        // unreadable.)
+        Err(_) => return Some(refusal(whole_port, Reason::CheckFailed)),
+        Ok(()) if seen > MAX_RESERVATIONS => return Some(refusal(whole_port, Reason::CheckFailed)),
+        Ok(()) => {}
+    }
+    covering.sort_by(Reservation::rank);
+    covering.dedup();
+    for r in &covering {
+        let result = fs.access_x(&r.to_string());
+        observer.reservation(r, result);
+        if result.is_err() {
+            return Some(refusal(*r, Reason::Reserved));
+        }
+    }
+    let first = covering.first()?;
+    (port < FIRST_UNPRIVILEGED_PORT).then(|| Decision {
+        file: file_name(first),
+        reason: Reason::Owner,
+        errno: Errno(0),
+        line: 0,
+        ignored: None,
+        reservation: Some(*first),
+    })
+}
+
+fn file_name(r: &Reservation) -> FileName {
+    match r.addr {
+        None => FileName::ReservePort,
+        Some(_) => FileName::ReserveAddr,
+    }
+}
+
+/// A refusal by reservation `r`: whatever the cause, the program is told
+/// EACCES, the kernel's own answer for a port it may not bind (and the
+/// one kernel mode gives).
+fn refusal(r: Reservation, reason: Reason) -> Decision {
+    Decision {
+        file: file_name(&r),
+        reason,
+        errno: Errno::EACCES,
+        line: 0,
+        ignored: None,
+        reservation: Some(r),
+    }
+}
