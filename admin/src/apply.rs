@@ -73,6 +73,10 @@ pub fn same(a: &Planned, b: &Planned) -> bool {
     }
 }
 
+fn is_dir(p: &Planned) -> bool {
+    matches!(p, Planned::Node { meta, .. } if meta.kind == Kind::Dir)
+}
+
 fn describe(db: &UserDb, p: &Planned) -> String {
     match p {
         Planned::Absent => "nothing".into(),
@@ -136,6 +140,22 @@ pub fn plan(
             None => creates.push(change(rel, wanted.clone(), "create", origin)),
             Some(Planned::Node { meta, .. }) if implicit && meta.kind == Kind::Dir => {}
             Some(c) if same(c, wanted) => {}
+            // One of the three folders, a real one (`current` gives a
+            // link as `Planned::Symlink`, never what it leads to), and the
+            // policy wants a folder: only its owner, group and mode change
+            // (refolder.rs), nothing in it is removed, and they are policy
+            // (who may search it decides binds; export records them). So
+            // apply sets them whoever made the folder: a fresh install's
+            // 0755 root:root folders take an export's without `--prune`.
+            // Anything else stays a conflict below, unless apply wrote it
+            // or `--prune`: a link or a non-folder there is someone's own
+            // arrangement that only replacing it could change (changing a
+            // link's folder in place means following it, as root, wherever
+            // it leads), and a folder the policy wants as something else
+            // would lose its entries.
+            Some(c) if FOLDERS.contains(&rel.as_str()) && is_dir(c) && is_dir(wanted) => {
+                creates.push(change(rel, wanted.clone(), "update", format!("{origin}; was {}", describe(db, c))))
+            }
             Some(c) if manifest.contains(rel) => {
                 creates.push(change(rel, wanted.clone(), "update", format!("{origin}; was {}", describe(db, c))))
             }
@@ -156,11 +176,8 @@ pub fn plan(
         }
         if let Some((parent, _)) = rel.rsplit_once('/') {
             let parent_ok = match want.entries.get(parent) {
-                Some(Planned::Node { meta, .. }) => meta.kind == Kind::Dir,
-                Some(_) => false,
-                None => {
-                    matches!(current(root, inv, parent), Some(Planned::Node { meta, .. }) if meta.kind == Kind::Dir)
-                }
+                Some(p) => is_dir(p),
+                None => current(root, inv, parent).as_ref().is_some_and(is_dir),
             };
             if !parent_ok {
                 out.conflicts.push(format!(
@@ -350,6 +367,153 @@ mod tests {
         assert_eq!(
             p.conflicts,
             vec!["nowhere/x: its folder nowhere is neither a folder in the policy nor one in the tree"]
+        );
+    }
+
+    fn folders_as_installed(root: &Path) {
+        use std::os::unix::fs::PermissionsExt;
+        for f in FOLDERS {
+            std::fs::create_dir(root.join(f)).unwrap();
+            std::fs::set_permissions(root.join(f), std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    }
+
+    fn mode_of(path: &Path) -> u32 {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::symlink_metadata(path).unwrap().mode() & 0o7777
+    }
+
+    /// Issue 19: an export whose folders are not 0755 root:root, applied to
+    /// a fresh install, was refused (`byport exists and was not written by
+    /// apply … --prune replaces it`) and wrote nothing. The three folders
+    /// are the policy's: apply sets their owners and mode, without
+    /// `--prune`, and the plan is the same one checked and written.
+    #[test]
+    fn the_policys_own_folders_take_its_owners_and_mode_without_prune() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        folders_as_installed(root);
+        let (uid, gid) = (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw());
+        let policy = format!(
+            "[[file]]\npath = \"byport\"\nkind = \"dir\"\nowner = {uid}\ngroup = {gid}\nmode = \"0750\"\n\
+             [[file]]\npath = \"byport/80\"\nkind = \"file\"\nowner = {uid}\ngroup = {gid}\nmode = \"0755\"\n\
+             [[file]]\npath = \"byuid\"\nkind = \"dir\"\nowner = {uid}\ngroup = {gid}\nmode = \"0711\"\n"
+        );
+        let p = plan_for(root, &[], &policy, false);
+        assert!(p.conflicts.is_empty(), "{:?}", p.conflicts);
+        assert_eq!(verbs(&p), vec!["update byport", "update byuid", "create byport/80"]);
+        let said = p.changes[0].describe();
+        assert!(
+            said.starts_with(&format!(
+                "update byport (folder, {uid}:{gid} 0750): file `byport`; was folder, owner "
+            )) && said.ends_with("mode 0755"),
+            "{said}"
+        );
+        assert_eq!(p.managed, ["byport", "byport/80", "byuid"].map(String::from).into());
+        crate::write::execute(root, &p.changes).unwrap();
+        assert_eq!(
+            (mode_of(&root.join("byport")), mode_of(&root.join("byuid"))),
+            (0o750, 0o711)
+        );
+        assert_eq!(mode_of(&root.join("byaddr")), 0o755);
+        // Applied again: nothing to change. A policy that does not name
+        // the folders leaves them as they are, as before.
+        let p = plan_for(root, &["byport", "byport/80", "byuid"], &policy, false);
+        assert!(p.changes.is_empty() && p.conflicts.is_empty(), "{p:?}");
+        let p = plan_for(root, &[], "version = 1\n", false);
+        assert!(p.changes.is_empty() && p.conflicts.is_empty(), "{p:?}");
+    }
+
+    /// What is not a real folder where a folder belongs is someone's own
+    /// arrangement (a link to a tree kept elsewhere, a file that makes
+    /// every lookup fail): made a folder only by `--prune` (or because
+    /// apply wrote it), never changed through the link.
+    #[test]
+    fn a_link_or_a_file_for_a_folder_stays_a_conflict_without_prune() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, elsewhere) = (dir.path().join("conf"), dir.path().join("elsewhere"));
+        std::fs::create_dir(&root).unwrap();
+        folders_as_installed(&root);
+        std::fs::create_dir(&elsewhere).unwrap();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&elsewhere, std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
+        std::fs::remove_dir(root.join("byport")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, root.join("byport")).unwrap();
+        std::fs::remove_dir(root.join("byuid")).unwrap();
+        std::fs::write(root.join("byuid"), "").unwrap();
+        let policy = "[[file]]\npath = \"byport\"\nkind = \"dir\"\nmode = \"0750\"\n\
+                      [[file]]\npath = \"byuid\"\nkind = \"dir\"\nmode = \"0711\"\n";
+        let p = plan_for(&root, &[], policy, false);
+        assert!(p.changes.is_empty(), "{p:?}");
+        assert_eq!(p.conflicts.len(), 2, "{:?}", p.conflicts);
+        assert!(
+            p.conflicts[0].starts_with(&format!(
+                "byport exists and was not written by apply: it is a symlink to {}",
+                elsewhere.display()
+            )),
+            "{}",
+            p.conflicts[0]
+        );
+        assert!(
+            p.conflicts[1].starts_with("byuid exists and was not written by apply: it is regular file"),
+            "{}",
+            p.conflicts[1]
+        );
+        assert_eq!(
+            verbs(&plan_for(&root, &["byport"], policy, false)),
+            vec!["update byport"]
+        );
+        // A folder the policy wants as something else keeps its entries
+        // unless `--prune`: replacing it would remove them.
+        let p = plan_for(&root, &[], "[[file]]\npath = \"byaddr\"\nkind = \"file\"\n", false);
+        assert!(
+            p.conflicts[0].starts_with("byaddr exists and was not written by apply"),
+            "{p:?}"
+        );
+        // With `--prune`, the link is replaced by a folder; what it led to
+        // is left as it was.
+        let p = plan_for(&root, &[], policy, true);
+        assert_eq!(verbs(&p), vec!["replace byport", "replace byuid"]);
+        let mut changes = p.changes.clone();
+        for c in &mut changes {
+            // As the test's user (a non-root run cannot give root a folder).
+            if let Planned::Node { meta, .. } = &mut c.to {
+                (meta.uid, meta.gid) = (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw());
+            }
+        }
+        crate::write::execute(&root, &changes).unwrap();
+        assert!(std::fs::symlink_metadata(root.join("byport")).unwrap().is_dir());
+        assert_eq!((mode_of(&root.join("byport")), mode_of(&elsewhere)), (0o750, 0o700));
+    }
+
+    /// The round trip in plan: a tree whose byport folder is 0750
+    /// root:www is exported with that folder, and the export, planned onto
+    /// a fresh install, sets it and conflicts with nothing.
+    #[test]
+    fn an_export_with_its_folders_plans_onto_a_fresh_install() {
+        use crate::check::testing::{bytes, clean, file, put};
+        let mut inv = clean();
+        put(&mut inv, "byport", Meta::new(Kind::Dir, 0, 2000, 0o750));
+        bytes(&mut inv, "byport/80", file(0, 0, 0o755), "");
+        let doc = crate::export::export(&inv, &db()).unwrap();
+        let text = doc.to_text();
+        assert!(
+            text.contains("[[file]]\npath = \"byport\"\nkind = \"dir\"\nowner = 0\ngroup = 2000\nmode = \"0750\"\n"),
+            "{text}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        folders_as_installed(dir.path());
+        let p = plan_for(dir.path(), &[], &text, false);
+        assert!(p.conflicts.is_empty(), "{:?}", p.conflicts);
+        assert_eq!(verbs(&p), vec!["update byport", "create byport/80"]);
+        assert_eq!(
+            p.changes[0].to,
+            Planned::Node {
+                meta: Meta::new(Kind::Dir, 0, 2000, 0o750),
+                content: Vec::new()
+            }
         );
     }
 }

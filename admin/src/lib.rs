@@ -26,6 +26,7 @@ pub mod oracle;
 pub mod printable;
 pub mod readable;
 pub mod realtree;
+pub mod refolder;
 pub mod run;
 pub mod sim;
 pub mod spec;

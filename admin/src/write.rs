@@ -139,7 +139,8 @@ fn make_dir(path: &Path, meta: &Meta) -> Result<()> {
         }
         Err(_) => fs::create_dir(path).map_err(|e| io(path, e))?,
     }
-    owner_and_mode(path, meta)?;
+    // A folder with entries is changed where it stands (see refolder.rs).
+    crate::refolder::set(path, meta)?;
     sync_folder(path)
 }
 

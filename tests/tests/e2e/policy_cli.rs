@@ -305,6 +305,113 @@ r bind_b  as_user $U $AB $BT 4 127.0.0.1 80 tcp
     let _ = USER;
 }
 
+/// Issue 19: `export` on one machine, `apply` on a fresh install (the
+/// three folders 0755 root:root, as `make install` and the packages make
+/// them) must reproduce every decision. The source's folders are not as
+/// installed: byport 0705 root:$U (every user but $U's group may search
+/// it), byaddr 0750 root:$O (only $O's group), byuid 0711. Before the
+/// fix, apply refused (`byport exists and was not written by apply …
+/// --prune replaces it`) and wrote nothing.
+#[test]
+#[ignore = "needs root: make e2e"]
+fn export_applied_to_a_fresh_install_decides_every_bind_as_the_source() {
+    let install = require("export_applied_to_a_fresh_install_decides_every_bind_as_the_source");
+    let out = sandbox(&install, "policy-roundtrip").run(
+        r#"
+A=/etc/authbind
+# Every test user, nobody too, on ports each decided by another file: a
+# byport file, byuid lines, a byaddr group flag, nothing at all.
+decide() {
+    local uid port
+    for uid in $U $O 65534; do
+        for port in 80 81 82 83; do
+            printf '%s:%s=%s ' $uid $port "$(as_user $uid $AB $BT 4 127.0.0.1 $port tcp)"
+        done
+        printf '%s:[::1]:81=%s ' $uid "$(as_user $uid $AB $BT 6 ::1 81 tcp)"
+    done
+}
+folders() { stat -c '%n %a %u:%g' $A/byport $A/byaddr $A/byuid; }
+# The source machine.
+chgrp $U $A/byport; chmod 0705 $A/byport
+chgrp $O $A/byaddr; chmod 0750 $A/byaddr
+chmod 0711 $A/byuid
+install -m 0755 /dev/null $A/byport/80
+install -m 0010 -g $O /dev/null $A/byaddr/127.0.0.1,82
+printf '0.0.0.0/0,81\n::/0,81\n' > $A/byuid/$U
+printf '0.0.0.0/0,81\n::/0,81\n' > $A/byuid/$O
+printf '0.0.0.0/0,83\n' > $A/byuid/65534
+r source     decide
+r src_dirs   folders
+r export     sh -c "$APOL export > $W/x.toml"
+# The fresh install: the three folders as installed, nothing in them.
+rm -rf $A/byport $A/byaddr $A/byuid && mkdir -m 0755 $A/byport $A/byaddr $A/byuid
+r dry        $APOL apply --dry-run $W/x.toml
+r apply      $APOL apply $W/x.toml
+r dst_dirs   folders
+r applied    decide
+# The same files under folders as installed decide otherwise: the
+# folders are part of the policy. apply sets them back (it wrote them).
+chown root:root $A/byport $A/byaddr $A/byuid; chmod 0755 $A/byport $A/byaddr $A/byuid
+r plain      decide
+r reapply    $APOL apply $W/x.toml
+r reapplied  decide
+r again      $APOL apply $W/x.toml
+"#,
+    );
+    out.expect(&[
+        ("export.rc", "0"),
+        ("dry.rc", "0"),
+        ("apply.rc", "0"),
+        ("reapply.rc", "0"),
+        ("again.rc", "0"),
+        (
+            "src_dirs",
+            &format!(
+                "/etc/authbind/byport 705 0:{USER} /etc/authbind/byaddr 750 0:{OTHER} /etc/authbind/byuid 711 0:0"
+            ),
+        ),
+    ]);
+    // (b) the folders as on the source, (c) every decision as on the source.
+    let source = out.get("source");
+    out.expect(&[
+        ("dst_dirs", out.get("src_dirs")),
+        ("applied", source),
+        ("reapplied", source),
+    ]);
+    // What the folders decide on the source: $U is kept out of byport,
+    // nobody out of byaddr (a byaddr file is read before byuid), $O has
+    // both; so the comparison is not one of trees that agree anyway.
+    for (bind, result) in [
+        (format!("{USER}:80"), "errno=13"),
+        (format!("{USER}:81"), "errno=13"),
+        (format!("{OTHER}:80"), "ok"),
+        (format!("{OTHER}:81"), "ok"),
+        (format!("{OTHER}:82"), "ok"),
+        (format!("{OTHER}:83"), "errno=13"),
+        ("65534:80".into(), "ok"),
+        ("65534:83".into(), "errno=13"),
+    ] {
+        out.ensure(
+            source.split(' ').any(|d| d == format!("{bind}={result}")),
+            &format!("on the source, {bind} is {result}"),
+        );
+    }
+    out.ensure(
+        out.get("plain") != source,
+        "the folders' owners and modes decide something",
+    );
+    out.ensure(
+        out.get("dry")
+            .contains(&format!("update byport (folder, 0:{USER} 0705)"))
+            && out
+                .get("dry")
+                .contains(&format!("update byaddr (folder, 0:{OTHER} 0750)"))
+            && out.get("dry").contains("update byuid (folder, 0:0 0711)"),
+        "the plan names each folder it sets",
+    );
+    out.ensure(out.get("again").ends_with("nothing to change"), "apply is idempotent");
+}
+
 /// Ten grants at once each keep their line (each run holds the folder's
 /// lock from its read to its write: before, they all said `done` and nine
 /// lines were lost), and a grant into a byuid file others may write leaves
