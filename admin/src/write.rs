@@ -263,10 +263,12 @@ mod tests {
         // A plan whose later change would go through the link writes
         // nothing at all, not even its first change.
         let (uid, gid) = (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw());
+        // A folder searchable by its owner: the test may run as a user,
+        // whom a 0644 folder would keep out (root is not kept out).
         let node = |kind, rel: &str| Change {
             rel: rel.into(),
             to: Planned::Node {
-                meta: Meta::new(kind, uid, gid, 0o644),
+                meta: Meta::new(kind, uid, gid, if kind == Kind::Dir { 0o755 } else { 0o644 }),
                 content: Vec::new(),
             },
             verb: "create",
