@@ -161,12 +161,30 @@ fn main() {
         let ours = run::helper_status(&o.ours, &args, req.uid, &req.addr);
         if with_reserve {
             // Ours against the model, which takes Debian's answer where
-            // reservations do not decide. (explain and the export round
-            // trip do not know reservations yet: not checked here.)
+            // reservations do not decide; explain (run by root for --user
+            // UID) too. (explain run by the user, who may not list
+            // reserve/, and the export round trip, which does not carry
+            // reservations yet, are not checked here.)
             let model = reserve_model::expected(&reserve_folder(), req.uid, req.addr, req.port, &mut |path| {
                 run::executable_as(req.uid, None, path)
             });
-            match (theirs.as_ref().map(|t| model.status(*t)), ours) {
+            let want = theirs.as_ref().map(|t| model.status(*t));
+            if let (Some(tool), Ok(want)) = (&o.tool, &want) {
+                match tool::explain(tool, &req, false) {
+                    Ok(s) if (s == 0) == (*want == 0) && (s == 0 || s == 1) => reserved.explain_agreed += 1,
+                    other => {
+                        reserved.explain_disagreed += 1;
+                        println!(
+                            "EXPLAIN MISMATCH (reservations) case {case} (seed {}): explain --user: {other:?}, model {model:?} -> {want}: uid={} {}\n{}",
+                            o.seed,
+                            req.uid,
+                            tool::target(&req),
+                            tree::describe(&tree)
+                        );
+                    }
+                }
+            }
+            match (want, ours) {
                 (Ok(want), Ok(u)) if want == u => reserved.agreed(model),
                 (want, u) => {
                     reserved.disagreed += 1;
@@ -227,7 +245,8 @@ fn main() {
     if o.tool.is_some() {
         tally.print();
     }
-    exit(if failed == 0 && tally.failures() == 0 && reserved.disagreed == 0 {
+    let reserve_failures = reserved.disagreed + reserved.explain_disagreed;
+    exit(if failed == 0 && tally.failures() == 0 && reserve_failures == 0 {
         0
     } else {
         1
@@ -246,6 +265,8 @@ struct ReserveTally {
     owner: u64,
     rules: u64,
     disagreed: u64,
+    explain_agreed: u64,
+    explain_disagreed: u64,
 }
 
 impl ReserveTally {
@@ -271,6 +292,12 @@ impl ReserveTally {
             self.cases() - self.disagreed,
             self.disagreed
         );
+        if self.explain_agreed + self.explain_disagreed > 0 {
+            println!(
+                "{who}: with reservations: explain --user UID (as root): {} agreed with the model, {} disagreed",
+                self.explain_agreed, self.explain_disagreed
+            );
+        }
     }
 }
 
