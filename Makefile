@@ -172,7 +172,11 @@ e2e: e2e-install
 	$(CARGO) test --locked --workspace --exclude authbind-e2e --exclude authbind-bench --exclude authbind-difftest -- --ignored
 
 # Debian's helper against ours on random trees (`make difftest CASES=200000 SEED=1`).
+# RESERVE percent of the cases also get a reserve/ folder, which Debian's
+# authbind ignores: ours is held there to a written model of reservations
+# (difftest/src/reserve_model.rs) taking Debian's answer where none decides.
 CASES ?= 5000
+RESERVE ?= 25
 difftest: e2e-install
 	@if [ "$$(id -u)" != 0 ] || [ ! -x /usr/lib/authbind/helper ]; then \
 	  echo "!!!!! SKIPPED difftest: needs root and Debian's authbind (apt-get install authbind) !!!!!" >&2; \
@@ -181,19 +185,23 @@ difftest: e2e-install
 	  unshare --mount --net --fork $(CARGO_TARGET_DIR)/release/authbind-difftest \
 	    --ours $(E2E_PREFIX)/lib/authbind/helper --theirs /usr/lib/authbind/helper \
 	    --policy-tool $(E2E_PREFIX)/bin/authbind-policy \
-	    --cases $(CASES) $(if $(SEED),--seed $(SEED)); \
+	    --cases $(CASES) --reserve $(RESERVE) $(if $(SEED),--seed $(SEED)); \
 	fi
 
 # Kernel mode against the helper: random trees, the helper's decision
 # against an actual bind under the attached programs, as each test user
 # (`make difftest-kernel KCASES=20000 SEED=1`). Root only; it fails without.
+# KRESERVE percent of the trees get a reserve/ folder, the bind then held
+# to the model of reservations: 0 until kernel mode enforces them
+# (`make difftest-kernel KRESERVE=30`).
 KCASES ?= 2000
+KRESERVE ?= 0
 difftest-kernel: e2e-install
 	@[ "$$(id -u)" = 0 ] || { echo "difftest-kernel needs root (cgroups, bpffs, a setuid helper): sudo make difftest-kernel" >&2; exit 1; }
 	$(CARGO) build --locked --release -p authbind-difftest
 	unshare --mount --net --fork $(CARGO_TARGET_DIR)/release/authbind-difftest \
 	  --kernel $(E2E_PREFIX)/sbin/authbindd --ours $(E2E_PREFIX)/lib/authbind/helper \
-	  --cases $(KCASES) $(if $(SEED),--seed $(SEED))
+	  --cases $(KCASES) --reserve $(KRESERVE) $(if $(SEED),--seed $(SEED))
 
 bench:
 	$(MAKE) --no-print-directory e2e-install E2E_PREFIX=$(E2E_PREFIX)-bench E2E_TARGET=$(CARGO_TARGET_DIR)/bench

@@ -1,5 +1,5 @@
-//! `authbind-difftest --ours HELPER [--theirs HELPER] [--cases N] [--seed S] [--policy-tool PATH]`
-//! `authbind-difftest --kernel AUTHBINDD --ours HELPER [--cases N] [--seed S]`
+//! `authbind-difftest --ours HELPER [--theirs HELPER] [--cases N] [--seed S] [--policy-tool PATH] [--reserve PCT]`
+//! `authbind-difftest --kernel AUTHBINDD --ours HELPER [--cases N] [--seed S] [--reserve PCT]`
 //!
 //! Must run as root inside its own mount and network namespaces
 //! (`unshare --mount --net --fork`): it mounts a scratch tmpfs over the
@@ -16,6 +16,14 @@
 //! With `--kernel`, our helper's decision is compared with an actual bind
 //! under kernel mode instead (see kernel.rs).
 //!
+//! With `--reserve PCT`, that share of the cases (of the trees, under
+//! `--kernel`) also has a `reserve/` folder (reserve_tree.rs). Debian's
+//! authbind ignores it, so there our helper is held to a written model of
+//! reservations (reserve_model.rs), which leaves to Debian's helper's
+//! answer on the same tree what no reservation decides; under `--kernel`
+//! the bind is held to the same model. The other cases are exactly those
+//! of a run without the option. (Default 0: no reservations.)
+//!
 //! Under `--kernel`, flag files are sometimes symlinks the kernel will
 //! not follow: on a `nosymfollow` mount, or protected by
 //! `fs.protected_symlinks` (see links.rs).
@@ -26,6 +34,8 @@ mod lines;
 mod links;
 mod names;
 mod request;
+mod reserve_model;
+mod reserve_tree;
 mod run;
 mod tool;
 mod tree;
@@ -43,6 +53,8 @@ struct Options {
     cases: u64,
     seed: u64,
     tool: Option<String>,
+    /// The share of cases (trees under `--kernel`) with reservations, in percent.
+    reserve: u64,
 }
 
 fn options() -> Result<Options, String> {
@@ -53,6 +65,7 @@ fn options() -> Result<Options, String> {
         cases: 5000,
         seed: 0,
         tool: None,
+        reserve: 0,
     };
     let mut seed = None;
     let mut args = std::env::args().skip(1);
@@ -65,6 +78,12 @@ fn options() -> Result<Options, String> {
             "--cases" => o.cases = value()?.parse().map_err(|e| format!("--cases: {e}"))?,
             "--seed" => seed = Some(value()?.parse().map_err(|e| format!("--seed: {e}"))?),
             "--policy-tool" => o.tool = Some(value()?),
+            "--reserve" => {
+                o.reserve = value()?.parse().map_err(|e| format!("--reserve: {e}"))?;
+                if o.reserve > 100 {
+                    return Err("--reserve: a percentage, 0 to 100".into());
+                }
+            }
             _ => return Err(format!("unknown argument {a}")),
         }
     }
@@ -112,17 +131,27 @@ fn main() {
         exit(kernel_mode(&o, authbindd));
     }
     println!(
-        "difftest: seed={} cases={} ours={} theirs={}",
-        o.seed, o.cases, o.ours, o.theirs
+        "difftest: seed={} cases={} ours={} theirs={} reserve={}%",
+        o.seed, o.cases, o.ours, o.theirs, o.reserve
     );
     let mut rng = Rng::new(o.seed);
     let mut granted = 0u64;
     let mut failed = 0u64;
     let mut histogram = std::collections::BTreeMap::<i32, u64>::new();
     let mut tally = tool::Tally::default();
+    let mut reserved = ReserveTally::default();
     for case in 0..o.cases {
-        let req = request::random(&mut rng);
-        let tree = tree::random(&mut rng, &req, false);
+        // No draw at all without --reserve: the same cases as before it.
+        let with_reserve = o.reserve > 0 && rng.chance(o.reserve);
+        let req = if with_reserve {
+            reserve_tree::request(&mut rng)
+        } else {
+            request::random(&mut rng)
+        };
+        let mut tree = tree::random(&mut rng, &req, false);
+        if with_reserve {
+            reserve_tree::add(&mut rng, &req, &mut tree, false);
+        }
         if let Err(e) = tree::write(Path::new(CONFDIR), &tree) {
             eprintln!("authbind-difftest: writing case {case}: {e}");
             exit(2);
@@ -130,6 +159,51 @@ fn main() {
         let args = request::classic_args(&req);
         let theirs = run::helper_status(&o.theirs, &args, req.uid, &req.addr);
         let ours = run::helper_status(&o.ours, &args, req.uid, &req.addr);
+        if with_reserve {
+            // Ours against the model, which takes Debian's answer where
+            // reservations do not decide; explain (run by root for --user
+            // UID) too. (explain run by the user, who may not list
+            // reserve/, and the export round trip, which does not carry
+            // reservations yet, are not checked here.)
+            let model = reserve_model::expected(&reserve_folder(), req.uid, req.addr, req.port, &mut |path| {
+                run::executable_as(req.uid, None, path)
+            });
+            let want = theirs.as_ref().map(|t| model.status(*t));
+            if let (Some(tool), Ok(want)) = (&o.tool, &want) {
+                match tool::explain(tool, &req, false) {
+                    Ok(s) if (s == 0) == (*want == 0) && (s == 0 || s == 1) => reserved.explain_agreed += 1,
+                    other => {
+                        reserved.explain_disagreed += 1;
+                        println!(
+                            "EXPLAIN MISMATCH (reservations) case {case} (seed {}): explain --user: {other:?}, model {model:?} -> {want}: uid={} {}\n{}",
+                            o.seed,
+                            req.uid,
+                            tool::target(&req),
+                            tree::describe(&tree)
+                        );
+                    }
+                }
+            }
+            match (want, ours) {
+                (Ok(want), Ok(u)) if want == u => reserved.agreed(model),
+                (want, u) => {
+                    reserved.disagreed += 1;
+                    println!(
+                        "RESERVE MISMATCH case {case} (seed {}): uid={} addr={} port={} args={args:?}\n  model: {model:?} -> {want:?} (debian: {theirs:?})\n  ours:  {u:?}\n{}",
+                        o.seed,
+                        req.uid,
+                        req.addr,
+                        req.port,
+                        tree::describe(&tree)
+                    );
+                    if reserved.disagreed >= 20 {
+                        println!("difftest: stopping after 20 reservation mismatches");
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
         if let (Some(tool), Ok(decided)) = (&o.tool, &theirs) {
             let trip = check_tool(tool, &o.ours, *decided, &req, &tree, &mut rng, &mut tally);
             if let Err(report) = trip {
@@ -162,12 +236,69 @@ fn main() {
             }
         }
     }
+    let plain = o.cases - reserved.cases();
     println!("difftest: exit codes seen (code: count): {histogram:?}; granted {granted}");
-    println!("difftest: {} passed, {failed} failed", o.cases - failed);
+    println!("difftest: {} passed, {failed} failed", plain - failed);
+    if o.reserve > 0 {
+        reserved.print("difftest");
+    }
     if o.tool.is_some() {
         tally.print();
     }
-    exit(if failed == 0 && tally.failures() == 0 { 0 } else { 1 });
+    let reserve_failures = reserved.disagreed + reserved.explain_disagreed;
+    exit(if failed == 0 && tally.failures() == 0 && reserve_failures == 0 {
+        0
+    } else {
+        1
+    });
+}
+
+fn reserve_folder() -> std::path::PathBuf {
+    Path::new(CONFDIR).join("reserve")
+}
+
+/// The cases with reservations: how the model decided them, and whether
+/// the helper (or under `--kernel`, the helper and the bind) agreed.
+#[derive(Default)]
+struct ReserveTally {
+    refused: u64,
+    owner: u64,
+    rules: u64,
+    disagreed: u64,
+    explain_agreed: u64,
+    explain_disagreed: u64,
+}
+
+impl ReserveTally {
+    fn agreed(&mut self, model: reserve_model::Expected) {
+        match model {
+            reserve_model::Expected::Refused => self.refused += 1,
+            reserve_model::Expected::Owner => self.owner += 1,
+            reserve_model::Expected::AuthbindRules => self.rules += 1,
+        }
+    }
+
+    fn cases(&self) -> u64 {
+        self.refused + self.owner + self.rules + self.disagreed
+    }
+
+    fn print(&self, who: &str) {
+        println!(
+            "{who}: with reservations: {} cases ({} refused by a reservation, {} granted to its owner, {} left to authbind's rules), checked against the written model: {} agreed, {} disagreed",
+            self.cases(),
+            self.refused,
+            self.owner,
+            self.rules,
+            self.cases() - self.disagreed,
+            self.disagreed
+        );
+        if self.explain_agreed + self.explain_disagreed > 0 {
+            println!(
+                "{who}: with reservations: explain --user UID (as root): {} agreed with the model, {} disagreed",
+                self.explain_agreed, self.explain_disagreed
+            );
+        }
+    }
 }
 
 /// explain against the helper's `decided` status, then the round trip.
@@ -274,20 +405,30 @@ fn kernel_mode(o: &Options, authbindd: &str) -> i32 {
         }
     };
     println!(
-        "difftest --kernel: seed={} cases={} helper={} authbindd={} cgroup={}",
+        "difftest --kernel: seed={} cases={} helper={} authbindd={} cgroup={} reserve={}%",
         o.seed,
         o.cases,
         o.ours,
         authbindd,
-        k.cgroup().display()
+        k.cgroup().display(),
+        o.reserve
     );
+    let mut reserved = ReserveTally::default();
     let mut rng = Rng::new(o.seed);
     let (mut privileged, mut granted, mut failed, mut done) = (0u64, 0u64, 0u64, 0u64);
     let mut tree_no = 0u64;
     'trees: while done < o.cases {
         // One tree for both users: a reload costs more than a bind.
-        let first = request::random(&mut rng);
-        let tree = tree::random(&mut rng, &first, true);
+        let with_reserve = o.reserve > 0 && rng.chance(o.reserve);
+        let first = if with_reserve {
+            reserve_tree::request(&mut rng)
+        } else {
+            request::random(&mut rng)
+        };
+        let mut tree = tree::random(&mut rng, &first, true);
+        if with_reserve {
+            reserve_tree::add(&mut rng, &first, &mut tree, true);
+        }
         if let Err(e) = tree::write(Path::new(CONFDIR), &tree)
             .map_err(|e| format!("writing tree {tree_no}: {e}"))
             .and_then(|()| k.reload())
@@ -316,11 +457,43 @@ fn kernel_mode(o: &Options, authbindd: &str) -> i32 {
                 }
             };
             // Below 1024 the kernel refuses with EACCES unless kernel mode grants.
-            let want = if req.port >= 1024 || helper == 0 {
+            let mut want = if req.port >= 1024 || helper == 0 {
                 "ok"
             } else {
                 "errno=13"
             };
+            if with_reserve {
+                // The model, judging access with the bind's own groups; where
+                // it leaves the answer to authbind's rules, the helper's is
+                // taken (the run without --kernel holds those to Debian's).
+                let model = reserve_model::expected(&reserve_folder(), req.uid, req.addr, req.port, &mut |path| {
+                    run::executable_as(req.uid, Some(kernel_groups::set_for(&req)), path)
+                });
+                want = match model {
+                    reserve_model::Expected::Refused => "errno=13",
+                    reserve_model::Expected::Owner => "ok",
+                    reserve_model::Expected::AuthbindRules => want,
+                };
+                if helper == model.status(helper) && bound == want {
+                    reserved.agreed(model);
+                } else {
+                    reserved.disagreed += 1;
+                    println!(
+                        "RESERVE MISMATCH case {case} (seed {}): uid={} ({}) addr={} port={}: model {model:?}, helper exit {helper}, bind under kernel mode: {bound} (expected {want})\n{}",
+                        o.seed,
+                        req.uid,
+                        kernel_groups::set_for(&req),
+                        req.addr,
+                        req.port,
+                        tree::describe(&tree)
+                    );
+                    if reserved.disagreed >= 20 {
+                        println!("difftest --kernel: stopping after 20 reservation mismatches");
+                        break 'trees;
+                    }
+                }
+                continue;
+            }
             if req.port < 1024 {
                 privileged += 1;
                 granted += u64::from(helper == 0);
@@ -343,11 +516,16 @@ fn kernel_mode(o: &Options, authbindd: &str) -> i32 {
             }
         }
     }
+    // The binds on trees without reservations; those with are counted apart.
+    let plain = done - reserved.cases();
     println!(
-        "difftest --kernel: {tree_no} trees, {done} binds: {privileged} privileged ({granted} granted by the helper, {} refused), {} unprivileged",
+        "difftest --kernel: {tree_no} trees, {plain} binds: {privileged} privileged ({granted} granted by the helper, {} refused), {} unprivileged",
         privileged - granted,
-        done - privileged
+        plain - privileged
     );
-    println!("difftest --kernel: {} agreed, {failed} disagreed", done - failed);
-    i32::from(failed != 0)
+    println!("difftest --kernel: {} agreed, {failed} disagreed", plain - failed);
+    if o.reserve > 0 {
+        reserved.print("difftest --kernel");
+    }
+    i32::from(failed != 0 || reserved.disagreed != 0)
 }

@@ -33,3 +33,31 @@ pub fn status_with_socket(mut cmd: Command, addr: &IpAddr) -> std::io::Result<i3
         .status()?;
     Ok(status.code().unwrap_or_else(|| 1000 + status.signal().unwrap_or(0)))
 }
+
+/// access(X_OK) of `path` by `uid` (gid = uid), as `test -x` run as that
+/// user finds it: with no supplementary groups, or with the `setpriv`
+/// groups argument `groups` (e.g. `--groups=0,1500`).
+pub fn executable_as(uid: u32, groups: Option<&str>, path: &std::path::Path) -> bool {
+    let mut cmd = match groups {
+        None => {
+            let mut cmd = Command::new("test");
+            cmd.uid(uid).gid(uid);
+            cmd
+        }
+        Some(groups) => {
+            let id = uid.to_string();
+            let mut cmd = Command::new("setpriv");
+            cmd.args(["--reuid", &id, "--regid", &id, groups, "--", "test"]);
+            cmd
+        }
+    };
+    cmd.arg("-x")
+        .arg(path)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}

@@ -38,7 +38,7 @@ pub struct Tree {
 /// Mostly searchable by all; sometimes a folder the users cannot search
 /// (every flag file in it is then refused, found or not), or only its
 /// owner or group can.
-fn folder_mode(rng: &mut Rng, percent_odd: u64) -> u32 {
+pub(crate) fn folder_mode(rng: &mut Rng, percent_odd: u64) -> u32 {
     if rng.chance(percent_odd) {
         *rng.pick(&[0o700, 0o750, 0o711, 0o701, 0o710, 0o000, 0o100, 0o751])
     } else {
@@ -64,7 +64,7 @@ fn owner(rng: &mut Rng) -> u32 {
 
 /// What stands where authbind expects a flag file; with `outside_links`,
 /// sometimes a link the kernel may refuse to follow (links.rs).
-fn flag_node(rng: &mut Rng, outside_links: bool) -> Node {
+pub(crate) fn flag_node(rng: &mut Rng, outside_links: bool) -> Node {
     match rng.below(if outside_links { 12 } else { 10 }) {
         10 | 11 => Node::Symlink {
             target: (*rng.pick(crate::links::TARGETS)).into(),

@@ -10,6 +10,7 @@ mod detect;
 mod kernel_mode;
 mod options;
 mod preload;
+mod reservations;
 mod warnings;
 
 use detect::{choose, Mechanism};
@@ -42,6 +43,9 @@ fn main() {
         }
         Parsed::Run { depth, force, program } => {
             let debug = debug_enabled();
+            if debug {
+                reservations::say_if_unenforced();
+            }
             let (mechanism, why) = match force {
                 Force::Preload => (Mechanism::Preload, "--preload".to_string()),
                 Force::Seccomp => (Mechanism::Seccomp, "--seccomp".to_string()),

@@ -29,11 +29,12 @@ pub fn as_reserved(addr: &Address) -> Address {
     }
 }
 
-/// Whether `addr` is a wildcard (`0.0.0.0`, `::`): a socket bound there
+/// Whether `addr` is a wildcard (`0.0.0.0`, `::`, or `::ffff:0.0.0.0`,
+/// which an IPv6 socket binds as IPv4's wildcard): a socket bound there
 /// takes every address of the port, so every reservation of it covers
 /// the bind (`::` takes IPv4 too, on a dual-stack socket).
 pub(crate) fn is_wildcard(addr: &Address) -> bool {
-    addr.bytes().iter().all(|&b| b == 0)
+    as_reserved(addr).bytes().iter().all(|&b| b == 0)
 }
 
 impl Reservation {
@@ -126,6 +127,7 @@ impl fmt::Display for Reservation {
 mod tests {
     use super::*;
     extern crate std;
+    use crate::file::{FileName, PolicyFile};
     use std::string::ToString;
 
     fn v4(a: [u8; 4]) -> Address {
@@ -206,6 +208,29 @@ mod tests {
         assert!(six.covers(&v6("2001:db8::1"), 5432));
         assert!(six.covers(&v4([0; 4]), 5432));
         assert!(!six.covers(&v6("2001:db8::2"), 5432));
+        // An IPv6 socket bound to ::ffff:0.0.0.0 takes every IPv4 address
+        // of the port (the kernel binds it as 0.0.0.0): a wildcard, found
+        // by the end-to-end test when it was not one here.
+        assert!(one.covers(&v6("::ffff:0.0.0.0"), 5432));
+        assert!(six.covers(&v6("::ffff:0.0.0.0"), 5432));
+        assert!(!one.covers(&v6("::ffff:0.0.0.0"), 80));
+    }
+
+    /// `::ffff:0.0.0.0,P` is the wildcard written otherwise: the port's
+    /// own reservation is meant.
+    #[test]
+    fn the_mapped_wildcard_names_the_port() {
+        match Reservation::parse("::ffff:0.0.0.0,53") {
+            Err(NeverConsulted::NotReservedAsWritten { instead, .. }) => {
+                assert_eq!(instead, Reservation::port(53))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            PolicyFile::new(FileName::ReserveAddr, v6("::ffff:0.0.0.0"), 53, 0),
+            None,
+            "a wildcard has no address reservation"
+        );
     }
 
     #[test]
