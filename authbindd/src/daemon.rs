@@ -54,6 +54,18 @@ fn describe(s: &Swapped) -> String {
     )
 }
 
+/// What the swap did to `ip_local_reserved_ports`: said when it wrote
+/// it, or failed (never fatal: the grants are in force without it).
+fn say_reserved(say: &Say, s: &Swapped) {
+    match &s.reserved {
+        Ok(synced) if synced.changed => say.info(&format!("{}: {}", crate::reserved_ports::SYSCTL, synced.describe())),
+        Ok(_) => {}
+        Err(e) => say.error(&format!(
+            "reserved ports not kept from automatic assignment (bind(0), connect() may pick them): {e}"
+        )),
+    }
+}
+
 fn links_present(dir: &Path) -> bool {
     [buildcfg::PIN_BIND4, buildcfg::PIN_BIND6]
         .iter()
@@ -151,6 +163,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
         cg.rel,
         describe(&swapped)
     ));
+    say_reserved(&say, &swapped);
     for note in &swapped.compiled.notes.unexpressible {
         say.warn(&format!("cannot express exactly: {note}"));
     }
@@ -231,6 +244,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
                     Ok(Some(swapped)) => {
                         skipped = 0;
                         say.info(&format!("reloaded {}: {}", cg.path.display(), describe(&swapped)));
+                        say_reserved(&say, &swapped);
                     }
                     Ok(None) => skipped += 1,
                     Err(e) => say.error(&format!("reload failed, the previous policy stays in force: {e}")),
