@@ -26,7 +26,7 @@ use model::{Errno, Reservation, MAX_RESERVATIONS};
 use policy::PolicyFs;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::ops::ControlFlow;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -175,14 +175,20 @@ pub fn wanted(confdir: &str) -> Result<Ports, Error> {
     }
 }
 
-/// The sysctl file (another one in the tests).
+/// The sysctl file (a plain file standing for it in the tests).
 pub struct Sysctl {
     path: PathBuf,
+    /// The kernel's file: a write at an offset other than 0 adds to the
+    /// list, one at 0 replaces it (a plain file is rewritten whole).
+    proc: bool,
 }
 
 impl Sysctl {
     pub fn here() -> Sysctl {
-        Sysctl { path: SYSCTL.into() }
+        Sysctl {
+            path: SYSCTL.into(),
+            proc: true,
+        }
     }
 
     pub fn read(&self) -> Result<Ports, Error> {
@@ -199,18 +205,46 @@ impl Sysctl {
         })
     }
 
-    /// Writes the whole list (a newline alone empties it; the kernel takes
-    /// a list longer than a page in pieces, each added to the first; it
-    /// ignores O_TRUNC, which a file in the tests' place needs).
-    pub fn write(&self, ports: &Ports) -> Result<(), Error> {
+    fn put(&self, text: &str, at: u64) -> Result<(), Error> {
         let shown = self.path.display().to_string();
         let mut file = std::fs::OpenOptions::new()
             .write(true)
-            .truncate(true)
+            .truncate(!self.proc)
             .open(&self.path)
             .map_err(|e| Error::io(format!("opening {shown} to write"), &e))?;
-        file.write_all(format!("{}\n", ports.format()).as_bytes())
+        if at != 0 {
+            file.seek(SeekFrom::Start(at))
+                .map_err(|e| Error::io(format!("seeking in {shown}"), &e))?;
+        }
+        file.write_all(format!("{text}\n").as_bytes())
             .map_err(|e| Error::io(format!("writing {shown}"), &e))
+    }
+
+    /// Adds `added` to `current` (the list now). The kernel's file takes
+    /// it as an addition (written at offset 1): no entry is ever out of
+    /// the list meanwhile.
+    pub fn add(&self, current: &Ports, added: &Ports) -> Result<(), Error> {
+        if self.proc {
+            self.put(&added.format(), 1)
+        } else {
+            self.put(&current.or(added).format(), 0)
+        }
+    }
+
+    /// Replaces the whole list with `ports` (a newline alone empties it),
+    /// `first` written first. The kernel reads a list longer than a page
+    /// in pieces, the first replacing the list and the others added to
+    /// it: between two pieces an entry of a later one is out of the list
+    /// (as with any `sysctl -w` that long). `first` (the reserved ports)
+    /// goes into the first piece whenever it fits in it.
+    pub fn replace(&self, ports: &Ports, first: &Ports) -> Result<(), Error> {
+        let first = ports.and(first);
+        let rest = ports.minus(&first);
+        let text = match (self.proc, first.is_empty(), rest.is_empty()) {
+            (true, false, false) => format!("{},{}", first.format(), rest.format()),
+            _ => ports.format(),
+        };
+        self.put(&text, 0)
     }
 }
 
@@ -365,7 +399,12 @@ fn sync_with(store: &Store, sysctl: &Sysctl, confdir: &str) -> Result<Synced, Er
                 error: None,
             };
             store.save(&intent).map_err(keep)?;
-            if let Err(e) = sysctl.write(&plan.value) {
+            let written = if plan.value.0.is_superset(&current.0) {
+                sysctl.add(&current, &plan.value.minus(&current))
+            } else {
+                sysctl.replace(&plan.value, &wanted)
+            };
+            if let Err(e) = written {
                 let ours = match sysctl.read() {
                     Ok(reread) => after_failed_write(&current, &before.ours, &reread),
                     Err(_) => intent.ours,
@@ -409,7 +448,7 @@ fn release_with(store: &Store, sysctl: &Sysctl) -> Result<Ports, Error> {
         let current = sysctl.read().map_err(|e| (e, state.ours.clone()))?;
         let value = current.minus(&state.ours);
         if value != current {
-            sysctl.write(&value).map_err(|e| {
+            sysctl.replace(&value, &Ports::default()).map_err(|e| {
                 let ours = sysctl
                     .read()
                     .map(|reread| reread.and(&state.ours))
@@ -450,9 +489,9 @@ pub fn report(confdir: &str) -> String {
             let _ = writeln!(s, "  reserved by the tree: unknown ({e})");
         }
     }
+    // The sysctl itself may be long: only what concerns the tree.
     match (&current, &wanted) {
         (Ok(c), Ok(w)) => {
-            let _ = writeln!(s, "  in the sysctl now: {}", shown(c));
             let missing = w.minus(c);
             if !missing.is_empty() {
                 let _ = writeln!(
@@ -462,16 +501,24 @@ pub fn report(confdir: &str) -> String {
                 );
             }
         }
-        (Ok(c), Err(_)) => {
-            let _ = writeln!(s, "  in the sysctl now: {}", shown(c));
-        }
+        (Ok(_), Err(_)) => {}
         (Err(e), _) => {
-            let _ = writeln!(s, "  in the sysctl now: unknown ({e})");
+            let _ = writeln!(s, "  the sysctl: unknown ({e})");
         }
     }
     match &state {
         Ok(st) => {
             let _ = writeln!(s, "  entries added by authbindd: {}", shown(&st.ours));
+            if let (Ok(c), Ok(w)) = (&current, &wanted) {
+                let theirs = w.and(c).minus(&st.ours);
+                if !theirs.is_empty() {
+                    let _ = writeln!(
+                        s,
+                        "  listed by the administrator too (never removed): {}",
+                        theirs.format()
+                    );
+                }
+            }
             if let Some(e) = &st.error {
                 let _ = writeln!(s, "  the last update FAILED: {e}");
             }
@@ -602,6 +649,7 @@ mod tests {
         fn sysctl(&self) -> Sysctl {
             Sysctl {
                 path: self.0.join("sysctl"),
+                proc: false,
             }
         }
         fn store(&self) -> Store {
@@ -670,6 +718,36 @@ mod tests {
         // Released twice: nothing more goes.
         assert_eq!(release_with(&s.store(), &s.sysctl()).unwrap(), Ports::default());
         assert_eq!(s.value(), "40003,40006,40008,50000\n");
+    }
+
+    /// The kernel's own file, in a network namespace of this test
+    /// thread's own: additions written at offset 1 keep every entry; a
+    /// list longer than a page is taken whole, in pieces.
+    #[test]
+    fn the_kernels_file_takes_additions_and_long_lists() {
+        if !nix::unistd::geteuid().is_root() {
+            return; // a network namespace needs root
+        }
+        std::thread::spawn(|| {
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+            let sysctl = Sysctl::here();
+            assert_eq!(sysctl.read().unwrap(), Ports::default());
+            // Every other port from 20001 to 39999: some 60 kB.
+            let admin = Ports((20001..=39999).step_by(2).collect());
+            sysctl.replace(&admin, &Ports::default()).unwrap();
+            assert_eq!(sysctl.read().unwrap(), admin);
+            sysctl.add(&admin, &p("40001,40003-40005")).unwrap();
+            let added = admin.or(&p("40001,40003-40005"));
+            assert_eq!(sysctl.read().unwrap(), added);
+            // Reserved ports first; the rest in later pieces.
+            let value = added.minus(&p("40004"));
+            sysctl.replace(&value, &p("40001,40003,40005")).unwrap();
+            assert_eq!(sysctl.read().unwrap(), value);
+            sysctl.replace(&Ports::default(), &Ports::default()).unwrap();
+            assert_eq!(sysctl.read().unwrap(), Ports::default());
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //!
 //! The body sees, besides [`crate::Sandbox`]'s:
 //! - `$CG` the scratch cgroup, `$KD` authbindd, `$UB` uringbind,
-//!   `$KL` kbindloop (tests/c/);
+//!   `$KL` kbindloop, `$AP` autoport (tests/c/);
 //! - `kd_start [ARGS…]`: mounts a private bpffs on /sys/fs/bpf (unless
 //!   `KD_NO_BPFFS=1`), starts `$KD --cgroup $CG ARGS…` in the background
 //!   (pid in `$KDPID`, stderr appended to `$W/kd.err`) and waits until it
@@ -36,6 +36,7 @@ use std::sync::OnceLock;
 const SOURCES: &[CSource] = &[
     ("uringbind", include_str!("../c/uringbind.c"), &[]),
     ("kbindloop", include_str!("../c/kbindloop.c"), &[]),
+    ("autoport", include_str!("../c/autoport.c"), &[]),
 ];
 
 const PRELUDE: &str = r#"
@@ -104,6 +105,7 @@ impl Kernel {
             .var("KD", install.authbindd())
             .var("UB", dir.join("uringbind"))
             .var("KL", dir.join("kbindloop"))
+            .var("AP", dir.join("autoport"))
     }
 
     /// Runs `body` in `sandbox` after the kernel-mode functions.
