@@ -7,7 +7,7 @@
 //!
 //! The body sees, besides [`crate::Sandbox`]'s:
 //! - `$CG` the scratch cgroup, `$KD` authbindd, `$UB` uringbind,
-//!   `$KL` kbindloop, `$AP` autoport (tests/c/);
+//!   `$KL` kbindloop (tests/c/);
 //! - `kd_start [ARGS…]`: mounts a private bpffs on /sys/fs/bpf (unless
 //!   `KD_NO_BPFFS=1`), starts `$KD --cgroup $CG ARGS…` in the background
 //!   (pid in `$KDPID`, stderr appended to `$W/kd.err`) and waits until it
@@ -36,7 +36,6 @@ use std::sync::OnceLock;
 const SOURCES: &[CSource] = &[
     ("uringbind", include_str!("../c/uringbind.c"), &[]),
     ("kbindloop", include_str!("../c/kbindloop.c"), &[]),
-    ("autoport", include_str!("../c/autoport.c"), &[]),
 ];
 
 const PRELUDE: &str = r#"
@@ -105,7 +104,6 @@ impl Kernel {
             .var("KD", install.authbindd())
             .var("UB", dir.join("uringbind"))
             .var("KL", dir.join("kbindloop"))
-            .var("AP", dir.join("autoport"))
     }
 
     /// Runs `body` in `sandbox` after the kernel-mode functions.

@@ -11,13 +11,25 @@
 //! no grant, and is said.
 
 use authbind_e2e::{ready, Kernel, Policy, USER};
+use authbind_testkit::cc::{self, CSource};
 use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::time::Duration;
+
+/// tests/c/autoport.c, built once; cached apart from the kernel-mode
+/// programs (a cache of other sources under one name replaces it).
+fn autoport() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    const SOURCES: &[CSource] = &[("autoport", include_str!("../../c/autoport.c"), &[])];
+    BIN.get_or_init(|| cc::build_cached("authbind-e2e-autoport-", SOURCES).join("autoport"))
+        .clone()
+}
 
 /// Shell functions: `v` prints the sysctl with the administrator's long
 /// list (every other port from 20001 to 39999, longer than a page, so
 /// that the daemon's writes go in pieces) shown as `ADMIN`; `picks ARGS`
-/// runs autoport as $O in the cgroup and prints the ports (and errors) it
+/// runs autoport (`$AP`) as $O in the cgroup and prints the ports (and errors) it
 /// got, sorted, once each.
 const HELPERS: &str = r#"
 S=/proc/sys/net/ipv4/ip_local_reserved_ports
@@ -43,7 +55,10 @@ fn reserved_ports_are_never_picked_and_only_ours_are_removed() {
     let test = "kernel_reserved_ports";
     let install = ready(test);
     let k = Kernel::new(test);
-    let sandbox = k.sandbox(&install, test).policy(Policy::new().byport("80", USER));
+    let sandbox = k
+        .sandbox(&install, test)
+        .policy(Policy::new().byport("80", USER))
+        .var("AP", autoport());
     let body = format!(
         r#"{HELPERS}
 for n in 40001 40003 40004 127.0.0.1,40005; do reserve $n; done
