@@ -3,7 +3,7 @@
 
 use crate::error::Error;
 use crate::options::{Command, Options, USAGE};
-use crate::{attach, cgroup, compile, daemon, maps, pins, preflight, report, status, swap};
+use crate::{attach, cgroup, compile, daemon, maps, pins, preflight, report, reserved_ports, status, swap};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -27,7 +27,39 @@ fn check() -> Result<(), Error> {
     } else {
         out("programs: not loaded (not root)\n");
     }
+    out(&reserved_ports::report(buildcfg::CONFDIR));
     Ok(())
+}
+
+/// A problem that fails nothing, on stderr.
+fn warn(text: &str) {
+    let _ = writeln!(std::io::stderr(), "authbindd: {text}");
+}
+
+/// After `--detach`: our entries of `ip_local_reserved_ports` go, once
+/// no cgroup is served any more (the programs of another still enforce
+/// the reservations: their ports stay out of automatic assignment).
+fn release_reserved() {
+    let served = pins::all().len();
+    if served > 0 {
+        out(&format!(
+            "{}: entries kept ({served} other cgroup(s) still served)\n",
+            reserved_ports::SYSCTL
+        ));
+        return;
+    }
+    match reserved_ports::release() {
+        Ok(removed) if removed.is_empty() => {}
+        Ok(removed) => out(&format!(
+            "{}: removed the entries authbindd added: {}\n",
+            reserved_ports::SYSCTL,
+            removed.format()
+        )),
+        Err(e) => warn(&format!(
+            "the entries authbindd added to {} stay: {e}",
+            reserved_ports::SYSCTL
+        )),
+    }
 }
 
 /// Runs one command; its exit status, or the error to print.
@@ -48,6 +80,10 @@ pub fn run(o: &Options) -> Result<ExitCode, Error> {
                 swapped.compiled.byaddr.len(),
                 swapped.compiled.byuid4.len() + swapped.compiled.byuid6.len()
             ));
+            match &swapped.reserved {
+                Ok(synced) => out(&format!("{}: {}\n", reserved_ports::SYSCTL, synced.describe())),
+                Err(e) => warn(&format!("reserved ports not kept from automatic assignment: {e}")),
+            }
         }
         Command::Detach => {
             preflight::root()?;
@@ -55,11 +91,13 @@ pub fn run(o: &Options) -> Result<ExitCode, Error> {
             let _lock = pins::swap_lock();
             let n = attach::detach(&cg, &pins::dir_for(&cg))?;
             out(&format!("detached {n} link(s) from {}\n", cg.path.display()));
+            release_reserved();
         }
         Command::Status => {
             preflight::root()?;
             let (text, attached) = status::status(o.cgroup.as_deref())?;
             out(&text);
+            out(&reserved_ports::report(buildcfg::CONFDIR));
             if !attached {
                 return Ok(ExitCode::from(NOT_ATTACHED));
             }

@@ -54,6 +54,30 @@ fn describe(s: &Swapped) -> String {
     )
 }
 
+/// What the swap did to `ip_local_reserved_ports`: said when it wrote
+/// it, or failed (never fatal: the grants are in force without it). A
+/// failure is said once, not again at each reload while it lasts
+/// (`last_error`); `--status` shows it meanwhile.
+fn say_reserved(say: &Say, s: &Swapped, last_error: &mut Option<String>) {
+    match &s.reserved {
+        Ok(synced) => {
+            if synced.changed || last_error.is_some() {
+                say.info(&format!("{}: {}", crate::reserved_ports::SYSCTL, synced.describe()));
+            }
+            *last_error = None;
+        }
+        Err(e) => {
+            let text = e.to_string();
+            if last_error.as_deref() != Some(text.as_str()) {
+                say.error(&format!(
+                    "reserved ports not kept from automatic assignment (bind(0), connect() may pick them): {text}"
+                ));
+            }
+            *last_error = Some(text);
+        }
+    }
+}
+
 fn links_present(dir: &Path) -> bool {
     [buildcfg::PIN_BIND4, buildcfg::PIN_BIND6]
         .iter()
@@ -151,6 +175,8 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
         cg.rel,
         describe(&swapped)
     ));
+    let mut reserved_error = None;
+    say_reserved(&say, &swapped, &mut reserved_error);
     for note in &swapped.compiled.notes.unexpressible {
         say.warn(&format!("cannot express exactly: {note}"));
     }
@@ -231,6 +257,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
                     Ok(Some(swapped)) => {
                         skipped = 0;
                         say.info(&format!("reloaded {}: {}", cg.path.display(), describe(&swapped)));
+                        say_reserved(&say, &swapped, &mut reserved_error);
                     }
                     Ok(None) => skipped += 1,
                     Err(e) => say.error(&format!("reload failed, the previous policy stays in force: {e}")),

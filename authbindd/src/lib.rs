@@ -21,6 +21,7 @@ pub mod pins;
 pub mod preflight;
 mod read;
 pub mod report;
+pub mod reserved_ports;
 mod resolve;
 mod say;
 pub mod status;

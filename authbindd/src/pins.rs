@@ -84,7 +84,7 @@ fn root_only_dir(dir: &Path) -> Result<(), Error> {
     let md = std::fs::symlink_metadata(dir).map_err(|e| Error::io(dir.display().to_string(), &e))?;
     if !md.is_dir() || md.uid() != 0 {
         return Err(Error::Unsafe(format!(
-            "{}: not a folder of root's (owner {}); its locks could be anyone's",
+            "{}: not a folder of root's (owner {}); what it holds could be anyone's",
             dir.display(),
             md.uid()
         )));
@@ -111,18 +111,25 @@ fn roots_folder(dir: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// Opens (creating it 0600) the lock file `name` in the root-only folder
-/// `dir`, itself in `run` (made 0755 if missing, as the marks need it).
-fn lock_file(run: &Path, name: &str) -> Result<File, Error> {
+/// The folder `name` in `run` (made 0755 if missing, as the marks need
+/// it), made a folder only root may enter: for what is root's alone (the
+/// locks, the reserved ports kernel mode added).
+pub(crate) fn private_dir(run: &Path, name: &str) -> Result<PathBuf, Error> {
     match std::fs::DirBuilder::new().mode(0o755).create(run) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(Error::io(format!("creating {}", run.display()), &e)),
     }
     roots_folder(run)?;
-    let dir = run.join(LOCK_DIR);
+    let dir = run.join(name);
     root_only_dir(&dir)?;
-    let path = dir.join(name);
+    Ok(dir)
+}
+
+/// Opens (creating it 0600) the lock file `name` in the root-only folder
+/// [`LOCK_DIR`] of `run`.
+fn lock_file(run: &Path, name: &str) -> Result<File, Error> {
+    let path = private_dir(run, LOCK_DIR)?.join(name);
     OpenOptions::new()
         .read(true)
         .write(true)

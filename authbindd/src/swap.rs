@@ -10,11 +10,15 @@ use crate::compile::{self, Compiled};
 use crate::error::Error;
 use crate::maps::load::{Groups, Instance};
 use crate::pins;
+use crate::reserved_ports::{self, Synced};
 use std::path::Path;
 
 pub struct Swapped {
     pub compiled: Compiled,
     pub installed: [Installed; 2],
+    /// The reserved ports put in `ip_local_reserved_ports` (a failure
+    /// there leaves the swap made: the grants do not depend on it).
+    pub reserved: Result<Synced, Error>,
 }
 
 /// Compiles and loads, then, if `still_current` says the tree did not
@@ -34,7 +38,14 @@ pub fn swap_if(cg: &Cgroup, dir: &Path, still_current: &mut dyn FnMut() -> bool)
     let installed = attach::install(cg, dir, &instance)?;
     pins::record_cgroup(dir, &cg.rel)?;
     pins::publish(dir, &cg.rel);
-    Ok(Some(Swapped { compiled, installed }))
+    // Still under the swap lock: one update of the sysctl at a time, and
+    // in the order of the swaps.
+    let reserved = reserved_ports::sync(buildcfg::CONFDIR);
+    Ok(Some(Swapped {
+        compiled,
+        installed,
+        reserved,
+    }))
 }
 
 pub fn swap(cg: &Cgroup, dir: &Path) -> Result<Swapped, Error> {
