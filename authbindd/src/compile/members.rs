@@ -1,9 +1,9 @@
-//! Group membership as the programs judge it. A BPF program sees the real
-//! uid and gid but not the supplementary groups, so kernel mode takes a
-//! user's groups from the user database, by its one rule (what `initgroups`
-//! gives a login of the uid: see [`host::userdb`]). A process whose groups
-//! differ from the database's (newgrp, `setpriv --clear-groups`) is judged
-//! by the database.
+//! Group membership by the user database (what `initgroups` gives a login
+//! of the uid: see [`host::userdb`]). The programs do not use it: they
+//! judge a file's group by the binding process's own groups, as access(2)
+//! does (bpf/authbind.bpf.c, `holds_group`). It is counted in `--check`'s
+//! report, and it is the groups the tests' model of the maps
+//! (`Compiled::decide`) gives a process: one started as a login would be.
 
 use host::UserDb;
 use std::collections::BTreeSet;

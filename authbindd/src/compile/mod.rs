@@ -6,7 +6,8 @@
 //! - for each address and port with a byaddr name of its own, the chain
 //!   of its byaddr names in authbind's order;
 //! - the chains of an absent name in each folder;
-//! - the byuid tries and the database's group memberships.
+//! - the byuid tries, and the database's group memberships (for the
+//!   report and the tests' model; the programs judge the process's own).
 //!
 //! Compiling also records what it cannot express exactly ([`Notes`]) and
 //! every inode whose change could change a decision ([`Watches`]).
