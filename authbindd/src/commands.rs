@@ -24,6 +24,7 @@ fn check() -> Result<(), Error> {
         let instance = maps::load::Instance::load(&compiled, None)?;
         out("programs: loaded and verified by the kernel (not attached)\n");
         out(&format!("{}\n", instance.groups.describe()));
+        out(&format!("{}\n", instance.enforcing.describe()));
     } else {
         out("programs: not loaded (not root)\n");
     }

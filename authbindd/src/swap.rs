@@ -28,6 +28,9 @@ pub fn swap_if(cg: &Cgroup, dir: &Path, still_current: &mut dyn FnMut() -> bool)
     if instance.groups != Groups::Process {
         crate::say::Say::with_syslog().warn(&instance.groups.describe());
     }
+    if !compiled.reserved.chains.is_empty() || compiled.reserved.unknown.is_some() {
+        crate::say::Say::with_syslog().info(&instance.enforcing.describe());
+    }
     if !still_current() {
         return Ok(None);
     }

@@ -22,5 +22,5 @@ mod reserved;
 pub use argv::{format_classic, parse_classic};
 pub use byuid::{for_each_chunk, ReadEnd, CHUNK, MAX_FILE_BYTES};
 pub use decide::{decide, decide_observed, Observer, OpenError, PolicyFs, Unobserved};
-pub use reserved::{list as list_reservations, Unlisted};
 pub use line::{analyze, c_line, line_grants, AddrMatch, LineMeaning, LineRule, LineVerdict, Miss, Void};
+pub use reserved::{list as list_reservations, Unlisted};

@@ -70,6 +70,9 @@ constants! {
     /// The family code of the key of `reserve/PORT` in `reserved` (its
     /// address all zeros): the reservation of every address.
     RESERVE_WHOLE_PORT: u32 = 0;
+    /// The error a bind refused by a reservation fails with (EACCES, the
+    /// kernel's own for a port one may not bind).
+    RESERVED_ERRNO: u32 = model::Errno::EACCES.0 as u32;
     /// An event's outcome: the bind was granted.
     EV_GRANTED: u32 = 0;
     /// An event's outcome: the bind was refused by a reservation (EACCES).
