@@ -155,7 +155,9 @@ fn reservations_hold_after_kill_9_until_detach() {
     let test = "kernel_reserve_kill";
     let install = ready(test);
     let k = Kernel::new(test);
-    let sandbox = k.sandbox(&install, test).users(UserDb::standard().group("abgroup", 1600, &[]));
+    let sandbox = k
+        .sandbox(&install, test)
+        .users(UserDb::standard().group("abgroup", 1600, &[]));
     let out = k.run(
         sandbox,
         &format!(
