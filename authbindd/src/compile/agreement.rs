@@ -109,7 +109,7 @@ fn byuid_lines(rng: &mut Rng) -> String {
 fn reservations(rng: &mut Rng, root: &Path, target: &Path) {
     let reserve = root.join("reserve");
     match rng.below(10) {
-        0 | 1 | 2 => return,
+        0..=2 => return,
         3 => return std::fs::write(&reserve, "").expect("write"),
         4 => return symlink("reserve", &reserve).expect("symlink"),
         _ => std::fs::create_dir(&reserve).expect("mkdir"),
