@@ -168,7 +168,9 @@ fn tree(rng: &mut Rng, root: &Path, uid: u32) {
             flag(rng, &byaddr, &name, &target);
         }
     }
-    reservations(rng, root, &target);
+    // A stream of its own: the other folders are the trees they were
+    // before reservations existed.
+    reservations(&mut Rng(!rng.0), root, &target);
     let byuid = root.join("byuid");
     if byuid.is_dir() {
         for bang in ["", "!"] {
