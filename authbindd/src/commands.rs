@@ -43,11 +43,15 @@ pub fn run(o: &Options) -> Result<ExitCode, Error> {
             let cg = cgroup::Cgroup::resolve(o.cgroup.as_deref())?;
             let swapped = swap::reload(&cg)?;
             out(&format!(
-                "reloaded {}: {} byport and {} byaddr entries, {} byuid prefixes\n",
+                "reloaded {}: {} byport and {} byaddr entries, {} byuid prefixes, {}\n",
                 cg.path.display(),
                 swapped.compiled.byport.len(),
                 swapped.compiled.byaddr.len(),
-                swapped.compiled.byuid4.len() + swapped.compiled.byuid6.len()
+                swapped.compiled.byuid4.len() + swapped.compiled.byuid6.len(),
+                match &swapped.compiled.reserved.unknown {
+                    Some(why) => format!("reservations UNKNOWN ({why}): no privileged port granted"),
+                    None => format!("{} reservations", swapped.compiled.reserved.chains.len()),
+                }
             ));
         }
         Command::Detach => {

@@ -164,6 +164,12 @@ fn reservations_hold_after_kill_9_until_detach() {
             r#"{RESERVE}
 kd_start || echo "kd_start=failed"
 r before cg_user $O $BT 4 0.0.0.0 5432 tcp
+# A reservation made or removed while the daemon runs is in force
+# within a second.
+install -o $U -g 0 -m 0500 /dev/null $R/9000
+r added flips errno={eacces} cg_user $O $BT 4 0.0.0.0 9000 tcp
+rm $R/9000
+r removed flips ok cg_user $O $BT 4 0.0.0.0 9000 tcp
 kill -KILL $KDPID; wait $KDPID 2>/dev/null
 r o_killed cg_user $O $BT 4 0.0.0.0 5432 tcp
 r o_killed6 cg_user $O $BT 6 ::1 5432 udp
@@ -172,7 +178,8 @@ r u_killed cg_user $U $BT 4 0.0.0.0 80 tcp
 r o_detached cg_user $O $BT 4 0.0.0.0 5432 tcp
 r u_detached cg_user $U $BT 4 0.0.0.0 80 tcp
 echo "--- authbindd ---" >&2; cat "$W/kd.err" >&2
-"#
+"#,
+            eacces = EACCES,
         ),
     );
     let eacces = format!("errno={EACCES}");
@@ -188,6 +195,12 @@ echo "--- authbindd ---" >&2; cat "$W/kd.err" >&2
         ("u_detached", refused),
     ]);
     out.ensure(out.value("kd_start").is_none(), "authbindd did not attach");
+    for key in ["added", "removed"] {
+        out.ensure(
+            out.value(key).is_some_and(|v| v != "never"),
+            &format!("{key}: the change was not in force within a second"),
+        );
+    }
 }
 
 /// A reserve folder that cannot be read (a symlink loop: ELOOP): whose
