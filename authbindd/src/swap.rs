@@ -35,6 +35,9 @@ pub fn swap_if(cg: &Cgroup, dir: &Path, still_current: &mut dyn FnMut() -> bool)
         return Ok(None);
     }
     let installed = attach::install(cg, dir, &instance)?;
+    for old in crate::maps::load::RETIRED {
+        let _ = std::fs::remove_file(dir.join(old));
+    }
     pins::record_cgroup(dir, &cg.rel)?;
     pins::publish(dir, &cg.rel);
     Ok(Some(Swapped { compiled, installed }))
