@@ -11,14 +11,14 @@
 //! - [`send`] hands a line to `/dev/log` without ever blocking or failing
 //!   the caller: a missing, full or odd `/dev/log` drops it silently.
 //! - [`RateLimit`] keeps a user's refusals from flooding the log (the
-//!   helper's, in files); [`PerUser`] the daemon's grant lines (in memory).
+//!   helper's, in files); [`PerUser`] the daemon's lines (in memory).
 #![forbid(unsafe_code)]
 
 mod entry;
 mod ratelimit;
 mod syslog;
 
-pub use entry::{Entry, Outcome, Proto};
+pub use entry::{reason_word, Entry, Outcome, Proto};
 pub use ratelimit::{
     Allowance, PerUser, RateLimit, Window, GRANTS_PER_WINDOW, GRANT_WINDOW_SECONDS, REFUSALS_PER_WINDOW, WINDOW_SECONDS,
 };

@@ -91,6 +91,16 @@ impl PerUser {
         }
     }
 
+    /// [`REFUSALS_PER_WINDOW`] lines per [`WINDOW_SECONDS`], the helper's
+    /// limit on its refusals (for kernel mode's refusals by a reservation).
+    pub fn refusals() -> PerUser {
+        PerUser {
+            per_window: REFUSALS_PER_WINDOW,
+            seconds: WINDOW_SECONDS,
+            windows: BTreeMap::new(),
+        }
+    }
+
     /// Counts one line of `uid` at `now` (seconds on any clock that does
     /// not go back).
     pub fn admit(&mut self, uid: u32, now: u64) -> Allowance {

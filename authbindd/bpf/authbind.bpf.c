@@ -4,8 +4,16 @@
  * out of the policy tree, what authbind 2.1's helper would decide for the
  * calling process's real uid, and return 3 on a grant (the bind then
  * skips the CAP_NET_BIND_SERVICE check) or 1 otherwise (the kernel
- * decides as if authbind did not exist). Never 0: kernel mode never
- * refuses what the kernel would allow.
+ * decides as if authbind did not exist).
+ *
+ * Reservations come first, for any port 1-65535, for a non-root real uid
+ * binding in the network namespace the daemon serves: the reservations
+ * covering the bind (reserve/PORT, reserve/ADDR,PORT of the bind's
+ * address, IPv4-mapped as IPv4, every address reservation of the port
+ * for a wildcard bind), each a chain as below, all of which must let the
+ * process through. One that does not: the bind is refused with EACCES
+ * (return 0, the only refusal kernel mode makes). All do: a port below
+ * 1024 is granted, another left to the kernel. None: as below.
  *
  * The helper's decision, in its order:
  *   1. byport/[!]PORT, 2. the byaddr names of the address (one map entry
@@ -71,8 +79,34 @@ struct {
 	__type(value, struct ports);
 } byuid6 SEC(".maps");
 
-/* Kept across reloads (pinned): the grants for the audit log, the
- * refusal counts, the audit records lost to a full ring. */
+/* Each port with a reservation: what it has reserved. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct reserve_port);
+} reserve_ports SEC(".maps");
+
+/* The chain of each reservation, keyed by its port and address (family
+ * RESERVE_WHOLE_PORT and no address for reserve/PORT). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, struct addr_key);
+	__type(value, struct chain);
+} reserved SEC(".maps");
+
+/* Set by the loader: the cookie of the network namespace the daemon
+ * serves (reservations hold there alone; 0: nowhere), and whether this
+ * kernel lets the programs choose the error (bpf_set_retval, 5.18):
+ * EACCES, else the kernel's EPERM. Read-only: the verifier knows them,
+ * and never sees the helper call on a kernel without it. */
+const volatile __u64 served_netns = 0;
+const volatile __u32 can_set_retval = 0;
+
+/* Kept across reloads (pinned): the grants and reservation refusals for
+ * the audit log, the refusal counts, the audit records lost to a full
+ * ring. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1024 * 1024);
@@ -84,6 +118,13 @@ struct {
 	__type(key, struct refusal_key);
 	__type(value, __u64);
 } refusals SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct reserve_refusal_key);
+	__type(value, __u64);
+} reserve_refusals SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -226,7 +267,10 @@ struct request {
 	struct addr_key ak;
 };
 
-static __always_inline int grant(struct bpf_sock_addr *ctx, const struct request *q, __u32 rule, __u32 file)
+/* Starts an audit record of the bind `q` by `rule` and `file` (granted,
+ * no reservation named); NULL when the ring is full (counted). The
+ * caller completes it and submits it with submit(). */
+static __always_inline struct event *record(struct bpf_sock_addr *ctx, const struct request *q, __u32 rule, __u32 file)
 {
 	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -235,7 +279,7 @@ static __always_inline int grant(struct bpf_sock_addr *ctx, const struct request
 		__u64 *n = bpf_map_lookup_elem(&lost, &zero);
 		if (n)
 			*n += 1;
-		return GRANTED;
+		return 0;
 	}
 	e->uid = q->uid;
 	e->gid = q->gid;
@@ -247,27 +291,174 @@ static __always_inline int grant(struct bpf_sock_addr *ctx, const struct request
 	e->type = ctx->type;
 	e->protocol = ctx->protocol;
 	__builtin_memcpy(e->addr, q->ak.addr, sizeof(e->addr));
-	/* Never wake the daemon: it reads the ring every 100 ms. A wakeup (an
-	 * IPI and a task wakeup, inside this bind) costs the binding process
-	 * several times the whole decision. The ring holds 100 ms of about
-	 * 150,000 grants a second; beyond, records are lost and counted. */
+	e->outcome = EV_GRANTED;
+	e->rfamily = 0;
+	__builtin_memset(e->raddr, 0, sizeof(e->raddr));
+	return e;
+}
+
+/* Never wakes the daemon: it reads the ring every 100 ms. A wakeup (an
+ * IPI and a task wakeup, inside this bind) costs the binding process
+ * several times the whole decision. The ring holds 100 ms of about
+ * 150,000 grants a second; beyond, records are lost and counted. */
+static __always_inline void submit(struct event *e)
+{
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
+static __always_inline int grant(struct bpf_sock_addr *ctx, const struct request *q, __u32 rule, __u32 file)
+{
+	struct event *e = record(ctx, q, rule, file);
+
+	if (e)
+		submit(e);
 	return GRANTED;
+}
+
+/* Records the bind `q` decided by reservation `by` (`outcome` EV_*). */
+static __always_inline void by_reservation(struct bpf_sock_addr *ctx, const struct request *q, __u32 outcome,
+					   const struct addr_key *by)
+{
+	__u32 file = by->family == RESERVE_WHOLE_PORT ? FILE_RESERVEPORT : FILE_RESERVEADDR;
+	struct event *e = record(ctx, q, RULE_RESERVE, file);
+
+	if (!e)
+		return;
+	e->outcome = outcome;
+	e->rfamily = by->family;
+	__builtin_memcpy(e->raddr, by->addr, sizeof(e->raddr));
+	submit(e);
+}
+
+/* How the reservations covering a bind judge it. */
+#define RES_NONE 0
+#define RES_OWNER 1
+#define RES_REFUSED 2
+
+/* Whether reservation `k` lets the process through: every check of its
+ * chain passes (run() ends END_GRANT). No chain: refused. */
+static __always_inline int lets_through(const struct addr_key *k, __u32 uid, __u32 gid)
+{
+	const struct chain *ch = bpf_map_lookup_elem(&reserved, k);
+
+	return ch && run(ch, uid, gid) == END_GRANT;
+}
+
+/* The reservations of `rp` covering the bind `q`, in the helper's order:
+ * the port's own, then the bind's address's (IPv4-mapped as IPv4), or
+ * for a wildcard bind every address reservation of the port (a port
+ * with more than the programs list refuses wildcard binds). RES_REFUSED
+ * with `by` the first that does not let the process through; RES_OWNER
+ * with `by` the first covering one when all do; RES_NONE. A global
+ * function: verified once. */
+__attribute__((noinline)) int judge_reserved(const struct reserve_port *rp, const struct request *q,
+					     struct addr_key *by)
+{
+	if (!rp || !q || !by)
+		return RES_NONE;
+	__u32 uid = q->uid, gid = q->gid;
+	int found = 0;
+	struct addr_key k = {};
+	k.port = q->ak.port;
+
+	if (rp->flags & RP_PORT) {
+		k.family = RESERVE_WHOLE_PORT;
+		*by = k;
+		if (!lets_through(&k, uid, gid))
+			return RES_REFUSED;
+		found = 1;
+	}
+
+	const __u8 *a = q->ak.addr;
+	__u32 w0 = 0, w1 = 0, w2 = 0, w3 = 0;
+	__builtin_memcpy(&w0, &a[0], 4);
+	__builtin_memcpy(&w1, &a[4], 4);
+	__builtin_memcpy(&w2, &a[8], 4);
+	__builtin_memcpy(&w3, &a[12], 4);
+	/* An IPv4 address has zeros after its four bytes. */
+	if ((w0 | w1 | w2 | w3) == 0) {
+		__u32 n = rp->n;
+		if (n && (rp->flags & RP_OVERFLOW)) {
+			k.family = rp->addrs[0].family;
+			__builtin_memcpy(k.addr, rp->addrs[0].addr, sizeof(k.addr));
+			*by = k;
+			return RES_REFUSED;
+		}
+		for (__u32 i = 0; i < MAX_RESERVE_ADDRS; i++) {
+			if (i >= n)
+				break;
+			k.family = rp->addrs[i].family;
+			__builtin_memcpy(k.addr, rp->addrs[i].addr, sizeof(k.addr));
+			if (!lets_through(&k, uid, gid)) {
+				*by = k;
+				return RES_REFUSED;
+			}
+			if (!found) {
+				*by = k;
+				found = 1;
+			}
+		}
+		return found ? RES_OWNER : RES_NONE;
+	}
+
+	k.family = q->ak.family;
+	__builtin_memcpy(k.addr, a, sizeof(k.addr));
+	/* ::ffff:a.b.c.d binds a.b.c.d (w2 is 00 00 ff ff in memory). */
+	if (q->ak.family == FAMILY_V6 && w0 == 0 && w1 == 0 && w2 == net32(0xffff)) {
+		k.family = FAMILY_V4;
+		__builtin_memset(k.addr, 0, sizeof(k.addr));
+		__builtin_memcpy(k.addr, &w3, 4);
+	}
+	const struct chain *ch = bpf_map_lookup_elem(&reserved, &k);
+	if (ch) {
+		if (run(ch, uid, gid) != END_GRANT) {
+			*by = k;
+			return RES_REFUSED;
+		}
+		if (!found) {
+			*by = k;
+			found = 1;
+		}
+	}
+	return found ? RES_OWNER : RES_NONE;
+}
+
+/* A refusal by reservation `by`: counted, reported, and the bind fails
+ * with EACCES (EPERM where the error cannot be chosen). */
+static __always_inline int refuse(struct bpf_sock_addr *ctx, const struct request *q, const struct addr_key *by)
+{
+	struct reserve_refusal_key rk = { .uid = q->uid, .reservation = *by };
+	__u64 *v = bpf_map_lookup_elem(&reserve_refusals, &rk);
+
+	if (v) {
+		*v += 1;
+	} else {
+		__u64 one = 1;
+		bpf_map_update_elem(&reserve_refusals, &rk, &one, BPF_NOEXIST);
+	}
+	by_reservation(ctx, q, EV_REFUSED, by);
+	if (can_set_retval)
+		bpf_set_retval(-(int)RESERVED_ERRNO);
+	return 0;
 }
 
 static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 family)
 {
 	__u32 port = net16((__u16)ctx->user_port);
 
-	if (port == 0 || port >= PORT_LIMIT)
+	if (port == 0)
+		return KERNEL_DECIDES;
+	/* The one lookup a bind of an unreserved port from 1024 on costs. */
+	const struct reserve_port *rp = bpf_map_lookup_elem(&reserve_ports, &port);
+	if (!rp && port >= PORT_LIMIT)
 		return KERNEL_DECIDES;
 
 	__u64 ids = bpf_get_current_uid_gid();
-	/* Root is left to the kernel. A root with CAP_NET_BIND_SERVICE binds
-	 * without us; one without it (a container's --cap-drop, a service's
-	 * CapabilityBoundingSet=) had it taken away on purpose, and a grant
-	 * would give it back (the helper cannot either: its root lacks the
-	 * capability too). */
+	/* Root is left to the kernel, and no reservation refuses it. A root
+	 * with CAP_NET_BIND_SERVICE binds without us; one without it (a
+	 * container's --cap-drop, a service's CapabilityBoundingSet=) had it
+	 * taken away on purpose, and a grant would give it back (the helper
+	 * cannot either: its root lacks the capability too). */
 	if ((__u32)ids == 0)
 		return KERNEL_DECIDES;
 	struct request q = {};
@@ -287,6 +478,22 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 family)
 		__builtin_memcpy(&q.ak.addr[8], &w2, 4);
 		__builtin_memcpy(&q.ak.addr[12], &w3, 4);
 	}
+
+	/* Reservations hold in the daemon's network namespace alone. */
+	if (rp && served_netns && bpf_get_netns_cookie(ctx) == served_netns) {
+		struct addr_key by = {};
+		int r = judge_reserved(rp, &q, &by);
+		if (r == RES_REFUSED)
+			return refuse(ctx, &q, &by);
+		if (r == RES_OWNER) {
+			if (port >= PORT_LIMIT)
+				return KERNEL_DECIDES;
+			by_reservation(ctx, &q, EV_GRANTED, &by);
+			return GRANTED;
+		}
+	}
+	if (port >= PORT_LIMIT)
+		return KERNEL_DECIDES;
 
 	__u32 folder = FOLDER_BYPORT;
 	const struct chain *ch = bpf_map_lookup_elem(&byport, &port);

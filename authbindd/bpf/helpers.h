@@ -17,11 +17,15 @@ static __u64 (*bpf_get_current_task)(void) = (void *)35;
 static void *(*bpf_ringbuf_reserve)(void *ringbuf, __u64 size, __u64 flags) = (void *)131;
 static void (*bpf_ringbuf_submit)(void *data, __u64 flags) = (void *)132;
 static long (*bpf_probe_read_kernel)(void *dst, __u32 size, const void *unsafe_ptr) = (void *)113;
+static __u64 (*bpf_get_netns_cookie)(void *ctx) = (void *)122;
+static int (*bpf_set_retval)(int retval) = (void *)187;
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define net16(x) __builtin_bswap16(x)
+#define net32(x) __builtin_bswap32(x)
 #else
 #define net16(x) (x)
+#define net32(x) (x)
 #endif
 
 #endif

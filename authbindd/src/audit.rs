@@ -1,7 +1,9 @@
 //! One audit line per grant the programs report, through the shared
 //! `audit` crate (the helper's format and sender: facility authpriv,
 //! ident `authbind`, `RESULT=granted UID=… PID=… PROTO=… ADDR=… PORT=…
-//! RULE=… FILE=… BY=kernel`). User names are cached per uid until the
+//! RULE=… FILE=… BY=kernel`), and per bind a reservation refused
+//! (`RESULT=refused … RULE=reserve FILE=reserve/5432 REASON=reserved
+//! ERRNO=… BY=kernel`; an owner's grant says `REASON=owner`). User names are cached per uid until the
 //! next reload, so that a burst of binds does not read /etc/passwd each
 //! time. The PID is the kernel's (initial PID namespace) and the process
 //! has usually exited when the line is written, so no EXE is given: a
@@ -22,7 +24,7 @@
 use crate::audit_tally::Tally;
 use crate::maps::layout::Event;
 use audit::{Allowance, Delivery, Entry, Outcome, Proto, Severity};
-use model::{PolicyFile, Target};
+use model::{Errno, PolicyFile, Reason, Target};
 use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -35,6 +37,8 @@ pub struct Names {
     cache: BTreeMap<u32, Option<String>>,
     sender: audit::Sender,
     limits: audit::PerUser,
+    /// Refusals by a reservation, limited as the helper limits its own.
+    refusal_limits: audit::PerUser,
     started: Instant,
     uncounted: Tally,
     /// Lines syslog's queue had no room for yet, oldest first (a burst
@@ -56,6 +60,7 @@ impl Default for Names {
             cache: BTreeMap::new(),
             sender: audit::Sender::default(),
             limits: audit::PerUser::grants(),
+            refusal_limits: audit::PerUser::refusals(),
             started: Instant::now(),
             uncounted: Tally::default(),
             pending: VecDeque::new(),
@@ -119,9 +124,15 @@ impl Names {
     /// whose pins are `pins`.
     pub fn turn(&mut self, pins: &Path) {
         let now = self.now();
-        for (uid, suppressed) in self.limits.ended(now) {
+        let ended = self.limits.ended(now).into_iter().map(|e| (Outcome::Granted, e));
+        let refusals = self
+            .refusal_limits
+            .ended(now)
+            .into_iter()
+            .map(|e| (Outcome::Refused, e));
+        for (outcome, (uid, suppressed)) in ended.chain(refusals).collect::<Vec<_>>() {
             let user = self.of(uid).map(str::to_string);
-            self.write(&summary(uid, user.as_deref(), suppressed));
+            self.write(&summary(outcome, uid, user.as_deref(), suppressed));
         }
         self.flush(PATIENCE_PER_TURN);
         if self.uncounted != Tally::default() {
@@ -133,10 +144,11 @@ impl Names {
     }
 }
 
-/// The line that says how many grant lines of `uid` a window left out.
-fn summary(uid: u32, user: Option<&str>, suppressed: u32) -> Entry<'_> {
+/// The line that says how many lines of `uid` (grants, or refusals by a
+/// reservation) a window left out.
+fn summary(result: Outcome, uid: u32, user: Option<&str>, suppressed: u32) -> Entry<'_> {
     Entry {
-        result: Outcome::Granted,
+        result,
         uid,
         user,
         pid: None,
@@ -153,10 +165,19 @@ fn summary(uid: u32, user: Option<&str>, suppressed: u32) -> Entry<'_> {
     }
 }
 
-/// The entry of one grant.
+/// The entry of one grant, or of a refusal by a reservation.
 pub fn entry<'a>(e: &Event, target: &'a Target, user: Option<&'a str>) -> Entry<'a> {
+    let file = match e.reservation {
+        Some(r) => Some(PolicyFile::reservation(&r)),
+        None => e.file.and_then(|name| PolicyFile::new(name, e.addr, e.port, e.uid)),
+    };
+    let reason = match (e.reservation, e.refused) {
+        (Some(_), true) => Some(audit::reason_word(Reason::Reserved)),
+        (Some(_), false) => Some(audit::reason_word(Reason::Owner)),
+        (None, _) => None,
+    };
     Entry {
-        result: Outcome::Granted,
+        result: if e.refused { Outcome::Refused } else { Outcome::Granted },
         uid: e.uid,
         user,
         pid: Some(e.pid),
@@ -164,19 +185,25 @@ pub fn entry<'a>(e: &Event, target: &'a Target, user: Option<&'a str>) -> Entry<
         proto: Some(Proto::of(e.protocol)),
         target: Some(target),
         rule: e.rule,
-        file: e.file.and_then(|name| PolicyFile::new(name, e.addr, e.port, e.uid)),
+        file,
         line: None,
-        reason: None,
-        errno: None,
+        reason,
+        errno: e.refused.then_some(Errno::EACCES),
         suppressed: None,
         by: "kernel",
     }
 }
 
-/// The line of one grant, unless its user's window is full (then it is
-/// counted).
+/// The line of one grant (or refusal), unless its user's window is full
+/// (then it is counted).
 pub fn send(names: &mut Names, e: &Event) {
-    let suppressed = match names.limits.admit(e.uid, names.now()) {
+    let now = names.now();
+    let limits = if e.refused {
+        &mut names.refusal_limits
+    } else {
+        &mut names.limits
+    };
+    let suppressed = match limits.admit(e.uid, now) {
         Allowance::Write { suppressed } => suppressed,
         Allowance::Suppress => {
             names.uncounted.suppressed += 1;
@@ -214,6 +241,8 @@ mod tests {
             file: Some(FileName::ByPort),
             sock_type: libc::SOCK_STREAM as u32,
             protocol: libc::IPPROTO_TCP as u32,
+            refused: false,
+            reservation: None,
         }
     }
 
@@ -272,6 +301,8 @@ mod tests {
             file: Some(FileName::ByAddrColon),
             sock_type: libc::SOCK_STREAM as u32,
             protocol: libc::IPPROTO_TCP as u32,
+            refused: false,
+            reservation: None,
         };
         let t = Target::new(e.addr, e.port);
         assert_eq!(
@@ -291,8 +322,82 @@ mod tests {
             .to_string()
             .contains("PROTO=udp ADDR=127.0.0.1 PORT=53 RULE=byuid FILE=byuid/1500 BY=kernel"));
         assert_eq!(
-            summary(1500, Some("alice"), 7).to_string(),
+            summary(Outcome::Granted, 1500, Some("alice"), 7).to_string(),
             "RESULT=granted UID=1500 USER=alice SUPPRESSED=7 BY=kernel"
         );
+    }
+
+    #[test]
+    fn reservation_lines() {
+        let refused = Event {
+            uid: 1501,
+            gid: 1501,
+            pid: 9,
+            port: 5432,
+            addr: Address::V4([0; 4]),
+            rule: Some(Rule::Reserve),
+            file: Some(FileName::ReservePort),
+            sock_type: libc::SOCK_STREAM as u32,
+            protocol: libc::IPPROTO_TCP as u32,
+            refused: true,
+            reservation: Some(model::Reservation::port(5432)),
+        };
+        let t = Target::new(refused.addr, refused.port);
+        assert_eq!(
+            entry(&refused, &t, Some("abother")).to_string(),
+            "RESULT=refused UID=1501 USER=abother PID=9 PROTO=tcp ADDR=0.0.0.0 PORT=5432 RULE=reserve \
+             FILE=reserve/5432 REASON=reserved ERRNO=EACCES BY=kernel"
+        );
+        // A wildcard bind refused by an address's reservation names it.
+        let one = model::Reservation {
+            addr: Some(Address::V4([127, 0, 0, 1])),
+            port: 80,
+        };
+        let owner = Event {
+            refused: false,
+            port: 80,
+            file: Some(FileName::ReserveAddr),
+            reservation: Some(one),
+            ..refused
+        };
+        let t = Target::new(owner.addr, owner.port);
+        let line = entry(&owner, &t, None).to_string();
+        assert!(
+            line.starts_with("RESULT=granted UID=1501 PID=9 PROTO=tcp ADDR=0.0.0.0 PORT=80 RULE=reserve")
+                && line.ends_with("FILE=reserve/127.0.0.1,80 REASON=owner BY=kernel"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn refusals_are_limited_as_the_helpers_apart_from_grants() {
+        let dir = std::env::temp_dir().join(format!("authbindd-audit-refusals-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir(&dir).unwrap();
+        let path = dir.join("log");
+        let receiver = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
+        let mut names = names_to(&path);
+        let refusal = Event {
+            refused: true,
+            rule: Some(Rule::Reserve),
+            file: Some(FileName::ReservePort),
+            reservation: Some(model::Reservation::port(80)),
+            ..grant(7)
+        };
+        for _ in 0..100 {
+            send(&mut names, &refusal);
+        }
+        send(&mut names, &grant(7));
+        let limit = audit::REFUSALS_PER_WINDOW as usize;
+        assert_eq!(names.uncounted.suppressed, 100 - limit as u64);
+        let mut buf = [0u8; 4096];
+        let mut lines = Vec::new();
+        receiver.set_nonblocking(true).unwrap();
+        while let Ok(n) = receiver.recv(&mut buf) {
+            lines.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+        assert_eq!(lines.iter().filter(|l| l.contains("RESULT=refused")).count(), limit);
+        assert_eq!(lines.iter().filter(|l| l.contains("RESULT=granted")).count(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,4 +1,5 @@
-//! The daemon's count of the grant lines the log did not get, per cgroup
+//! The daemon's count of the audit lines (grants, refusals by a
+//! reservation) the log did not get, per cgroup
 //! served: those the per-user rate limit left out (each said by a
 //! `SUPPRESSED=` line) and those syslog did not take (a full queue, no
 //! /dev/log: gone without a trace but this count). A small file in the
@@ -66,7 +67,7 @@ pub fn add(pins: &Path, more: &Tally) -> std::io::Result<()> {
 pub fn status(pins: &Path) -> String {
     let t = read(pins).unwrap_or_default();
     format!(
-        "  grant lines left out by the per-user rate limit: {}\n  grant lines syslog did not take (lost): {}\n",
+        "  audit lines left out by the per-user rate limit: {}\n  audit lines syslog did not take (lost): {}\n",
         t.suppressed, t.undelivered
     )
 }

@@ -24,6 +24,7 @@ fn check() -> Result<(), Error> {
         let instance = maps::load::Instance::load(&compiled, None)?;
         out("programs: loaded and verified by the kernel (not attached)\n");
         out(&format!("{}\n", instance.groups.describe()));
+        out(&format!("{}\n", instance.enforcing.describe()));
     } else {
         out("programs: not loaded (not root)\n");
     }
@@ -74,11 +75,15 @@ pub fn run(o: &Options) -> Result<ExitCode, Error> {
             let cg = cgroup::Cgroup::resolve(o.cgroup.as_deref())?;
             let swapped = swap::reload(&cg)?;
             out(&format!(
-                "reloaded {}: {} byport and {} byaddr entries, {} byuid prefixes\n",
+                "reloaded {}: {} byport and {} byaddr entries, {} byuid prefixes, {}\n",
                 cg.path.display(),
                 swapped.compiled.byport.len(),
                 swapped.compiled.byaddr.len(),
-                swapped.compiled.byuid4.len() + swapped.compiled.byuid6.len()
+                swapped.compiled.byuid4.len() + swapped.compiled.byuid6.len(),
+                match &swapped.compiled.reserved.unknown {
+                    Some(why) => format!("reservations UNKNOWN ({why}): no privileged port granted"),
+                    None => format!("{} reservations", swapped.compiled.reserved.chains.len()),
+                }
             ));
             match &swapped.reserved {
                 Ok(synced) => out(&format!("{}: {}\n", reserved_ports::SYSCTL, synced.describe())),

@@ -37,12 +37,16 @@ fn describe(s: &Swapped) -> String {
     };
     let c = &s.compiled;
     format!(
-        "bind4 {}, bind6 {}: {} byport and {} byaddr entries, {} byuid prefixes{}",
+        "bind4 {}, bind6 {}: {} byport and {} byaddr entries, {} byuid prefixes, {}{}",
         how(s.installed[0]),
         how(s.installed[1]),
         c.byport.len(),
         c.byaddr.len(),
         c.byuid4.len() + c.byuid6.len(),
+        match &c.reserved.unknown {
+            Some(_) => "reservations UNKNOWN (no privileged port granted)".to_string(),
+            None => format!("{} reservations", c.reserved.chains.len()),
+        },
         if c.notes.unexpressible.is_empty() {
             String::new()
         } else {

@@ -39,6 +39,50 @@ fn chain(c: &Chain) -> String {
     format!("{end} if the user passes [{}], else refused", checks.join("; "))
 }
 
+/// The reservations, each with who may bind its port (its chain); what
+/// is compiled in the safe direction is among the notes.
+fn reservations(s: &mut String, c: &Compiled) {
+    if let Some(why) = &c.reserved.unknown {
+        let _ = writeln!(
+            s,
+            "reservations: UNKNOWN ({why}): every privileged bind of a non-root user is refused, \
+             as the helper refuses it"
+        );
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "reservations: {} (enforced for non-root users binding in the daemon's network namespace; \
+         a covering reservation the user may not execute refuses the bind with EACCES)",
+        c.reserved.chains.len()
+    );
+    for (r, ch) in &c.reserved.chains {
+        let who = match ch.end {
+            End::Grant(_) if ch.checks.is_empty() => "every user may bind it".to_string(),
+            End::Grant(_) => format!(
+                "whoever passes [{}] may bind it, every other non-root user is refused",
+                ch.checks.iter().map(check).collect::<Vec<_>>().join("; ")
+            ),
+            End::Continue | End::Refuse => "refused to every non-root user".to_string(),
+        };
+        let below = if r.port < 1024 {
+            " (granted to them: a port below 1024)"
+        } else {
+            ""
+        };
+        let _ = writeln!(s, "  {r}: {who}{below}");
+    }
+    for (port, p) in &c.reserved.ports {
+        if p.overflows() {
+            let _ = writeln!(
+                s,
+                "  port {port}: {} address reservations: wildcard binds refused to non-root users (safe direction)",
+                p.addrs.len()
+            );
+        }
+    }
+}
+
 pub fn report(c: &Compiled) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "policy in {}", c.confdir);
@@ -93,6 +137,7 @@ pub fn report(c: &Compiled) -> String {
             );
         }
     }
+    reservations(&mut s, c);
     // The programs judge groups by the binding process's own (the
     // loaded object says how: `groups:` below, once loaded).
     let _ = writeln!(

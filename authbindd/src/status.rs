@@ -1,7 +1,8 @@
 //! `authbindd --status`: every pin folder (or the one of `--cgroup`):
 //! the cgroup, its links and the programs they run, whether the kernel
 //! lists them on the cgroup (and nothing else of ours), the refusal
-//! counts and lost audit records.
+//! counts (privileged binds not granted; binds refused by each
+//! reservation, per user) and lost audit records.
 
 use crate::attach::{self, HOOKS};
 use crate::cgroup::{self, Cgroup};
@@ -88,6 +89,7 @@ pub fn status(cgroup: Option<&Path>) -> Result<(String, bool), Error> {
                 let _ = writeln!(out, "  refusal counts: unknown ({e})");
             }
         }
+        out.push_str(&reservations(&dir));
     }
     if out.is_empty() {
         out = match &wanted {
@@ -96,6 +98,65 @@ pub fn status(cgroup: Option<&Path>) -> Result<(String, bool), Error> {
         };
     }
     Ok((out, attached))
+}
+
+/// The reservations in force in the tree, each with the binds it refused
+/// per user (since the programs were first attached).
+fn reservations(dir: &Path) -> String {
+    let mut out = String::new();
+    let compiled = crate::compile::compile(buildcfg::CONFDIR);
+    let counts = kept::reserve_refusals(dir);
+    if let Some(why) = &compiled.reserved.unknown {
+        let _ = writeln!(
+            out,
+            "  reservations: UNKNOWN ({why}): no privileged port is granted to non-root users"
+        );
+    }
+    let mut listed: Vec<model::Reservation> = compiled.reserved.chains.iter().map(|(r, _)| *r).collect();
+    if let Ok(counts) = &counts {
+        // Refusals of a reservation removed since are shown too.
+        for (r, _, _) in counts {
+            if !listed.contains(r) {
+                listed.push(*r);
+            }
+        }
+    }
+    listed.sort_by(model::Reservation::rank);
+    if listed.is_empty() {
+        let _ = writeln!(out, "  reservations: none");
+        return out;
+    }
+    let _ = writeln!(out, "  reservations (binds refused: user count):");
+    for r in &listed {
+        let gone = if compiled.reserved.chain(r).is_none() {
+            " (no longer in the tree)"
+        } else {
+            ""
+        };
+        let refused: Vec<String> = match &counts {
+            Ok(c) => c
+                .iter()
+                .filter(|(x, _, _)| x == r)
+                .map(|(_, uid, n)| format!("{} {n}", user(*uid)))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        let refused = match &counts {
+            Err(e) => format!("unknown ({e})"),
+            Ok(_) if refused.is_empty() => "none".into(),
+            Ok(_) => refused.join(", "),
+        };
+        let _ = writeln!(out, "    {r}{gone}: {refused}");
+    }
+    out
+}
+
+/// A uid with its name, where the user database has one.
+fn user(uid: u32) -> String {
+    match audit::user_name(uid) {
+        Some(name) => format!("{name}({uid})"),
+        None => uid.to_string(),
+    }
 }
 
 /// A hierarchy path (`/x/y`) through the first cgroup2 mount showing it.

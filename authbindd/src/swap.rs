@@ -32,10 +32,16 @@ pub fn swap_if(cg: &Cgroup, dir: &Path, still_current: &mut dyn FnMut() -> bool)
     if instance.groups != Groups::Process {
         crate::say::Say::with_syslog().warn(&instance.groups.describe());
     }
+    if !compiled.reserved.chains.is_empty() || compiled.reserved.unknown.is_some() {
+        crate::say::Say::with_syslog().info(&instance.enforcing.describe());
+    }
     if !still_current() {
         return Ok(None);
     }
     let installed = attach::install(cg, dir, &instance)?;
+    for old in crate::maps::load::RETIRED {
+        let _ = std::fs::remove_file(dir.join(old));
+    }
     pins::record_cgroup(dir, &cg.rel)?;
     pins::publish(dir, &cg.rel);
     // Still under the swap lock: one update of the sysctl at a time, and

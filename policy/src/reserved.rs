@@ -13,6 +13,41 @@ use std::ops::ControlFlow;
 /// default): an owner is granted below it, and left to the kernel above.
 const FIRST_UNPRIVILEGED_PORT: u16 = 1024;
 
+/// Why the reservations cannot be known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unlisted {
+    /// The folder cannot be read (not ENOENT nor ENOTDIR: those mean no
+    /// reservations).
+    Unreadable(Errno),
+    /// It holds more than [`MAX_RESERVATIONS`] names (more than any
+    /// reading of the folder takes).
+    TooMany,
+}
+
+/// The reservations of the folder, as the rule reads them (and kernel
+/// mode compiles them): each name that is one is given to `each` (names
+/// that are not reserve nothing); no folder (or something else than one
+/// where it would be) reserves nothing.
+pub fn list<F: PolicyFs>(fs: &mut F, each: &mut dyn FnMut(Reservation)) -> Result<(), Unlisted> {
+    let mut seen = 0usize;
+    let listed = fs.reservations(&mut |entry| {
+        seen += 1;
+        if seen > MAX_RESERVATIONS {
+            return ControlFlow::Break(());
+        }
+        if let Ok(r) = Reservation::parse(entry) {
+            each(r);
+        }
+        ControlFlow::Continue(())
+    });
+    match listed {
+        Err(Errno::ENOENT | Errno::ENOTDIR) => Ok(()),
+        Err(e) => Err(Unlisted::Unreadable(e)),
+        Ok(()) if seen > MAX_RESERVATIONS => Err(Unlisted::TooMany),
+        Ok(()) => Ok(()),
+    }
+}
+
 /// What the reservations say about real user `uid` binding `addr`:`port`:
 /// `None` when none covers it (or the caller is root, whom no reservation
 /// refuses) and authbind's rules decide.
@@ -27,31 +62,15 @@ pub(crate) fn judge<F: PolicyFs, O: Observer>(
         return None;
     }
     let mut covering = Vec::new();
-    let mut seen = 0usize;
-    let listed = fs.reservations(&mut |entry| {
-        seen += 1;
-        if seen > MAX_RESERVATIONS {
-            return ControlFlow::Break(());
+    let listed = list(fs, &mut |r| {
+        if r.covers(addr, port) {
+            covering.push(r);
         }
-        if let Ok(r) = Reservation::parse(entry) {
-            if r.covers(addr, port) {
-                covering.push(r);
-            }
-        }
-        ControlFlow::Continue(())
     });
-    let whole_port = Reservation::port(port);
-    match listed {
-        // No folder (or something else than one where it would be):
-        // nothing can be reserved.
-        Err(Errno::ENOENT | Errno::ENOTDIR) => return None,
-        // The folder cannot be read: whose the port is, is unknown. The
-        // safe answer is the one a reservation for someone else gives.
-        // (More names than any reading of the folder takes counts as
-        // unreadable.)
-        Err(_) => return Some(refusal(whole_port, Reason::CheckFailed)),
-        Ok(()) if seen > MAX_RESERVATIONS => return Some(refusal(whole_port, Reason::CheckFailed)),
-        Ok(()) => {}
+    if listed.is_err() {
+        // Whose the port is, is unknown. The safe answer is the one a
+        // reservation for someone else gives.
+        return Some(refusal(Reservation::port(port), Reason::CheckFailed));
     }
     covering.sort_by(Reservation::rank);
     covering.dedup();

@@ -181,3 +181,30 @@ pub unsafe fn close_from(first: u32) {
     // SAFETY: the caller guarantees nothing owns these descriptors.
     unsafe { libc::syscall(libc::SYS_close_range, first, !0u32, 0u32) };
 }
+
+/// `SO_NETNS_COOKIE` (Linux 5.14; not in every libc crate's list).
+const SO_NETNS_COOKIE: i32 = 71;
+
+/// The cookie of the calling thread's network namespace, as the BPF helper
+/// `bpf_get_netns_cookie` gives it to kernel mode's programs: read from a
+/// socket made here (and closed again). ENOPROTOOPT before Linux 5.14.
+pub fn netns_cookie() -> Result<u64, Errno> {
+    // SAFETY: plain system call; a descriptor it returns is ours.
+    let raw = check(unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) })?;
+    // SAFETY: socket just made the descriptor; we own it.
+    let sock = unsafe { Fd::from_raw(raw) };
+    let mut value: u64 = 0;
+    let mut len = size_of::<u64>() as libc::socklen_t;
+    // SAFETY: value and len are valid for writing; the kernel writes at
+    // most `len` bytes.
+    check(unsafe {
+        libc::getsockopt(
+            sock.as_fd().raw(),
+            libc::SOL_SOCKET,
+            SO_NETNS_COOKIE,
+            (&mut value as *mut u64).cast(),
+            &mut len,
+        )
+    })?;
+    Ok(value)
+}

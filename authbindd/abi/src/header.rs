@@ -171,6 +171,8 @@ mod tests {
         assert!(h.contains("\t__u64 bits[16];\n"));
         assert!(h.contains("\t__u32 type;\n"));
         assert!(h.contains("\t__u16 flags;\n"));
+        assert!(h.contains("\tstruct reserve_addr addrs[16];\n"));
+        assert!(h.contains("\tstruct addr_key reservation;\n"));
     }
 
     #[test]
@@ -190,6 +192,9 @@ mod tests {
             "#define FILE_BYADDRCOMMA 3",
             "#define FILE_BYADDRUNCOMPRESSED 4",
             "#define FILE_BYUID 5",
+            "#define RULE_RESERVE 4",
+            "#define FILE_RESERVEPORT 6",
+            "#define FILE_RESERVEADDR 7",
         ] {
             assert!(h.contains(&format!("{line}\n")), "{line}");
         }

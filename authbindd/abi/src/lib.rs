@@ -57,6 +57,26 @@ constants! {
     /// The byuid tries' keys start with the uid: the prefix length of a
     /// key is this plus the address prefix's.
     UID_PREFIX_BITS: u32 = 32;
+    /// The most address reservations of one port listed for the programs
+    /// (`struct reserve_port`): a wildcard bind is covered by each, and a
+    /// port with more is compiled so that every non-root wildcard bind of
+    /// it is refused (the safe direction; `authbindd --check` names it).
+    MAX_RESERVE_ADDRS: usize = 16;
+    /// `struct reserve_port` flag: `reserve/PORT` exists.
+    RP_PORT: u32 = 1;
+    /// `struct reserve_port` flag: the port has more address reservations
+    /// than `addrs` holds: a non-root wildcard bind of it is refused.
+    RP_OVERFLOW: u32 = 2;
+    /// The family code of the key of `reserve/PORT` in `reserved` (its
+    /// address all zeros): the reservation of every address.
+    RESERVE_WHOLE_PORT: u32 = 0;
+    /// The error a bind refused by a reservation fails with (EACCES, the
+    /// kernel's own for a port one may not bind).
+    RESERVED_ERRNO: u32 = model::Errno::EACCES.0 as u32;
+    /// An event's outcome: the bind was granted.
+    EV_GRANTED: u32 = 0;
+    /// An event's outcome: the bind was refused by a reservation (EACCES).
+    EV_REFUSED: u32 = 1;
 }
 
 /// The data of a `byuid4` key (its prefix is counted in bits of it).
@@ -95,6 +115,35 @@ structs! {
         port: u32,
         /// Network byte order; an IPv4 address in the first four bytes.
         addr: [u8; 16],
+    }
+
+    /// An address reserved on a port (in `struct reserve_port`).
+    struct reserve_addr as ReserveAddr {
+        /// The `model::Family` code.
+        family: u32,
+        /// As in `struct addr_key`.
+        addr: [u8; 16],
+    }
+
+    /// The value of `reserve_ports` (keyed by port, 1-65535): what is
+    /// reserved on the port. The chain of each reservation is in
+    /// `reserved`, keyed by `struct addr_key` (family RESERVE_WHOLE_PORT
+    /// and no address for `reserve/PORT`).
+    struct reserve_port as ReservePort {
+        /// `RP_*`.
+        flags: u32,
+        /// How many of `addrs` count.
+        n: u32,
+        /// The address reservations of the port, in `model::Reservation`'s
+        /// rank order (the order the helper checks them in).
+        addrs: [ReserveAddr; MAX_RESERVE_ADDRS],
+    }
+
+    /// The key of `reserve_refusals`: who was refused by which reservation.
+    struct reserve_refusal_key as ReserveRefusalKey {
+        uid: u32,
+        /// As in `reserved`.
+        reservation: AddrKey,
     }
 
     /// The key of `byuid4` (an LPM trie).
@@ -139,6 +188,12 @@ structs! {
         protocol: u32,
         /// As in `struct addr_key`.
         addr: [u8; 16],
+        /// `EV_*`.
+        outcome: u32,
+        /// The reservation that decided (rule `model::Rule::Reserve`), as in
+        /// `reserved`'s key: its family code, then its address.
+        rfamily: u32,
+        raddr: [u8; 16],
     }
 }
 
@@ -160,11 +215,14 @@ mod tests {
                 Trie6Key::SIZE,
                 Ports::SIZE,
                 RefusalKey::SIZE,
-                Event::SIZE
+                Event::SIZE,
+                ReserveAddr::SIZE,
+                ReservePort::SIZE,
+                ReserveRefusalKey::SIZE
             ],
-            [12, 208, 24, 12, 24, 128, 8, 52]
+            [12, 208, 24, 12, 24, 128, 8, 76, 20, 328, 28]
         );
-        assert_eq!(STRUCTS.len(), 8);
+        assert_eq!(STRUCTS.len(), 11);
     }
 
     #[test]

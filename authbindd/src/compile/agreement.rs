@@ -55,6 +55,8 @@ const ADDRS: &[&str] = &[
     "::ffff:127.0.0.1",
 ];
 const PORTS: &[u16] = &[1, 80, 81, 443, 511, 512, 600, 1023];
+/// Ports only reservations decide (kernel mode leaves them to the kernel).
+const HIGH_PORTS: &[u16] = &[1024, 5432];
 
 fn addr(text: &str) -> Address {
     Address::parse_any(text.as_bytes()).expect("valid literal")
@@ -102,6 +104,30 @@ fn byuid_lines(rng: &mut Rng) -> String {
     s
 }
 
+/// A reserve folder (or none, a file, a loop: unreadable) with names of
+/// every form, some not reservations.
+fn reservations(rng: &mut Rng, root: &Path, target: &Path) {
+    let reserve = root.join("reserve");
+    match rng.below(10) {
+        0..=2 => return,
+        3 => return std::fs::write(&reserve, "").expect("write"),
+        4 => return symlink("reserve", &reserve).expect("symlink"),
+        _ => std::fs::create_dir(&reserve).expect("mkdir"),
+    }
+    for _ in 0..rng.below(4) {
+        let port = *rng.pick(&[80, 443, 600, 1023, 5432]);
+        let name = match rng.below(5) {
+            0 => format!("!{port}"),
+            1 | 2 => port.to_string(),
+            _ => format!("{},{port}", rng.pick(ADDRS)),
+        };
+        flag(rng, &reserve, &name, target);
+    }
+    if rng.below(5) == 0 {
+        chmod(&reserve, *rng.pick(MODES));
+    }
+}
+
 fn tree(rng: &mut Rng, root: &Path, uid: u32) {
     let target = root.join("target");
     std::fs::write(&target, "").expect("write target");
@@ -142,6 +168,9 @@ fn tree(rng: &mut Rng, root: &Path, uid: u32) {
             flag(rng, &byaddr, &name, &target);
         }
     }
+    // A stream of its own: the other folders are the trees they were
+    // before reservations existed.
+    reservations(&mut Rng(!rng.0), root, &target);
     let byuid = root.join("byuid");
     if byuid.is_dir() {
         for bang in ["", "!"] {
@@ -184,9 +213,13 @@ fn compiled_maps_decide_as_the_helper_does_for_this_user() {
                 };
                 let helper = policy::decide(&mut conf, uid, &a, port);
                 let ours = compiled.decide(uid, gid, &a, port);
+                // Unknown reservations: the maps grant no one (the helper
+                // refuses every non-root user; root, whom the programs
+                // never grant, it judges without reservations).
+                let unknown_for_root = uid == 0 && compiled.reserved.unknown.is_some();
                 assert_eq!(
                     ours.is_some(),
-                    helper.granted(),
+                    helper.granted() && !unknown_for_root,
                     "seed {seed}: {a} port {port}: helper {helper:?}, maps {ours:?}\n{}",
                     crate::report::report(&compiled)
                 );
@@ -195,6 +228,23 @@ fn compiled_maps_decide_as_the_helper_does_for_this_user() {
                     granted += 1;
                 }
                 cases += 1;
+            }
+            // Refused by a reservation, and by which, at every port.
+            for &port in PORTS.iter().chain(HIGH_PORTS) {
+                let a = addr(a);
+                let mut conf = grant::ConfDir::open_at(root_s).expect("open");
+                let helper = policy::decide(&mut conf, uid, &a, port);
+                let by_reservation = (helper.reason == model::Reason::Reserved).then_some(helper.reservation);
+                let ours = match compiled.reservation(uid, gid, &a, port, |g| compiled.members.contains(&(uid, g))) {
+                    Some(Err(r)) => Some(Some(r)),
+                    _ => None,
+                };
+                assert_eq!(
+                    ours,
+                    by_reservation,
+                    "seed {seed}: {a} port {port}: helper {helper:?}\n{}",
+                    crate::report::report(&compiled)
+                );
             }
         }
     }

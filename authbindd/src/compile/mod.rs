@@ -7,7 +7,9 @@
 //!   of its byaddr names in authbind's order;
 //! - the chains of an absent name in each folder;
 //! - the byuid tries, and the database's group memberships (for the
-//!   report and the tests' model; the programs judge the process's own).
+//!   report and the tests' model; the programs judge the process's own);
+//! - the reservations of `reserve/`, each with the chain of its name
+//!   ([`reserve`]).
 //!
 //! Compiling also records what it cannot express exactly ([`Notes`]) and
 //! every inode whose change could change a decision ([`Watches`]).
@@ -21,10 +23,12 @@ mod cidr;
 mod inode;
 mod members;
 pub mod ports;
+pub mod reserve;
 mod walk;
 
 pub use byuid::{ByuidFile, FileState, TrieEntry};
 pub use chain::{Chain, End};
+pub use reserve::{PortReservations, Reserved};
 
 use host::fs::Inode;
 use inode::Kind;
@@ -86,6 +90,7 @@ pub struct Compiled {
     pub byuid_files: Vec<ByuidFile>,
     pub byuid4: Vec<TrieEntry>,
     pub byuid6: Vec<TrieEntry>,
+    pub reserved: Reserved,
     pub notes: Notes,
     pub watches: Watches,
 }
@@ -96,10 +101,15 @@ impl Compiled {
     /// grant, or `None`.
     #[cfg(test)]
     pub fn decide(&self, uid: u32, gid: u32, addr: &Address, port: u16) -> Option<(Rule, FileName)> {
+        let member = |g| self.members.contains(&(uid, g));
+        match self.reservation(uid, gid, addr, port, member) {
+            Some(Err(_)) => return None,
+            Some(Ok(r)) if PORTS.contains(&port) => return Some((model::Rule::Reserve, reserve::file_name(&r))),
+            _ => {}
+        }
         if !PORTS.contains(&port) {
             return None;
         }
-        let member = |g| self.members.contains(&(uid, g));
         let byport = self.byport.get(&port).unwrap_or(&self.folders[0]);
         match byport.decide(uid, gid, member) {
             End::Grant(f) => return Some((Rule::ByPort, f)),
@@ -123,6 +133,43 @@ impl Compiled {
             .filter(|e| e.uid == uid && prefix_matches(&e.addr, e.len, bytes))
             .max_by_key(|e| e.len)?;
         best.ports.contains(port).then_some((Rule::ByUid, FileName::ByUid))
+    }
+}
+
+impl Compiled {
+    /// What the reservations say, by these maps (the programs' procedure,
+    /// for the tests): `None` when none covers the bind (or for root),
+    /// `Ok` the first covering one when every one lets the user through,
+    /// `Err` the first that does not.
+    #[cfg(test)]
+    pub fn reservation(
+        &self,
+        uid: u32,
+        gid: u32,
+        addr: &Address,
+        port: u16,
+        member: impl Fn(u32) -> bool + Copy,
+    ) -> Option<Result<model::Reservation, model::Reservation>> {
+        if uid == 0 {
+            return None;
+        }
+        let covering = self.reserved.covering(addr, port);
+        let wildcard = addr.bytes().iter().all(|&b| b == 0);
+        let overflow = self.reserved.ports.get(&port).is_some_and(|p| p.overflows());
+        for r in &covering {
+            if r.addr.is_some() && wildcard && overflow {
+                // Compiled in the safe direction, named by its first address.
+                return Some(Err(*r));
+            }
+            let passes = self
+                .reserved
+                .chain(r)
+                .is_some_and(|c| matches!(c.decide(uid, gid, member), End::Grant(_)));
+            if !passes {
+                return Some(Err(*r));
+            }
+        }
+        covering.first().copied().map(Ok)
     }
 }
 
@@ -265,6 +312,7 @@ pub fn compile(confdir: &str) -> Compiled {
                 byuid_files: Vec::new(),
                 byuid4: Vec::new(),
                 byuid6: Vec::new(),
+                reserved: Reserved::default(),
                 notes,
                 watches,
             };
@@ -311,12 +359,28 @@ pub fn compile(confdir: &str) -> Compiled {
     for f in &byuid_files {
         let _ = c.walker.walk(&c.confdir, f.name.to_string().as_bytes());
     }
-    let byuid4 = byuid::trie(&byuid_files, Family::V4);
-    let byuid6 = byuid::trie(&byuid_files, Family::V6);
+    let mut byuid4 = byuid::trie(&byuid_files, Family::V4);
+    let mut byuid6 = byuid::trie(&byuid_files, Family::V6);
+    let reserved = reserve::compile(&mut c, confdir);
+    if let Some(why) = &reserved.unknown {
+        // The helper then refuses every privileged bind of a non-root
+        // user (whose port it is, is unknown): nothing is granted here
+        // either. Ports from 1024 on stay the kernel's.
+        c.walker.notes.unexpressible(format!(
+            "RESERVATIONS UNKNOWN: {why}: no privileged port is granted to any non-root user \
+             (the helper refuses them all too) until the folder can be read"
+        ));
+        byport.clear();
+        byaddr.clear();
+        folders = [Chain::refuse(), Chain::refuse()];
+        byuid4.clear();
+        byuid6.clear();
+    }
     let groups_named: BTreeSet<u32> = folders
         .iter()
         .chain(byport.values())
         .chain(byaddr.values())
+        .chain(reserved.chains.iter().map(|(_, ch)| ch))
         .flat_map(|ch| ch.checks.iter().map(|k| k.group))
         .collect();
     // The database is read only when a check names a group.
@@ -330,6 +394,10 @@ pub fn compile(confdir: &str) -> Compiled {
     let folders = folders.map(mark);
     let byport = byport.into_iter().map(|(k, c)| (k, mark(c))).collect();
     let byaddr = byaddr.into_iter().map(|(k, c)| (k, mark(c))).collect();
+    let reserved = Reserved {
+        chains: reserved.chains.into_iter().map(|(r, c)| (r, mark(c))).collect(),
+        ..reserved
+    };
     Compiled {
         confdir: confdir.to_string(),
         byport,
@@ -339,6 +407,7 @@ pub fn compile(confdir: &str) -> Compiled {
         byuid_files,
         byuid4,
         byuid6,
+        reserved,
         notes,
         watches,
     }

@@ -1,11 +1,13 @@
 //! The maps kept across reloads, opened from their pins: the grants'
-//! ring buffer (the daemon reads it), the refusal counts and the count
-//! of audit records lost to a full ring (`--status` prints them).
+//! and reservation refusals' ring buffer (the daemon reads it), the
+//! refusal counts and the count of audit records lost to a full ring
+//! (`--status` prints them).
 
-use super::layout::{refusal_key, Event, RefusalKey};
-use super::load::{EVENTS, LOST, REFUSALS};
+use super::layout::{refusal_key, reserve_refusal_key, Event, RefusalKey, ReserveRefusalKey};
+use super::load::{EVENTS, LOST, REFUSALS, RESERVE_REFUSALS};
 use crate::error::Error;
 use aya::maps::{Map, MapData, PerCpuArray, PerCpuHashMap, RingBuf};
+use model::Reservation;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -52,6 +54,27 @@ pub fn refusals(pins: &Path) -> Result<BTreeMap<(u32, u16), u64>, Error> {
         let total: u64 = values.iter().sum();
         *out.entry(refusal_key(&key)).or_default() += total;
     }
+    Ok(out)
+}
+
+/// Binds refused by a reservation, per (reservation, uid), summed over
+/// the CPUs, in the reservations' rank order.
+pub fn reserve_refusals(pins: &Path) -> Result<Vec<(Reservation, u32, u64)>, Error> {
+    let map: PerCpuHashMap<MapData, ReserveRefusalKey, u64> =
+        PerCpuHashMap::try_from(open(pins, RESERVE_REFUSALS.1)?).map_err(|e| Error::aya("reserve_refusals", &e))?;
+    let mut out: Vec<(Reservation, u32, u64)> = Vec::new();
+    for item in map.iter() {
+        let (key, values) = item.map_err(|e| Error::aya("reading reserve_refusals", &e))?;
+        let Some((uid, r)) = reserve_refusal_key(&key) else {
+            continue;
+        };
+        let total: u64 = values.iter().sum();
+        match out.iter_mut().find(|(x, u, _)| *x == r && *u == uid) {
+            Some(entry) => entry.2 += total,
+            None => out.push((r, uid, total)),
+        }
+    }
+    out.sort_by(|a, b| a.0.rank(&b.0).then(a.1.cmp(&b.1)));
     Ok(out)
 }
 

@@ -5,15 +5,17 @@
 //! encoding explicit and need no `unsafe impl Pod`.
 
 use crate::compile::ports::PortSet;
-use crate::compile::{Chain, End};
-use authbind_bpf_abi::{self as abi, Bytes, MAX_CHECKS};
-use model::{Address, Family, FileName, Rule};
+use crate::compile::{Chain, End, PortReservations};
+use authbind_bpf_abi::{self as abi, Bytes, MAX_CHECKS, MAX_RESERVE_ADDRS};
+use model::{Address, Family, FileName, Reservation, Rule};
 use std::mem::size_of;
 
 pub type ChainValue = [u8; abi::Chain::SIZE];
 pub type AddrKey = [u8; abi::AddrKey::SIZE];
 pub type RefusalKey = [u8; abi::RefusalKey::SIZE];
 pub type PortsValue = [u8; abi::Ports::SIZE];
+pub type ReservePortValue = [u8; abi::ReservePort::SIZE];
+pub type ReserveRefusalKey = [u8; abi::ReserveRefusalKey::SIZE];
 pub use abi::{Trie4Data, Trie6Data};
 
 /// `struct chain`. A chain must hold at most MAX_CHECKS checks (the
@@ -60,6 +62,55 @@ pub fn addr_key(addr: &Address, port: u16) -> AddrKey {
     key.to_bytes()
 }
 
+/// A reservation's key in `reserved` (`struct addr_key`): family
+/// RESERVE_WHOLE_PORT and no address for `reserve/PORT`.
+pub fn reservation_key(r: &Reservation) -> AddrKey {
+    match r.addr {
+        Some(a) => addr_key(&a, r.port),
+        None => abi::AddrKey {
+            family: abi::RESERVE_WHOLE_PORT,
+            port: u32::from(r.port),
+            ..abi::AddrKey::default()
+        }
+        .to_bytes(),
+    }
+}
+
+/// The reservation a `struct addr_key` of `reserved` names.
+fn reservation_of(family: u32, port: u32, addr: &[u8; 16]) -> Option<Reservation> {
+    let port = u16::try_from(port).ok()?;
+    if family == abi::RESERVE_WHOLE_PORT {
+        return Some(Reservation::port(port));
+    }
+    let family: Family = code(family)?;
+    Some(Reservation {
+        addr: Some(Address::from_bytes(family, &addr[..family.bytes()])?),
+        port,
+    })
+}
+
+/// `struct reserve_port`: the port-wide flag and the first
+/// MAX_RESERVE_ADDRS addresses, in order; more: the overflow flag.
+pub fn reserve_port(p: &PortReservations) -> ReservePortValue {
+    let mut value = abi::ReservePort {
+        flags: if p.whole { abi::RP_PORT } else { 0 } | if p.overflows() { abi::RP_OVERFLOW } else { 0 },
+        n: p.addrs.len().min(MAX_RESERVE_ADDRS) as u32,
+        ..abi::ReservePort::default()
+    };
+    for (slot, a) in value.addrs.iter_mut().zip(&p.addrs) {
+        slot.family = u32::from(a.family() as u8);
+        slot.addr[..a.bytes().len()].copy_from_slice(a.bytes());
+    }
+    value.to_bytes()
+}
+
+/// `struct reserve_refusal_key`: (uid, reservation).
+pub fn reserve_refusal_key(b: &ReserveRefusalKey) -> Option<(u32, Reservation)> {
+    let k = abi::ReserveRefusalKey::get(b);
+    let r = k.reservation;
+    Some((k.uid, reservation_of(r.family, r.port, &r.addr)?))
+}
+
 /// The data of a trie key ([`Trie4Data`], [`Trie6Data`]): uid, then the
 /// address prefix's bytes.
 pub fn trie_data<const N: usize>(uid: u32, addr: &[u8]) -> [u8; N] {
@@ -91,6 +142,10 @@ pub struct Event {
     pub file: Option<FileName>,
     pub sock_type: u32,
     pub protocol: u32,
+    /// Refused by a reservation (else granted).
+    pub refused: bool,
+    /// The reservation that decided (rule `Reserve`).
+    pub reservation: Option<Reservation>,
 }
 
 fn code<T: TryFrom<u8>>(c: u32) -> Option<T> {
@@ -113,6 +168,12 @@ impl Event {
             file: code(e.file),
             sock_type: e.r#type,
             protocol: e.protocol,
+            refused: e.outcome == abi::EV_REFUSED,
+            reservation: if e.rule == u32::from(Rule::Reserve as u8) {
+                Some(reservation_of(e.rfamily, e.port, &e.raddr)?)
+            } else {
+                None
+            },
         })
     }
 }

@@ -59,13 +59,58 @@ pub const BIND6: &str = "authbind_bind6";
 /// The maps kept across reloads, and their pin names (versioned: a pin
 /// of another layout is never reused by mistake; no dots: bpffs refuses
 /// them in names, with EPERM).
-pub const EVENTS: (&str, &str) = ("events", "events_v1");
+pub const EVENTS: (&str, &str) = ("events", "events_v2");
 pub const REFUSALS: (&str, &str) = ("refusals", "refusals_v1");
+pub const RESERVE_REFUSALS: (&str, &str) = ("reserve_refusals", "reserve_refusals_v1");
 pub const LOST: (&str, &str) = ("lost", "lost_v1");
+/// Pins of layouts no longer used (the events before reservations named
+/// theirs): removed once the links run the new programs, which hold
+/// their maps.
+pub const RETIRED: &[&str] = &["events_v1"];
+
+/// Where the loaded programs enforce reservations, and how they refuse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Enforcing {
+    /// The cookie of the network namespace served (the loader's own);
+    /// `Err`: it cannot be known (before Linux 5.14), reservations hold
+    /// nowhere.
+    pub netns: Result<u64, model::Errno>,
+    /// The programs fail a refused bind with EACCES (Linux 5.18 and
+    /// later: bpf_set_retval), else the kernel's EPERM.
+    pub eacces: bool,
+}
+
+impl Enforcing {
+    /// What this process and this kernel allow.
+    pub fn here() -> Enforcing {
+        let release = crate::read::small_file("/proc/sys/kernel/osrelease", 256).unwrap_or_default();
+        Enforcing {
+            netns: syscalls::sock::netns_cookie(),
+            eacces: crate::preflight::version(&release).is_some_and(|v| v >= (5, 18)),
+        }
+    }
+
+    /// One line for `--check` and the log.
+    pub fn describe(&self) -> String {
+        match self.netns {
+            Ok(cookie) => format!(
+                "reservations: enforced in this network namespace (cookie {cookie}) for non-root users; \
+                 a refused bind fails with {}",
+                if self.eacces {
+                    "EACCES"
+                } else {
+                    "EPERM (this kernel cannot choose the error)"
+                }
+            ),
+            Err(e) => format!("reservations: NOT ENFORCED: this kernel cannot name the network namespace served ({e})"),
+        }
+    }
+}
 
 pub struct Instance {
     ebpf: Ebpf,
     pub groups: Groups,
+    pub enforcing: Enforcing,
 }
 
 impl Instance {
@@ -78,21 +123,24 @@ impl Instance {
         // kernel BTF: the programs would read the credentials at this
         // build's offsets. Relocated against the kernel's BTF, or not
         // loaded at all.
+        let enforcing = Enforcing::here();
         let with_groups = aya::Btf::from_sys_fs()
             .map_err(|e| Error::Load(format!("no kernel BTF (/sys/kernel/btf/vmlinux): {e}")))
-            .and_then(|btf| load_object(OBJECT, Some(&btf), compiled, pins));
+            .and_then(|btf| load_object(OBJECT, Some(&btf), compiled, pins, &enforcing));
         match with_groups {
             Ok(ebpf) => Ok(Instance {
                 ebpf,
                 groups: Groups::Process,
+                enforcing,
             }),
             Err(first) => {
-                let ebpf = load_object(OBJECT_NO_GROUPS, None, compiled, pins).map_err(|e| {
+                let ebpf = load_object(OBJECT_NO_GROUPS, None, compiled, pins, &enforcing).map_err(|e| {
                     Error::Load(format!("{e} (and the programs reading the process's groups: {first})"))
                 })?;
                 Ok(Instance {
                     ebpf,
                     groups: Groups::Unknown(first.to_string()),
+                    enforcing,
                 })
             }
         }
@@ -113,10 +161,16 @@ impl Instance {
 
 /// Loads `object`, CO-RE-relocated against `btf` when given (else as
 /// aya's loader does by default: against the kernel's BTF if it finds it).
-fn load_object(object: &[u8], btf: Option<&aya::Btf>, compiled: &Compiled, pins: Option<&Path>) -> Result<Ebpf, Error> {
+fn load_object(
+    object: &[u8],
+    btf: Option<&aya::Btf>,
+    compiled: &Compiled,
+    pins: Option<&Path>,
+    enforcing: &Enforcing,
+) -> Result<Ebpf, Error> {
     let size = |n: usize| n.clamp(1, u32::MAX as usize) as u32;
     let kept: Vec<(&str, std::path::PathBuf)> = match pins {
-        Some(dir) => [EVENTS, REFUSALS, LOST]
+        Some(dir) => [EVENTS, REFUSALS, RESERVE_REFUSALS, LOST]
             .iter()
             .map(|(m, f)| (*m, dir.join(f)))
             .collect(),
@@ -130,7 +184,14 @@ fn load_object(object: &[u8], btf: Option<&aya::Btf>, compiled: &Compiled, pins:
         .map_max_entries("byport", size(compiled.byport.len()))
         .map_max_entries("byaddr", size(compiled.byaddr.len()))
         .map_max_entries("byuid4", size(compiled.byuid4.len()))
-        .map_max_entries("byuid6", size(compiled.byuid6.len()));
+        .map_max_entries("byuid6", size(compiled.byuid6.len()))
+        .map_max_entries("reserve_ports", size(compiled.reserved.ports.len()))
+        .map_max_entries("reserved", size(compiled.reserved.chains.len()));
+    let netns = *enforcing.netns.as_ref().unwrap_or(&0);
+    let eacces = u32::from(enforcing.eacces);
+    loader
+        .override_global("served_netns", &netns, true)
+        .override_global("can_set_retval", &eacces, true);
     for (map, path) in &kept {
         loader.map_pin_path(map, path.as_path());
     }
@@ -191,6 +252,20 @@ fn fill(ebpf: &mut Ebpf, c: &Compiled) -> Result<(), Error> {
             .insert(&key, layout::ports(&e.ports), 0)
             .map_err(|err| Error::aya("filling byuid6", &err))?;
     }
+    let mut reserve_ports: HashMap<&mut MapData, [u8; 4], layout::ReservePortValue> =
+        HashMap::try_from(map(ebpf, "reserve_ports")?).map_err(|e| Error::aya("reserve_ports", &e))?;
+    for (port, p) in &c.reserved.ports {
+        reserve_ports
+            .insert(u32::from(*port).to_ne_bytes(), layout::reserve_port(p), 0)
+            .map_err(|e| Error::aya("filling reserve_ports", &e))?;
+    }
+    let mut reserved: HashMap<&mut MapData, layout::AddrKey, layout::ChainValue> =
+        HashMap::try_from(map(ebpf, "reserved")?).map_err(|e| Error::aya("reserved", &e))?;
+    for (r, chain) in &c.reserved.chains {
+        reserved
+            .insert(layout::reservation_key(r), layout::chain(chain), 0)
+            .map_err(|e| Error::aya("filling reserved", &e))?;
+    }
     Ok(())
 }
 
@@ -205,9 +280,12 @@ mod tests {
     #[ignore = "needs root: loads BPF programs"]
     fn both_objects_load_and_the_groups_reading_one_is_chosen() {
         let compiled = crate::compile::compile("/nonexistent/authbindd-load-test");
-        load_object(OBJECT_NO_GROUPS, None, &compiled, None).expect("the object without the process's groups loads");
+        let enforcing = Enforcing::here();
+        load_object(OBJECT_NO_GROUPS, None, &compiled, None, &enforcing)
+            .expect("the object without the process's groups loads");
         let btf = aya::Btf::from_sys_fs().expect("this kernel has BTF");
-        load_object(OBJECT, Some(&btf), &compiled, None).expect("the object reading the process's groups loads");
+        load_object(OBJECT, Some(&btf), &compiled, None, &enforcing)
+            .expect("the object reading the process's groups loads");
         assert_eq!(Instance::load(&compiled, None).expect("loads").groups, Groups::Process);
     }
 }

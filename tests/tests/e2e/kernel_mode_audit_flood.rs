@@ -46,8 +46,8 @@ echo "other_lines=$(grep -c "RESULT=granted UID=$O .* PROTO=tcp ADDR=127.0.0.1 P
 echo "suppressed=$(grep "UID=$U " "$W/grants" | sed -n 's/.* SUPPRESSED=\([0-9]*\) .*/\1/p' | awk '{{ s += $1 }} END {{ print s + 0 }}')"
 echo "summary_lines=$(grep -c "^86>authbind\[$KDPID\]: RESULT=granted UID=$U USER={USER_NAME} SUPPRESSED=[0-9]* BY=kernel\$" "$W/grants")"
 echo "ring_lost=$(sed -n 's/^  audit records lost (ring full): //p' "$W/status")"
-echo "status_suppressed=$(sed -n 's/^  grant lines left out by the per-user rate limit: //p' "$W/status")"
-echo "status_undelivered=$(sed -n 's/^  grant lines syslog did not take (lost): //p' "$W/status")"
+echo "status_suppressed=$(sed -n 's/^  audit lines left out by the per-user rate limit: //p' "$W/status")"
+echo "status_undelivered=$(sed -n 's/^  audit lines syslog did not take (lost): //p' "$W/status")"
 "#
         ),
     );

@@ -93,7 +93,10 @@ kd_stop
         ("before", "none"),
         ("fstype", "bpf_fs"),
         ("said", "1"),
-        ("pins", "bind4 bind6 cgroup events_v1 lost_v1 refusals_v1"),
+        (
+            "pins",
+            "bind4 bind6 cgroup events_v2 lost_v1 refusals_v1 reserve_refusals_v1",
+        ),
         ("bound", "ok"),
     ]);
 }

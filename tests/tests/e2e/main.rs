@@ -22,6 +22,7 @@ mod kernel_mode_lifecycle;
 mod kernel_mode_links;
 mod kernel_mode_refusals;
 mod kernel_mode_reload;
+mod kernel_mode_reserve;
 mod kernel_mode_reserved_ports;
 mod kernel_mode_servers;
 mod launcher;
