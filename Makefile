@@ -192,10 +192,9 @@ difftest: e2e-install
 # against an actual bind under the attached programs, as each test user
 # (`make difftest-kernel KCASES=20000 SEED=1`). Root only; it fails without.
 # KRESERVE percent of the trees get a reserve/ folder, the bind then held
-# to the model of reservations: 0 until kernel mode enforces them
-# (`make difftest-kernel KRESERVE=30`).
+# to the written model of reservations (difftest/src/reserve_model.rs).
 KCASES ?= 2000
-KRESERVE ?= 0
+KRESERVE ?= 30
 difftest-kernel: e2e-install
 	@[ "$$(id -u)" = 0 ] || { echo "difftest-kernel needs root (cgroups, bpffs, a setuid helper): sudo make difftest-kernel" >&2; exit 1; }
 	$(CARGO) build --locked --release -p authbind-difftest

@@ -375,8 +375,10 @@ __attribute__((noinline)) int judge_reserved(const struct reserve_port *rp, cons
 	__builtin_memcpy(&w1, &a[4], 4);
 	__builtin_memcpy(&w2, &a[8], 4);
 	__builtin_memcpy(&w3, &a[12], 4);
-	/* An IPv4 address has zeros after its four bytes. */
-	if ((w0 | w1 | w2 | w3) == 0) {
+	/* A wildcard: 0.0.0.0 (an IPv4 address has zeros after its four
+	 * bytes), ::, and ::ffff:0.0.0.0, which takes every IPv4 address of
+	 * the port as 0.0.0.0 does (model::Reservation::covers). */
+	if ((w0 | w1 | w3) == 0 && (w2 == 0 || (q->ak.family == FAMILY_V6 && w2 == net32(0xffff)))) {
 		__u32 n = rp->n;
 		if (n && (rp->flags & RP_OVERFLOW)) {
 			k.family = rp->addrs[0].family;

@@ -66,6 +66,8 @@ r a_o_own cg_user $O $BT 4 127.0.0.1 6000 tcp
 r a_o_mapped cg_user $O $BT 6 ::ffff:127.0.0.1 6000 tcp
 r a_o_any cg_user $O $BT 4 0.0.0.0 6000 udp
 r a_o_any6 cg_user $O $BT 6 :: 6000 tcp
+# ::ffff:0.0.0.0 takes every IPv4 address of the port, as 0.0.0.0 does.
+r a_o_mapped_any cg_user $O $BT 6 ::ffff:0.0.0.0 6000 tcp
 r a_o_other cg_user $O $BT 4 127.0.0.2 6000 tcp
 r a_o_loop6 cg_user $O $BT 6 ::1 6000 tcp
 r a_u_own cg_user $U $BT 4 127.0.0.1 6000 tcp
@@ -90,7 +92,7 @@ echo "l_owner=$(grep -c "RESULT=granted UID=$U USER={user} PID=[0-9]* PROTO=tcp 
 echo "l_refusals=$(grep -c 'RESULT=refused' "$W/lines")"
 echo "l_root=$(grep -c 'UID=0 ' "$W/lines")"
 echo "s_5432=$(grep -c "^    reserve/5432: {other}($O) 5\$" "$W/status")"
-echo "s_6000=$(grep -c "^    reserve/127.0.0.1,6000: {other}($O) 4\$" "$W/status")"
+echo "s_6000=$(grep -c "^    reserve/127.0.0.1,6000: {other}($O) 5\$" "$W/status")"
 echo "s_7000=$(grep -c "^    reserve/7000: {user}($U) 1, {other}($O) 1\$" "$W/status")"
 echo "c_list=$(grep -c '^reservations: 4 ' "$W/check")"
 echo "c_5432=$(grep -c '^  reserve/5432: whoever passes' "$W/check")"
@@ -121,6 +123,7 @@ echo "c_enforced=$(grep -c '^reservations: enforced in this network namespace' "
         ("a_o_mapped", refused),
         ("a_o_any", refused),
         ("a_o_any6", refused),
+        ("a_o_mapped_any", refused),
         ("a_o_other", "ok"),
         ("a_o_loop6", "ok"),
         ("a_u_own", "ok"),
