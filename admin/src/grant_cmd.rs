@@ -24,7 +24,7 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
 
-fn grantee(db: &UserDb, p: &Principal) -> Result<Grantee> {
+pub(crate) fn grantee(db: &UserDb, p: &Principal) -> Result<Grantee> {
     match p {
         Principal::User(u) => Who::lookup(db, u)
             .map(Grantee::User)
@@ -80,7 +80,7 @@ fn their_points(inv: &Inventory, who: &Who, ports: &BTreeSet<u16>, points: &Poin
 }
 
 /// Who loses (or gains) something when `plan` is made, other than `skip`.
-fn collateral(
+pub(crate) fn collateral(
     view: &mut TreeView,
     inv: &Inventory,
     db: &UserDb,
@@ -106,9 +106,12 @@ fn collateral(
             let after = view.walk(&who, addr, port);
             let t = Target::new(addr, port);
             let file = |w: &crate::walk::Walk| {
-                let f = model::PolicyFile::new(w.decision.file, addr, port, who.creds.uid)
-                    .map(|f| f.to_string())
-                    .unwrap_or_default();
+                let f = match w.decision.reservation {
+                    Some(_) => w.decision.file_for(addr, port, who.creds.uid).to_string(),
+                    None => model::PolicyFile::new(w.decision.file, addr, port, who.creds.uid)
+                        .map(|f| f.to_string())
+                        .unwrap_or_default(),
+                };
                 match w.decision.line {
                     0 => f,
                     n => format!("{f}:{n}"),
@@ -138,7 +141,7 @@ fn flag_meta(gid: u32) -> Meta {
     Meta::new(Kind::File, 0, gid, 0o010)
 }
 
-fn describe_entry(db: &UserDb, e: &Entry) -> String {
+pub(crate) fn describe_entry(db: &UserDb, e: &Entry) -> String {
     match &e.link {
         Some(l) => format!("a symlink to {}", l.target),
         None => format!(
@@ -198,17 +201,18 @@ fn others_granted(
     out
 }
 
-struct Planning<'a> {
-    root: &'a Path,
-    inv: &'a Inventory,
-    db: &'a UserDb,
-    changes: Vec<Change>,
-    notes: Vec<String>,
-    manifest: BTreeSet<String>,
+/// One command's changes, planned before anything is written.
+pub(crate) struct Planning<'a> {
+    pub(crate) root: &'a Path,
+    pub(crate) inv: &'a Inventory,
+    pub(crate) db: &'a UserDb,
+    pub(crate) changes: Vec<Change>,
+    pub(crate) notes: Vec<String>,
+    pub(crate) manifest: BTreeSet<String>,
 }
 
 impl Planning<'_> {
-    fn plan(&self) -> Plan {
+    pub(crate) fn plan(&self) -> Plan {
         let mut p = Plan::default();
         for c in &self.changes {
             p.set(&c.rel, c.to.clone());
@@ -216,7 +220,7 @@ impl Planning<'_> {
         p
     }
 
-    fn push(&mut self, rel: &str, to: Planned, verb: &'static str, note: String) {
+    pub(crate) fn push(&mut self, rel: &str, to: Planned, verb: &'static str, note: String) {
         if self.manifest.contains(rel) {
             self.notes.push(format!(
                 "note: {rel} is managed by `authbind-policy apply`: the next apply will undo this"
@@ -354,10 +358,22 @@ pub fn run(
         AdminError::Refused(m) => AdminError::Refused(format!("{what}: refused, nothing was written:\n  {m}")),
         other => other,
     })?;
+    let already = if revoke { "nothing to revoke" } else { "already granted" };
+    report(&p, &what, confdir, already, dry_run, out)
+}
+
+/// Prints the plan and, unless a dry run, makes it.
+pub(crate) fn report(
+    p: &Planning,
+    what: &str,
+    confdir: &str,
+    nothing: &str,
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> Result<i32> {
     writeln!(out, "{what} in {confdir}:")?;
     if p.changes.is_empty() {
-        let already = if revoke { "nothing to revoke" } else { "already granted" };
-        writeln!(out, "  nothing to do: {already}")?;
+        writeln!(out, "  nothing to do: {nothing}")?;
     }
     for c in &p.changes {
         writeln!(out, "  {}", c.describe())?;

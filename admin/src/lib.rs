@@ -26,6 +26,8 @@ pub mod oracle;
 pub mod printable;
 pub mod readable;
 pub mod realtree;
+pub mod reserve;
+pub mod reserve_cmd;
 pub mod run;
 pub mod sim;
 pub mod spec;

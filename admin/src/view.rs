@@ -62,8 +62,9 @@ impl TreeView<'_> {
     }
 }
 
-/// Ports that have a flag file, and for each the addresses with a byaddr
-/// file: where a decision can differ from its neighbours'.
+/// Ports that have a flag file or a reservation, and for each the
+/// addresses with a byaddr file or a reservation of their own: where a
+/// decision can differ from its neighbours'.
 #[derive(Clone, Debug, Default)]
 pub struct Points {
     pub ports: BTreeMap<u16, BTreeSet<Address>>,
@@ -80,6 +81,12 @@ impl Points {
                 }
                 Ok(PolicyName::ByAddr { addr, port, .. }) => {
                     p.ports.entry(port).or_default().insert(addr);
+                }
+                // A reservation decides before any flag file, for its
+                // port (and its address) alone.
+                Ok(PolicyName::Reserve(r)) => {
+                    let addrs = p.ports.entry(r.port).or_default();
+                    addrs.extend(r.addr);
                 }
                 _ => {}
             }
@@ -178,11 +185,9 @@ pub struct DecidedFirst {
 }
 
 impl DecidedFirst {
-    /// The deciding file's path (`byport/80`).
+    /// The deciding file's path (`byport/80`, `reserve/10.0.0.1,80`).
     pub fn file(&self) -> String {
-        PolicyFile::new(self.decision.file, self.addr, self.port, 0)
-            .map(|f| f.to_string())
-            .unwrap_or_default()
+        self.decision.file_for(self.addr, self.port, 0).to_string()
     }
 }
 
@@ -262,8 +267,11 @@ pub fn verify(view: &mut TreeView, grants: &[Grant], db: &UserDb, points: &Point
                     continue;
                 }
                 let target = Target::new(addr, port);
-                let file = PolicyFile::new(d.file, addr, port, who.creds.uid)
-                    .or_else(|| PolicyFile::new(model::FileName::ByUid, addr, port, who.creds.uid));
+                let file = match d.reservation {
+                    Some(_) => Some(d.file_for(addr, port, who.creds.uid)),
+                    None => PolicyFile::new(d.file, addr, port, who.creds.uid)
+                        .or_else(|| PolicyFile::new(model::FileName::ByUid, addr, port, who.creds.uid)),
+                };
                 let (file, why) = match file {
                     Some(f) => (f.to_string(), conclusion(&d, &f, &target, &who)),
                     None => (String::new(), format!("refused: {:?}", d.reason)),
