@@ -31,6 +31,7 @@ pub mod reserve_cmd;
 pub mod run;
 pub mod sim;
 pub mod spec;
+pub mod system;
 pub mod view;
 pub mod walk;
 pub mod who;

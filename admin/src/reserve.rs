@@ -72,14 +72,19 @@ pub fn holder(e: &Entry) -> Option<Holder> {
 /// no form reserve writes, who may execute it by its mode bits (an
 /// explanation: whether a user passes is the kernel's `access()`).
 pub fn whose(db: &UserDb, e: &Entry) -> String {
-    if let Some(h) = holder(e) {
-        return h.words(db);
-    }
-    let m = match (&e.link, e.effective()) {
-        (Some(l), Ok(m)) => return format!("whoever may execute {} ({})", l.target, describe(db, &m)),
-        (_, Ok(m)) => m,
+    whose_file(db, e.link.as_ref().map(|l| l.target.as_str()), e.effective())
+}
+
+/// [`whose`], for a file seen by `lstat` (a link's target) and `stat`.
+pub fn whose_file(db: &UserDb, link: Option<&str>, stat: Result<Meta, model::Errno>) -> String {
+    let m = match (link, stat) {
+        (Some(target), Ok(m)) => return format!("whoever may execute {target} ({})", describe(db, &m)),
+        (None, Ok(m)) => m,
         (_, Err(err)) => return format!("no one ({err})"),
     };
+    if let Some(h) = holder_of(&m) {
+        return h.words(db);
+    }
     let mut who = Vec::new();
     if m.mode & 0o100 != 0 && m.uid != 0 {
         who.push(db.user_label(m.uid));

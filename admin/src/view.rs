@@ -48,6 +48,27 @@ impl TreeView<'_> {
         walk(&mut sim, who.creds.uid, addr, port)
     }
 
+    /// May `who` execute `rel`: the check `decide` makes of each
+    /// reservation covering a bind (`PolicyFs::access_x`, the kernel's
+    /// answer for paths the plan does not touch).
+    pub fn may_execute(&mut self, who: &Who, rel: &str) -> bool {
+        use policy::PolicyFs;
+        let base = match &mut self.over {
+            Over::Real { oracle, conf } => Base::Real {
+                oracle: &mut **oracle,
+                conf,
+            },
+            Over::Snapshot(inv) => Base::Snapshot(inv),
+        };
+        let mut sim = Sim {
+            root: self.root.clone(),
+            base,
+            plan: &self.plan,
+            who: who.creds.clone(),
+        };
+        sim.access_x(rel).is_ok()
+    }
+
     pub fn decide(&mut self, who: &Who, addr: Address, port: u16) -> Decision {
         self.walk(who, addr, port).decision
     }
