@@ -239,8 +239,7 @@ pub fn render(cx: &Context, w: &Walk) -> (String, Verdict) {
     let mut last_file = None;
     // Not refused by a reservation, at a port the kernel lets anyone
     // bind: the helper is never asked, so its walk is not shown.
-    let kernel_decides =
-        w.port >= cx.unprivileged_start && !(w.decision.reservation.is_some() && !w.decision.granted());
+    let kernel_decides = w.port >= cx.unprivileged_start && (w.decision.reservation.is_none() || w.decision.granted());
     let mut reservations = Vec::new();
     for step in &w.steps {
         if kernel_decides && !matches!(step, Step::Reservation { .. }) {
@@ -687,7 +686,7 @@ mod tests {
             creds: Creds::new(1001, 1001, vec![1001, 2000]),
             source: Source::Database,
         };
-        let mut text_for = |who: &Who, fs: &mut MemFs, port: u16| {
+        let text_for = |who: &Who, fs: &mut MemFs, port: u16| {
             let cx = Context {
                 who,
                 db: &db,
