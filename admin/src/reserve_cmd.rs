@@ -175,25 +175,10 @@ fn reserve(p: &mut Planning, view: &mut TreeView, h: Holder, rs: &[Reservation])
     }
     let plan = p.plan();
     view.plan = plan.clone();
-    let mine = owners(p.db, h);
-    // The owners bind what is reserved for them (no other reservation
-    // covers it, or every one lets them too).
-    for who in &mine {
-        for r in rs {
-            for (addr, port) in points(r) {
-                let d = view.decide(who, addr, port);
-                if d.reservation.is_some() && !d.granted() {
-                    let target = Target::new(addr, port);
-                    let file = d.file_for(addr, port, who.creds.uid);
-                    return Err(AdminError::Refused(format!(
-                        "{} would not be granted {target} by {r}: {}; another reservation covers it",
-                        who.label(),
-                        conclusion(&d, &file, &target, who)
-                    )));
-                }
-            }
-        }
+    if let Some(why) = refused_owner(view, p.db, h, rs) {
+        return Err(AdminError::Refused(why));
     }
+    let mine = owners(p.db, h);
     // No one else loses what they are granted today.
     let ports: BTreeSet<u16> = rs.iter().map(|r| r.port).collect();
     let uids: BTreeSet<u32> = mine.iter().map(|w| w.creds.uid).collect();
@@ -205,6 +190,30 @@ fn reserve(p: &mut Planning, view: &mut TreeView, h: Holder, rs: &[Reservation])
         )));
     }
     Ok(())
+}
+
+/// Why an owner of `rs` (the user, a member of the group) would be
+/// refused a bind of what is reserved for them in the view's tree (a
+/// reservation of someone else's covers it, or the folder cannot be
+/// searched), if one would.
+pub fn refused_owner(view: &mut TreeView, db: &UserDb, h: Holder, rs: &[Reservation]) -> Option<String> {
+    for who in &owners(db, h) {
+        for r in rs {
+            for (addr, port) in points(r) {
+                let d = view.decide(who, addr, port);
+                if d.reservation.is_some() && !d.granted() {
+                    let target = Target::new(addr, port);
+                    let file = d.file_for(addr, port, who.creds.uid);
+                    return Some(format!(
+                        "{} would not be granted {target} by {r}: {}",
+                        who.label(),
+                        conclusion(&d, &file, &target, who)
+                    ));
+                }
+            }
+        }
+    }
+    None
 }
 
 fn release_them(p: &mut Planning, view: &mut TreeView, h: Holder, g: &Grantee, rs: &[Reservation]) -> Result<()> {
