@@ -41,14 +41,18 @@ pub(crate) fn grantee(db: &UserDb, p: &Principal) -> Result<Grantee> {
     }
 }
 
-/// Everyone whose decisions a change could touch: the database's users and
-/// every uid that has a byuid file.
+/// Everyone whose decisions a change could touch: the database's users,
+/// every uid that has a byuid file, and the owners of flag files and
+/// reservations (granted by their owner bits).
 fn population(db: &UserDb, inv: &Inventory) -> Vec<Who> {
     let mut uids: BTreeSet<u32> = db.users().map(|u| u.uid).collect();
     for e in inv.children(Rule::ByUid.folder()) {
         if let Ok(name) = ByuidName::parse(e.folder_and_name().1) {
             uids.insert(name.uid);
         }
+    }
+    for rule in [Rule::ByPort, Rule::ByAddr, Rule::Reserve] {
+        uids.extend(inv.children(rule.folder()).map(|e| e.meta.uid));
     }
     uids.into_iter().filter(|&u| u != 0).map(|u| Who::of(db, u)).collect()
 }

@@ -259,6 +259,13 @@ pub fn run(confdir: &str, db: &UserDb, user: Option<&str>, as_json: bool, out: &
                 uids.insert(name.uid);
             }
         }
+        // Whoever a reservation is for, in the database or not.
+        uids.extend(
+            crate::reserve::in_tree(&inv)
+                .into_iter()
+                .map(|(_, e)| e.meta.uid)
+                .filter(|&u| u != 0),
+        );
         whos.extend(uids.into_iter().map(|u| (Who::of(db, u), true)));
         whos.push((any_other(), false));
     }

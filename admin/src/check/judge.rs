@@ -149,9 +149,15 @@ impl<'a> Judge<'a> {
         out
     }
 
-    /// Every database user (root aside), and any other user.
-    pub(super) fn users(&self) -> Vec<Who> {
+    /// Every database user and every owner of a node of the tree (root
+    /// aside), and any other user.
+    pub(super) fn users(&self, db: &UserDb) -> Vec<Who> {
         let mut out: Vec<Who> = self.users.iter().map(|(w, _)| w.clone()).collect();
+        for &uid in &self.owners {
+            if uid != 0 && !out.iter().any(|w| w.creds.uid == uid) {
+                out.push(Who::of(db, uid));
+            }
+        }
         out.push(Self::any_other());
         out
     }

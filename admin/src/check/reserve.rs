@@ -113,11 +113,11 @@ fn enforcement(system: &System, rs: &[(Reservation, &crate::inventory::Entry)], 
     ));
 }
 
-/// The database's users (root aside) and any other user who may
-/// execute `rel`.
-fn executing(judge: &mut Judge, rel: &str) -> Vec<Who> {
+/// The users (the database's, the tree's owners, any other user; root
+/// aside) who may execute `rel`.
+fn executing(judge: &mut Judge, db: &UserDb, rel: &str) -> Vec<Who> {
     judge
-        .users()
+        .users(db)
         .into_iter()
         .filter(|w| judge.may_execute(w, rel))
         .collect()
@@ -132,10 +132,10 @@ fn names(whos: &[Who]) -> String {
 /// neither may bind there.
 fn overlaps(db: &UserDb, judge: &mut Judge, rs: &[(Reservation, &crate::inventory::Entry)], out: &mut Vec<Finding>) {
     for (whole, we) in rs.iter().filter(|(r, _)| r.addr.is_none()) {
-        let whole_users = executing(judge, &whole.to_string());
+        let whole_users = executing(judge, db, &whole.to_string());
         for (one, oe) in rs.iter().filter(|(r, _)| r.port == whole.port) {
             let Some(addr) = one.addr else { continue };
-            let one_users = executing(judge, &one.to_string());
+            let one_users = executing(judge, db, &one.to_string());
             let same = |a: &[Who], b: &[Who]| a.iter().all(|w| b.contains(w)) && b.iter().all(|w| a.contains(w));
             if same(&whole_users, &one_users) {
                 continue;
@@ -187,7 +187,7 @@ fn shadowed_flags(
                 continue;
             }
             let mut by = None;
-            let refused: Vec<Who> = executing(judge, &e.rel)
+            let refused: Vec<Who> = executing(judge, db, &e.rel)
                 .into_iter()
                 .filter(|w| {
                     let d = judge.flags(w, addr, port);

@@ -167,7 +167,7 @@ r none     test -e /etc/authbind/reserve/90
 r o_bind   as_user $O $AB $BT 4 127.0.0.1 90 tcp
 read lo hi < /proc/sys/net/ipv4/ip_local_port_range
 echo "ep=$lo"
-mkdir -m 755 /etc/authbind/reserve
+mkdir -p -m 755 /etc/authbind/reserve
 for f in 90 5432 $lo; do touch /etc/authbind/reserve/$f; chown $U:0 /etc/authbind/reserve/$f; chmod 500 /etc/authbind/reserve/$f; done
 touch '/etc/authbind/reserve/10.0.0.1,5432'; chown $O:0 '/etc/authbind/reserve/10.0.0.1,5432'; chmod 500 '/etc/authbind/reserve/10.0.0.1,5432'
 touch '/etc/authbind/reserve/!91'
