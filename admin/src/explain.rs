@@ -354,6 +354,17 @@ pub fn render(cx: &Context, w: &Walk) -> (String, Verdict) {
             return (out, Verdict::CannotTell);
         }
     }
+    // Run as a user, a reservations' folder only root can list says
+    // nothing either (the helper lists it as root).
+    if !cx.as_root && w.decision.reason == Reason::CheckFailed && w.decision.reservation.is_some() {
+        let _ = writeln!(
+            out,
+            "cannot tell: {}/ cannot be listed by you, and the helper lists it as root; ask root to run: authbind-policy explain --user {} {target}",
+            model::Rule::Reserve.folder(),
+            cx.who.creds.uid
+        );
+        return (out, Verdict::CannotTell);
+    }
     for h in hints {
         let _ = writeln!(out, "  {h}");
     }
@@ -730,6 +741,21 @@ mod tests {
         assert!(!text.contains("byport"), "{text}");
         assert!(text.ends_with("granted: no reservation covers 127.0.0.1:8080: the kernel lets any user bind port 8080 (ports from 1024 need no privilege: net.ipv4.ip_unprivileged_port_start); authbind is not asked
 "), "{text}");
+        // As a user who may not list the folder: cannot tell.
+        let mut fs = MemFs::new().failing("reserve", Errno::EACCES.0);
+        let cx = Context {
+            who: &bob,
+            db: &db,
+            stat: &table,
+            as_root: false,
+            udp: false,
+            sibling_grants: &|_| None,
+            quotable: &|_| true,
+            unprivileged_start: 1024,
+        };
+        let (text, v) = render(&cx, &crate::walk::walk(&mut fs, 1001, LO, 8080));
+        assert_eq!(v, Verdict::CannotTell);
+        assert!(text.ends_with("cannot tell: reserve/ cannot be listed by you, and the helper lists it as root; ask root to run: authbind-policy explain --user 1001 127.0.0.1:8080\n"), "{text}");
         let mut fs = MemFs::new().flag("reserve/5432", true);
         let alice = alice();
         let (text, v) = text_for(&alice, &mut fs, 5432);
