@@ -64,6 +64,12 @@ pub fn read_regular(path: &Path) -> Option<Vec<u8>> {
     (data.len() as u64 <= CONTENT_CAP).then_some(data)
 }
 
+/// byport, byaddr, byuid and reserve: folders apply makes when missing
+/// and whose entries it manages.
+fn policy_folder(rel: &str) -> bool {
+    FOLDERS.contains(&rel) || rel == crate::reserve::folder()
+}
+
 pub fn same(a: &Planned, b: &Planned) -> bool {
     match (a, b) {
         (Planned::Node { meta: m, content: c }, Planned::Node { meta: n, content: d }) => {
@@ -134,13 +140,13 @@ pub fn plan(
     let mut removes = Vec::new();
     for (rel, wanted) in &want.entries {
         let origin = want.origin.get(rel).cloned().unwrap_or_default();
-        let implicit = FOLDERS.contains(&rel.as_str()) && !explicit.contains(rel);
+        let implicit = policy_folder(rel) && !explicit.contains(rel);
         let cur = current(root, inv, rel);
         match &cur {
             None => creates.push(change(rel, wanted.clone(), "create", origin)),
             Some(Planned::Node { meta, .. }) if implicit && meta.kind == Kind::Dir => {}
             Some(c) if same(c, wanted) => {}
-            // One of the three folders, a real one (`current` gives a
+            // One of the policy's folders, a real one (`current` gives a
             // link as `Planned::Symlink`, never what it leads to), and the
             // policy wants a folder: only its owner, group and mode change
             // (refolder.rs), nothing in it is removed, and they are policy
@@ -153,7 +159,7 @@ pub fn plan(
             // link's folder in place means following it, as root, wherever
             // it leads), and a folder the policy wants as something else
             // would lose its entries.
-            Some(c) if FOLDERS.contains(&rel.as_str()) && is_dir(c) && is_dir(wanted) => {
+            Some(c) if policy_folder(rel) && is_dir(c) && is_dir(wanted) => {
                 creates.push(change(rel, wanted.clone(), "update", format!("{origin}; was {}", describe(db, c))))
             }
             Some(c) if manifest.contains(rel) => {
@@ -197,7 +203,7 @@ pub fn plan(
         }
     }
     for e in inv.entries.values() {
-        let in_folder = matches!(e.folder_and_name().0, Some(f) if FOLDERS.contains(&f));
+        let in_folder = matches!(e.folder_and_name().0, Some(f) if policy_folder(f));
         if !in_folder || want.entries.contains_key(&e.rel) || manifest.contains(&e.rel) {
             continue;
         }
@@ -248,8 +254,22 @@ pub fn run(confdir: &str, db: &UserDb, file: &str, dry_run: bool, prune: bool, o
         plan: after,
     };
     let failures = verify(&mut view, &declared.grants, db, &points);
+    let owners: Vec<String> = declared
+        .reservations
+        .iter()
+        .filter_map(|r| {
+            crate::reserve_cmd::refused_owner(&mut view, db, r.holder, &r.reservations)
+                .map(|why| format!("{}: {why}", r.label()))
+        })
+        .collect();
     if let Some(e) = view.take_broken() {
         return Err(e);
+    }
+    if !owners.is_empty() {
+        return Err(AdminError::Refused(format!(
+            "the tree cannot say what {file} says, nothing was written:\n  {}",
+            owners.join("\n  ")
+        )));
     }
     if !failures.is_empty() {
         let lines: Vec<String> = failures

@@ -14,6 +14,9 @@ usage: authbind-policy [--confdir DIR] COMMAND [OPTIONS]
   grant USER|@GROUP PORTS [--addr ADDR[/LEN]]... [--dry-run]
   revoke USER|@GROUP PORTS [--addr ADDR[/LEN]]... [--dry-run]
                                        PORTS: 80,443,8000-8080
+  reserve USER|@GROUP PORTS [--addr ADDR]... [--dry-run]
+  release USER|@GROUP PORTS [--addr ADDR]... [--dry-run]
+                                       the ports are the user's (or group's) alone
   apply FILE.toml [--dry-run] [--prune] make the tree say what FILE says
   export                               print the tree as a TOML policy
 
@@ -44,6 +47,14 @@ pub enum Command {
     },
     Grant {
         revoke: bool,
+        who: Principal,
+        ports: Ports,
+        addrs: Vec<AddrSpec>,
+        dry_run: bool,
+    },
+    /// `reserve` and `release`.
+    Reserve {
+        release: bool,
         who: Principal,
         ports: Ports,
         addrs: Vec<AddrSpec>,
@@ -155,7 +166,7 @@ pub fn parse(argv: &[String], default_confdir: &str) -> Result<Invocation, Admin
         "check" => &["json"],
         "explain" => &["user", "udp"],
         "list" => &["user", "json"],
-        "grant" | "revoke" => &["addr", "dry-run"],
+        "grant" | "revoke" | "reserve" | "release" => &["addr", "dry-run"],
         "apply" => &["dry-run", "prune"],
         "export" | "help" => &[],
         _ => return Err(usage(format!("unknown command '{name}'"))),
@@ -195,19 +206,37 @@ pub fn parse(argv: &[String], default_confdir: &str) -> Result<Invocation, Admin
             want(0, "no operand")?;
             Command::List { user, json }
         }
-        "grant" | "revoke" => {
+        "grant" | "revoke" | "reserve" | "release" => {
             want(2, "USER|@GROUP PORTS")?;
             let who = match operands[0].strip_prefix('@') {
                 Some(g) if !g.is_empty() => Principal::Group(g.into()),
                 Some(_) => return Err(usage("`@` needs a group name".into())),
                 None => Principal::User(operands[0].clone()),
             };
-            Command::Grant {
-                revoke: name == "revoke",
-                who,
-                ports: Ports::parse(&operands[1]).map_err(usage)?,
-                addrs,
-                dry_run,
+            let ports = Ports::parse(&operands[1]).map_err(usage)?;
+            match name.as_str() {
+                "grant" | "revoke" => Command::Grant {
+                    revoke: name == "revoke",
+                    who,
+                    ports,
+                    addrs,
+                    dry_run,
+                },
+                _ => {
+                    // A reservation names one address (or none: every one).
+                    if let Some(a) = addrs.iter().find(|a| !matches!(a, AddrSpec::Host(_))) {
+                        return Err(usage(format!(
+                            "--addr: {name} takes one address at a time, not {a} (without --addr: every address)"
+                        )));
+                    }
+                    Command::Reserve {
+                        release: name == "release",
+                        who,
+                        ports,
+                        addrs,
+                        dry_run,
+                    }
+                }
             }
         }
         "apply" => {
@@ -254,6 +283,12 @@ mod tests {
                 if g == "www" && addrs.len() == 1
         ));
         assert_eq!(p(&["check", "--json"]).unwrap().command, Command::Check { json: true });
+        let i = p(&["release", "@www", "80", "--addr=::1", "--dry-run"]).unwrap();
+        assert!(matches!(
+            i.command,
+            Command::Reserve { release: true, who: Principal::Group(ref g), ref addrs, dry_run: true, .. }
+                if g == "www" && addrs.len() == 1
+        ));
         assert_eq!(p(&["--help"]).unwrap().command, Command::Help);
         let i = p(&["apply", "p.toml", "--prune", "--confdir=/c"]).unwrap();
         assert_eq!(i.confdir, "/c");
@@ -272,6 +307,14 @@ mod tests {
             "--addr: `10.0.0.1/8` has host bits set past /8 (authbind would ignore the line): write 10.0.0.0/8"
         );
         assert_eq!(err(&["check", "--json=yes"]), "--json takes no value");
+        assert_eq!(
+            err(&["reserve", "postgres", "5432", "--addr", "10.0.0.0/8"]),
+            "--addr: reserve takes one address at a time, not 10.0.0.0/8 (without --addr: every address)"
+        );
+        assert_eq!(
+            err(&["release", "postgres"]),
+            "release takes USER|@GROUP PORTS, not [\"postgres\"]"
+        );
         assert_eq!(err(&["list", "--user"]), "--user needs a value");
     }
 }

@@ -12,16 +12,17 @@
 //!   execute bit is the only one set, so exactly its members pass
 //!   `access(X_OK)` (root needs no grant).
 
-use crate::doc::{unhex, FileDoc, FileKind, GrantDoc, ModeItem, PolicyDoc, PortItem};
+use crate::doc::{unhex, FileDoc, FileKind, GrantDoc, ModeItem, PolicyDoc, PortItem, ReserveDoc};
 use crate::error::{AdminError, Result};
 use crate::inventory::{FOLDERS, MANIFEST};
 use crate::lines::line_for;
 use crate::mode::{Kind, Meta};
+use crate::reserve::Holder;
 use crate::sim::Planned;
 use crate::spec::{port_range, AddrSpec, PortRange, Ports};
 use crate::who::{UserDb, Who};
 use crate::write::{MAX_NAME, MAX_PATH, MAX_TARGET};
-use model::{Address, FileName, PolicyFile};
+use model::{Address, FileName, PolicyFile, Reservation};
 use std::collections::BTreeMap;
 
 /// Who a grant is for.
@@ -58,10 +59,61 @@ impl Grant {
     }
 }
 
+/// A `[[reserve]]` table, resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reserved {
+    /// Its place among the reservations, from 1.
+    pub n: usize,
+    pub holder: Holder,
+    pub reservations: Vec<Reservation>,
+}
+
+impl Reserved {
+    pub fn label(&self) -> String {
+        format!("reserve {}", self.n)
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Declared {
     pub grants: Vec<Grant>,
+    pub reservations: Vec<Reserved>,
     pub files: Vec<(String, Planned)>,
+}
+
+fn reserved(n: usize, r: &ReserveDoc, db: &UserDb) -> Result<Reserved> {
+    let at = format!("reserve {n}");
+    // Who, as a grant says it.
+    let as_grant = GrantDoc {
+        user: r.user.clone(),
+        uid: r.uid,
+        group: r.group.clone(),
+        gid: r.gid,
+        ports: r.ports.clone(),
+        addresses: Vec::new(),
+    };
+    let g = grant(n, &as_grant, db).map_err(|e| match e {
+        AdminError::Usage(m) => AdminError::Usage(m.replacen(&format!("grant {n}"), &at, 1)),
+        other => other,
+    })?;
+    let holder = match g.grantee {
+        Grantee::User(w) => Holder::User(w.creds.uid),
+        Grantee::Group { gid, .. } => Holder::Group(gid),
+    };
+    let addrs = r
+        .addresses
+        .iter()
+        .map(|a| AddrSpec::parse(a.trim()).map_err(|e| AdminError::usage(format!("{at}: {e}"))))
+        .collect::<Result<Vec<_>>>()?;
+    let reservations = crate::reserve_cmd::asked(&g.ports, &addrs).map_err(|e| match e {
+        AdminError::Usage(m) => AdminError::Usage(format!("{at}: {m}")),
+        other => other,
+    })?;
+    Ok(Reserved {
+        n,
+        holder,
+        reservations,
+    })
 }
 
 fn ports_of(items: &[PortItem], at: &str) -> Result<Ports> {
@@ -226,6 +278,12 @@ pub fn resolve(doc: &PolicyDoc, db: &UserDb) -> Result<Declared> {
         .enumerate()
         .map(|(i, g)| grant(i + 1, g, db))
         .collect::<Result<Vec<_>>>()?;
+    let reservations = doc
+        .reservations
+        .iter()
+        .enumerate()
+        .map(|(i, r)| reserved(i + 1, r, db))
+        .collect::<Result<Vec<_>>>()?;
     let mut files: Vec<(String, Planned)> = Vec::new();
     for f in &doc.files {
         let (path, p) = file(f)?;
@@ -234,7 +292,11 @@ pub fn resolve(doc: &PolicyDoc, db: &UserDb) -> Result<Declared> {
         }
         files.push((path, p));
     }
-    Ok(Declared { grants, files })
+    Ok(Declared {
+        grants,
+        reservations,
+        files,
+    })
 }
 
 /// The tree a policy asks for: every path it makes, and what made it.
@@ -322,6 +384,24 @@ pub fn desired(d: &Declared) -> Result<Desired> {
             }
         }
     }
+    for r in &d.reservations {
+        for res in &r.reservations {
+            let path = res.to_string();
+            let node = Planned::Node {
+                meta: r.holder.file_meta(),
+                content: Vec::new(),
+            };
+            if out.entries.get(&path).is_some_and(|p| *p != node) {
+                return Err(AdminError::Refused(format!(
+                    "{path} is asked for by {} and by {} for different owners: a reservation has one",
+                    out.origin[&path],
+                    r.label()
+                )));
+            }
+            out.entries.insert(path.clone(), node);
+            out.origin.entry(path).or_insert_with(|| r.label());
+        }
+    }
     for (file, (lines, origin)) in byuid {
         out.entries.insert(
             file.clone(),
@@ -340,6 +420,21 @@ pub fn desired(d: &Declared) -> Result<Desired> {
         }
         out.entries.insert(path.clone(), p.clone());
         out.origin.insert(path.clone(), format!("file `{path}`"));
+    }
+    // The reservations' folder, when something is to be in it.
+    let reserve = crate::reserve::folder();
+    if out
+        .entries
+        .keys()
+        .any(|p| p.strip_prefix(reserve).is_some_and(|r| r.starts_with('/')))
+    {
+        out.entries.entry(reserve.to_string()).or_insert_with(|| Planned::Node {
+            meta: crate::reserve::folder_meta(),
+            content: Vec::new(),
+        });
+        out.origin
+            .entry(reserve.to_string())
+            .or_insert_with(|| "the reservations' folder".into());
     }
     for f in FOLDERS {
         out.entries.entry(f.to_string()).or_insert_with(|| Planned::Node {
@@ -428,6 +523,50 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "byport/80 is both a [[file]] and made by grant 1 (@www 80)"
+        );
+    }
+
+    #[test]
+    fn reservations_become_files_in_their_folder() {
+        let d = declared(
+            "[[reserve]]\nuser = \"alice\"\nports = [5432]\n[[reserve]]\ngroup = \"www\"\nports = [\"80-81\"]\naddresses = [\"10.0.0.1\", \"::1\"]\n",
+        )
+        .unwrap();
+        let t = desired(&d).unwrap();
+        assert_eq!(
+            t.entries["reserve/5432"],
+            Planned::Node {
+                meta: Meta::new(Kind::File, 1000, 0, 0o500),
+                content: vec![]
+            }
+        );
+        for p in ["reserve/10.0.0.1,80", "reserve/::1,81"] {
+            assert_eq!(t.entries[p], flag_file(2000), "{p}");
+        }
+        assert!(matches!(&t.entries["reserve"], Planned::Node { meta, .. } if *meta == crate::reserve::folder_meta()));
+        assert!(
+            !desired(&declared("[[grant]]\nuser = \"alice\"\nports = [80]\n").unwrap())
+                .unwrap()
+                .entries
+                .contains_key("reserve")
+        );
+        let msg = |t: &str| declared(t).unwrap_err().to_string();
+        assert_eq!(
+            msg("[[reserve]]\nuser = \"alice\"\nports = [80]\naddresses = [\"10.0.0.0/8\"]\n"),
+            "reserve 1: --addr 10.0.0.0/8: one address at a time"
+        );
+        assert_eq!(
+            msg("[[reserve]]\nuser = \"zed\"\nports = [80]\n"),
+            "reserve 1: no user named `zed`"
+        );
+        let e = desired(
+            &declared("[[reserve]]\nuser = \"alice\"\nports = [80]\n[[reserve]]\nuser = \"bob\"\nports = [80]\n")
+                .unwrap(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "reserve/80 is asked for by reserve 1 and by reserve 2 for different owners: a reservation has one"
         );
     }
 

@@ -1,5 +1,5 @@
 //! The TOML policy file, as written: `[[grant]]` tables (who, ports,
-//! addresses) and `[[file]]` tables (one file of the tree, mirrored
+//! addresses), `[[reserve]]` tables (whose, ports, addresses) and `[[file]]` tables (one file of the tree, mirrored
 //! exactly). authbind-policy(8) documents the schema; `export` writes it
 //! and `apply` reads it.
 
@@ -18,8 +18,29 @@ pub struct PolicyDoc {
     pub version: u32,
     #[serde(default, rename = "grant", skip_serializing_if = "Vec::is_empty")]
     pub grants: Vec<GrantDoc>,
+    #[serde(default, rename = "reserve", skip_serializing_if = "Vec::is_empty")]
+    pub reservations: Vec<ReserveDoc>,
     #[serde(default, rename = "file", skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<FileDoc>,
+}
+
+/// Ports that are one user's or one group's alone. Exactly one of `user`,
+/// `uid`, `group`, `gid`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReserveDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<u32>,
+    pub ports: Vec<PortItem>,
+    /// Single addresses, either family; none: every address.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<String>,
 }
 
 /// A port (`80`) or a range (`"8000-8080"`).
@@ -138,6 +159,11 @@ addresses = ["127.0.0.1", "2001:db8::/32"]
 group = "www"
 ports = [443]
 
+[[reserve]]
+user = "postgres"
+ports = [5432]
+addresses = ["10.0.0.1"]
+
 [[file]]
 path = "byport/22"
 kind = "file"
@@ -151,6 +177,7 @@ mode = 0o000
             vec![PortItem::Number(80), PortItem::Text("8000-8080".into())]
         );
         assert_eq!(doc.files[0].mode, Some(ModeItem::Number(0)));
+        assert_eq!(doc.reservations[0].user.as_deref(), Some("postgres"));
         assert_eq!(PolicyDoc::parse(&doc.to_text()).unwrap(), doc);
         let e = PolicyDoc::parse("[[grant]]\nusr = \"x\"\nports = [1]\n").unwrap_err();
         assert!(e.contains("unknown field `usr`"), "{e}");

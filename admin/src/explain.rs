@@ -57,6 +57,17 @@ pub struct Context<'a> {
     /// [`Context::who`]? Not when root explains for a user a file that
     /// user could not read (a link whose end the user chose).
     pub quotable: &'a dyn Fn(&PolicyFile) -> bool,
+    /// The first port the kernel lets anyone bind
+    /// (net.ipv4.ip_unprivileged_port_start): from there, authbind is
+    /// not asked.
+    pub unprivileged_start: u16,
+}
+
+/// `reserved for postgres by reserve/5432`.
+fn reserved_by(cx: &Context, rel: &str) -> String {
+    let st = (cx.stat)(rel);
+    let whose = crate::reserve::whose_file(cx.db, st.link.as_deref(), st.stat);
+    format!("reserved for {whose} by {rel}")
 }
 
 fn pronoun(who: &Who) -> String {
@@ -226,8 +237,36 @@ pub fn render(cx: &Context, w: &Walk) -> (String, Verdict) {
     let mut n = 0;
     let mut hints = Vec::new();
     let mut last_file = None;
+    // Not refused by a reservation, at a port the kernel lets anyone
+    // bind: the helper is never asked, so its walk is not shown.
+    let kernel_decides = w.port >= cx.unprivileged_start && (w.decision.reservation.is_none() || w.decision.granted());
+    let mut reservations = Vec::new();
     for step in &w.steps {
+        if kernel_decides && !matches!(step, Step::Reservation { .. }) {
+            continue;
+        }
         match step {
+            Step::Reservation { reservation, result } => {
+                n += 1;
+                let rel = reservation.to_string();
+                let on = match reservation.addr {
+                    Some(a) => format!("on {a}"),
+                    None => "on every address".into(),
+                };
+                let _ = writeln!(
+                    out,
+                    "  {n}. {rel}: {}; reserves port {} {on}",
+                    describe_file(cx, &rel),
+                    reservation.port
+                );
+                let _ = writeln!(
+                    out,
+                    "     access(X_OK) for {}: {}",
+                    cx.who.short(),
+                    why_access(cx, &rel, *result)
+                );
+                reservations.push(rel);
+            }
             Step::Flag { file, result } => {
                 n += 1;
                 let rel = file.to_string();
@@ -315,15 +354,69 @@ pub fn render(cx: &Context, w: &Walk) -> (String, Verdict) {
             return (out, Verdict::CannotTell);
         }
     }
+    // Run as a user, a reservations' folder only root can list says
+    // nothing either (the helper lists it as root).
+    if !cx.as_root && w.decision.reason == Reason::CheckFailed && w.decision.reservation.is_some() {
+        let _ = writeln!(
+            out,
+            "cannot tell: {}/ cannot be listed by you, and the helper lists it as root; ask root to run: authbind-policy explain --user {} {target}",
+            model::Rule::Reserve.folder(),
+            cx.who.creds.uid
+        );
+        return (out, Verdict::CannotTell);
+    }
     for h in hints {
         let _ = writeln!(out, "  {h}");
     }
-    let file = last_file.unwrap_or(PolicyFile {
-        name: FileName::ByUid,
-        addr: w.addr,
-        port: w.port,
-        uid: cx.who.creds.uid,
-    });
+    if kernel_decides {
+        let open = format!(
+            "the kernel lets any user bind port {} (ports from {} need no privilege: net.ipv4.ip_unprivileged_port_start); authbind is not asked",
+            w.port, cx.unprivileged_start
+        );
+        let _ = match reservations.first() {
+            Some(rel) => writeln!(out, "granted: {}, and {open}", reserved_by(cx, rel)),
+            None => writeln!(out, "granted: no reservation covers {target}: {open}"),
+        };
+        return (out, Verdict::Granted);
+    }
+    if let Some(r) = w.decision.reservation {
+        let rel = r.to_string();
+        match w.decision.reason {
+            Reason::Reserved => {
+                let _ = writeln!(
+                    out,
+                    "refused: port {} is {} (not executable for {})",
+                    w.port,
+                    reserved_by(cx, &rel),
+                    cx.who.short()
+                );
+                if w.port >= cx.unprivileged_start {
+                    let _ = writeln!(
+                        out,
+                        "  note: only kernel mode (authbindd) enforces this: without it the kernel lets any user bind port {}",
+                        w.port
+                    );
+                }
+                return (out, Verdict::Refused);
+            }
+            Reason::Owner => {
+                let _ = writeln!(out, "granted: port {} is {}", w.port, reserved_by(cx, &rel));
+                return (out, Verdict::Granted);
+            }
+            _ => {}
+        }
+    }
+    let file = w
+        .decision
+        .reservation
+        .map(|r| PolicyFile::reservation(&r))
+        .or(last_file)
+        .unwrap_or(PolicyFile {
+            name: FileName::ByUid,
+            addr: w.addr,
+            port: w.port,
+            uid: cx.who.creds.uid,
+        });
     let _ = writeln!(out, "{}", conclusion(&w.decision, &file, &target, cx.who));
     let v = if w.decision.granted() {
         Verdict::Granted
@@ -419,6 +512,7 @@ mod tests {
             udp: false,
             sibling_grants: &|_| None,
             quotable: &|_| true,
+            unprivileged_start: 1024,
         };
         let mut fs = MemFs::new().flag("byport/80", false);
         let w = crate::walk::walk(&mut fs, 1000, LO, 80);
@@ -477,6 +571,7 @@ mod tests {
             udp: true,
             sibling_grants: &|f| (f.to_string() == "byuid/!1000").then_some(2),
             quotable: &|_| true,
+            unprivileged_start: 1024,
         };
         let mut fs = MemFs::new().text("byuid/!1000", "localhost,636\n::1,636\n127.0.0.1,600\n# x\n");
         let w = crate::walk::walk(&mut fs, 1000, LO, 636);
@@ -514,6 +609,7 @@ mod tests {
             udp: false,
             sibling_grants: &|_| None,
             quotable: &|_| true,
+            unprivileged_start: 1024,
         };
         let mut fs = MemFs::new().failing("byuid/1000", libc_eacces());
         let w = crate::walk::walk(&mut fs, 1000, LO, 80);
@@ -545,6 +641,7 @@ mod tests {
             udp: false,
             sibling_grants: &|_| None,
             quotable: &|_| true,
+            unprivileged_start: 1024,
         };
         let mut fs = MemFs::new().text("byuid/1000", "0.0.0.0/0,80\n");
         let (text, v) = render(&cx, &crate::walk::walk(&mut fs, 1000, LO, 80));
@@ -556,6 +653,115 @@ mod tests {
         let mut fs = MemFs::new().flag("byaddr/127.0.0.1,80", true);
         let (text, _) = render(&cx, &crate::walk::walk(&mut fs, 1000, LO, 80));
         assert!(text.ends_with("granted by byaddr/127.0.0.1,80\n"), "{text}");
+    }
+
+    fn meta(uid: u32, gid: u32, mode: u32) -> Meta {
+        Meta {
+            kind: Kind::File,
+            uid,
+            gid,
+            mode,
+            size: 0,
+            noexec: false,
+            nosymfollow: false,
+            acl: false,
+            id: (0, 0),
+        }
+    }
+
+    /// A reservation decides first and is named with its owner; a port
+    /// the kernel lets anyone bind is not walked through authbind's files.
+    #[test]
+    fn reservations_and_unprivileged_ports_in_words() {
+        let table = |rel: &str| {
+            let m = match rel {
+                "reserve/5432" => meta(1000, 0, 0o500),
+                "reserve/80" => meta(0, 2000, 0o010),
+                _ => {
+                    return Stat {
+                        lstat: Err(Errno::ENOENT),
+                        link: None,
+                        stat: Err(Errno::ENOENT),
+                    }
+                }
+            };
+            Stat {
+                lstat: Ok(m),
+                link: None,
+                stat: Ok(m),
+            }
+        };
+        let db = db();
+        let bob = Who {
+            name: Some("bob".into()),
+            creds: Creds::new(1001, 1001, vec![1001, 2000]),
+            source: Source::Database,
+        };
+        let text_for = |who: &Who, fs: &mut MemFs, port: u16| {
+            let cx = Context {
+                who,
+                db: &db,
+                stat: &table,
+                as_root: true,
+                udp: false,
+                sibling_grants: &|_| None,
+                quotable: &|_| true,
+                unprivileged_start: 1024,
+            };
+            render(&cx, &crate::walk::walk(fs, who.creds.uid, LO, port))
+        };
+        let mut fs = MemFs::new().flag("reserve/5432", false).flag("reserve/80", true);
+        let (text, v) = text_for(&bob, &mut fs, 5432);
+        assert_eq!(v, Verdict::Refused);
+        assert!(
+            text.contains("  1. reserve/5432: regular file, owner alice (1000), group root (0), mode 0500, 0 bytes; reserves port 5432 on every address
+"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(
+                "refused: port 5432 is reserved for alice by reserve/5432 (not executable for bob)
+  note: only kernel mode (authbindd) enforces this: without it the kernel lets any user bind port 5432
+"
+            ),
+            "{text}"
+        );
+        let (text, v) = text_for(&bob, &mut fs, 80);
+        assert_eq!(v, Verdict::Granted);
+        assert!(
+            text.ends_with(
+                "granted: port 80 is reserved for @www by reserve/80
+"
+            ),
+            "{text}"
+        );
+        // No reservation, port 8080: not "refused" after byport/!8080.
+        let (text, v) = text_for(&bob, &mut fs, 8080);
+        assert_eq!(v, Verdict::Granted);
+        assert!(!text.contains("byport"), "{text}");
+        assert!(text.ends_with("granted: no reservation covers 127.0.0.1:8080: the kernel lets any user bind port 8080 (ports from 1024 need no privilege: net.ipv4.ip_unprivileged_port_start); authbind is not asked
+"), "{text}");
+        // As a user who may not list the folder: cannot tell.
+        let mut fs = MemFs::new().failing("reserve", Errno::EACCES.0);
+        let cx = Context {
+            who: &bob,
+            db: &db,
+            stat: &table,
+            as_root: false,
+            udp: false,
+            sibling_grants: &|_| None,
+            quotable: &|_| true,
+            unprivileged_start: 1024,
+        };
+        let (text, v) = render(&cx, &crate::walk::walk(&mut fs, 1001, LO, 8080));
+        assert_eq!(v, Verdict::CannotTell);
+        assert!(text.ends_with("cannot tell: reserve/ cannot be listed by you, and the helper lists it as root; ask root to run: authbind-policy explain --user 1001 127.0.0.1:8080\n"), "{text}");
+        let mut fs = MemFs::new().flag("reserve/5432", true);
+        let alice = alice();
+        let (text, v) = text_for(&alice, &mut fs, 5432);
+        assert_eq!(v, Verdict::Granted);
+        assert!(text.ends_with("granted: reserved for alice by reserve/5432, and the kernel lets any user bind port 5432 (ports from 1024 need no privilege: net.ipv4.ip_unprivileged_port_start); authbind is not asked
+"), "{text}");
     }
 
     /// On 78e057e `explain --user` as root quoted every line of the file
@@ -573,6 +779,7 @@ mod tests {
             udp: false,
             sibling_grants: &|_| None,
             quotable: &|f| f.to_string() != "byuid/1000",
+            unprivileged_start: 1024,
         };
         let mut fs = MemFs::new().text("byuid/1000", "root:$6$hash:1::\n0.0.0.0/0,80\n");
         let (text, v) = render(&cx, &crate::walk::walk(&mut fs, 1000, LO, 80));

@@ -75,6 +75,7 @@ pub fn run(
     let plan = Plan::default();
     let stat = |rel: &str| Stat::of(&Path::new(confdir).join(rel));
     let mut verdicts = Vec::new();
+    let unprivileged_start = crate::system::unprivileged_start();
     for (i, addr) in target.addrs.iter().enumerate() {
         let w = {
             let mut sim = Sim {
@@ -114,6 +115,7 @@ pub fn run(
             udp,
             sibling_grants: &sibling_grants,
             quotable: &quotable,
+            unprivileged_start,
         };
         let (text, v) = render(&cx, &w);
         if i > 0 {

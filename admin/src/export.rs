@@ -12,11 +12,12 @@
 //! back into mirrored files.
 
 use crate::declared::{desired, resolve};
-use crate::doc::{hex, FileDoc, FileKind, GrantDoc, ModeItem, PolicyDoc, PortItem};
+use crate::doc::{hex, FileDoc, FileKind, GrantDoc, ModeItem, PolicyDoc, PortItem, ReserveDoc};
 use crate::error::{AdminError, Result};
 use crate::inventory::{Content, Entry, Inventory, FOLDERS, MANIFEST};
 use crate::lines::grants_of_chunk;
 use crate::mode::{octal, Kind};
+use crate::reserve::Holder;
 use crate::sim::Plan;
 use crate::spec::{AddrSpec, PortRange, Ports};
 use crate::view::{verify, Over, Points, TreeView};
@@ -137,6 +138,7 @@ fn group_grant(e: &Entry) -> Option<u32> {
 /// Grants (and the files each came from) and mirrored paths.
 struct Draft {
     grants: Vec<(GrantDoc, Vec<String>)>,
+    reservations: Vec<ReserveDoc>,
     mirrored: BTreeSet<String>,
 }
 
@@ -167,11 +169,15 @@ fn draft(inv: &Inventory, db: &UserDb, demoted: &BTreeSet<String>) -> Draft {
         .root_meta
         .as_ref()
         .is_some_and(|m| m.kind == Kind::Dir && (m.uid, m.gid, m.mode) == (0, 0, 0o755));
+    let reserve = crate::reserve::folder();
     let folders_plain: BTreeSet<&str> = FOLDERS
         .iter()
         .copied()
+        .chain([reserve])
         .filter(|f| root_plain && inv.get(f).is_some_and(plain_folder))
         .collect();
+    // Per (holder, one address or every one): the ports.
+    let mut reserved: BTreeMap<(Holder, Option<Address>), Vec<PortRange>> = BTreeMap::new();
     for e in inv.entries.values() {
         if e.rel == MANIFEST {
             continue;
@@ -180,7 +186,7 @@ fn draft(inv: &Inventory, db: &UserDb, demoted: &BTreeSet<String>) -> Draft {
         let Some(folder) = folder else {
             // The three folders, when not plain; other top-level entries
             // only when a symlink leads there (below).
-            if FOLDERS.contains(&name) && !plain_folder(e) {
+            if (FOLDERS.contains(&name) || name == reserve) && !plain_folder(e) {
                 mirrored.insert(e.rel.clone());
             }
             continue;
@@ -226,6 +232,15 @@ fn draft(inv: &Inventory, db: &UserDb, demoted: &BTreeSet<String>) -> Draft {
                         None => false,
                     }
                 }
+                // Exactly as reserve writes it: decided alike wherever
+                // it is written so.
+                Ok(PolicyName::Reserve(r)) => match crate::reserve::holder(e) {
+                    Some(h) => {
+                        reserved.entry((h, r.addr)).or_default().push(PortRange::one(r.port));
+                        true
+                    }
+                    None => false,
+                },
                 _ => false,
             };
         if !converted {
@@ -285,7 +300,28 @@ fn draft(inv: &Inventory, db: &UserDb, demoted: &BTreeSet<String>) -> Draft {
             sources,
         ));
     }
-    Draft { grants, mirrored }
+    let reservations = reserved
+        .into_iter()
+        .map(|((h, addr), ranges)| {
+            let ((user, uid), (group, gid)) = match h {
+                Holder::User(u) => (user_key(db, u), (None, None)),
+                Holder::Group(g) => ((None, None), group_key(db, g)),
+            };
+            ReserveDoc {
+                user,
+                uid,
+                group,
+                gid,
+                ports: port_items(&Ports::of(ranges)),
+                addresses: addr.map(|a| vec![a.to_string()]).unwrap_or_default(),
+            }
+        })
+        .collect();
+    Draft {
+        grants,
+        reservations,
+        mirrored,
+    }
 }
 
 fn document(inv: &Inventory, d: &Draft) -> Result<PolicyDoc> {
@@ -298,6 +334,7 @@ fn document(inv: &Inventory, d: &Draft) -> Result<PolicyDoc> {
     Ok(PolicyDoc {
         version: crate::doc::VERSION,
         grants: d.grants.iter().map(|(g, _)| g.clone()).collect(),
+        reservations: d.reservations.clone(),
         files,
     })
 }
@@ -381,6 +418,26 @@ mod tests {
              [[file]]\npath = \"byport/81\"\nkind = \"file\"\nowner = 1001\ngroup = 0\nmode = \"0051\"\n\n\
              [[file]]\npath = \"byuid/1001\"\nkind = \"file\"\nowner = 0\ngroup = 0\nmode = \"0644\"\ncontent = \"\"\"\n0.0.0.0/0,81\n\"\"\"\n"
         );
+        // Reservations as reserve writes them become [[reserve]]; others
+        // are mirrored, and apply makes the folder for them.
+        put(&mut inv, "reserve", crate::reserve::folder_meta());
+        put(&mut inv, "reserve/5432", file(1000, 0, 0o500));
+        put(&mut inv, "reserve/5433", file(1000, 0, 0o500));
+        put(&mut inv, "reserve/::1,80", file(0, 2000, 0o010));
+        put(&mut inv, "reserve/81", file(1500, 0, 0o500));
+        bytes(&mut inv, "reserve/82", file(1000, 0, 0o700), "");
+        let with = export(&inv, &db()).unwrap().to_text();
+        assert!(
+            with.contains("[[reserve]]\nuser = \"alice\"\nports = [\"5432-5433\"]\n\n[[reserve]]\nuid = 1500\nports = [81]\n\n[[reserve]]\ngroup = \"www\"\nports = [80]\naddresses = [\"::1\"]\n"),
+            "{with}"
+        );
+        assert!(
+            with.contains(
+                "[[file]]\npath = \"reserve/82\"\nkind = \"file\"\nowner = 1000\ngroup = 0\nmode = \"0700\"\n"
+            ),
+            "{with}"
+        );
+        assert!(!with.contains("path = \"reserve\""), "{with}");
         // alice's line for 600 is in byuid/1000, never read for port 600:
         // dropped. The exported policy reads back as the same document.
         assert_eq!(PolicyDoc::parse(&text).unwrap(), doc);

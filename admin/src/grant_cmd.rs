@@ -24,7 +24,7 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
 
-fn grantee(db: &UserDb, p: &Principal) -> Result<Grantee> {
+pub(crate) fn grantee(db: &UserDb, p: &Principal) -> Result<Grantee> {
     match p {
         Principal::User(u) => Who::lookup(db, u)
             .map(Grantee::User)
@@ -41,14 +41,18 @@ fn grantee(db: &UserDb, p: &Principal) -> Result<Grantee> {
     }
 }
 
-/// Everyone whose decisions a change could touch: the database's users and
-/// every uid that has a byuid file.
+/// Everyone whose decisions a change could touch: the database's users,
+/// every uid that has a byuid file, and the owners of flag files and
+/// reservations (granted by their owner bits).
 fn population(db: &UserDb, inv: &Inventory) -> Vec<Who> {
     let mut uids: BTreeSet<u32> = db.users().map(|u| u.uid).collect();
     for e in inv.children(Rule::ByUid.folder()) {
         if let Ok(name) = ByuidName::parse(e.folder_and_name().1) {
             uids.insert(name.uid);
         }
+    }
+    for rule in [Rule::ByPort, Rule::ByAddr, Rule::Reserve] {
+        uids.extend(inv.children(rule.folder()).map(|e| e.meta.uid));
     }
     uids.into_iter().filter(|&u| u != 0).map(|u| Who::of(db, u)).collect()
 }
@@ -80,7 +84,7 @@ fn their_points(inv: &Inventory, who: &Who, ports: &BTreeSet<u16>, points: &Poin
 }
 
 /// Who loses (or gains) something when `plan` is made, other than `skip`.
-fn collateral(
+pub(crate) fn collateral(
     view: &mut TreeView,
     inv: &Inventory,
     db: &UserDb,
@@ -106,9 +110,12 @@ fn collateral(
             let after = view.walk(&who, addr, port);
             let t = Target::new(addr, port);
             let file = |w: &crate::walk::Walk| {
-                let f = model::PolicyFile::new(w.decision.file, addr, port, who.creds.uid)
-                    .map(|f| f.to_string())
-                    .unwrap_or_default();
+                let f = match w.decision.reservation {
+                    Some(_) => w.decision.file_for(addr, port, who.creds.uid).to_string(),
+                    None => model::PolicyFile::new(w.decision.file, addr, port, who.creds.uid)
+                        .map(|f| f.to_string())
+                        .unwrap_or_default(),
+                };
                 match w.decision.line {
                     0 => f,
                     n => format!("{f}:{n}"),
@@ -138,7 +145,7 @@ fn flag_meta(gid: u32) -> Meta {
     Meta::new(Kind::File, 0, gid, 0o010)
 }
 
-fn describe_entry(db: &UserDb, e: &Entry) -> String {
+pub(crate) fn describe_entry(db: &UserDb, e: &Entry) -> String {
     match &e.link {
         Some(l) => format!("a symlink to {}", l.target),
         None => format!(
@@ -198,17 +205,18 @@ fn others_granted(
     out
 }
 
-struct Planning<'a> {
-    root: &'a Path,
-    inv: &'a Inventory,
-    db: &'a UserDb,
-    changes: Vec<Change>,
-    notes: Vec<String>,
-    manifest: BTreeSet<String>,
+/// One command's changes, planned before anything is written.
+pub(crate) struct Planning<'a> {
+    pub(crate) root: &'a Path,
+    pub(crate) inv: &'a Inventory,
+    pub(crate) db: &'a UserDb,
+    pub(crate) changes: Vec<Change>,
+    pub(crate) notes: Vec<String>,
+    pub(crate) manifest: BTreeSet<String>,
 }
 
 impl Planning<'_> {
-    fn plan(&self) -> Plan {
+    pub(crate) fn plan(&self) -> Plan {
         let mut p = Plan::default();
         for c in &self.changes {
             p.set(&c.rel, c.to.clone());
@@ -216,7 +224,7 @@ impl Planning<'_> {
         p
     }
 
-    fn push(&mut self, rel: &str, to: Planned, verb: &'static str, note: String) {
+    pub(crate) fn push(&mut self, rel: &str, to: Planned, verb: &'static str, note: String) {
         if self.manifest.contains(rel) {
             self.notes.push(format!(
                 "note: {rel} is managed by `authbind-policy apply`: the next apply will undo this"
@@ -354,10 +362,22 @@ pub fn run(
         AdminError::Refused(m) => AdminError::Refused(format!("{what}: refused, nothing was written:\n  {m}")),
         other => other,
     })?;
+    let already = if revoke { "nothing to revoke" } else { "already granted" };
+    report(&p, &what, confdir, already, dry_run, out)
+}
+
+/// Prints the plan and, unless a dry run, makes it.
+pub(crate) fn report(
+    p: &Planning,
+    what: &str,
+    confdir: &str,
+    nothing: &str,
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> Result<i32> {
     writeln!(out, "{what} in {confdir}:")?;
     if p.changes.is_empty() {
-        let already = if revoke { "nothing to revoke" } else { "already granted" };
-        writeln!(out, "  nothing to do: {already}")?;
+        writeln!(out, "  nothing to do: {nothing}")?;
     }
     for c in &p.changes {
         writeln!(out, "  {}", c.describe())?;

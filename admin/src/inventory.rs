@@ -1,5 +1,5 @@
 //! A snapshot of the configuration folder: every entry of the folder itself
-//! and of `byport/`, `byaddr/` and `byuid/`, with what `lstat` says (read
+//! and of `byport/`, `byaddr/`, `byuid/` and `reserve/`, with what `lstat` says (read
 //! as the one real tree reads a node: `host::fs`), where
 //! symlinks lead, and the bytes of the files whose contents matter (byuid
 //! files, read exactly as the helper opens them: never a FIFO or a device).
@@ -126,7 +126,8 @@ impl Inventory {
         let top = list(&root, "", &mut inv.unlisted);
         for name in top {
             let entry = read_entry(&root, &name, conf.as_mut(), &mut inv.unlisted);
-            let is_folder = FOLDERS.contains(&name.as_str()) && entry.effective().is_ok_and(|m| m.kind == Kind::Dir);
+            let is_folder = (FOLDERS.contains(&name.as_str()) || name == model::Rule::Reserve.folder())
+                && entry.effective().is_ok_and(|m| m.kind == Kind::Dir);
             inv.entries.insert(name.clone(), entry);
             if is_folder {
                 for child in list(&root, &name, &mut inv.unlisted) {

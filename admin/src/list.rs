@@ -86,7 +86,8 @@ pub fn list_for(view: &mut TreeView, inv: &Inventory, db: &UserDb, who: &Who, by
         }
         for a in addrs {
             let d = view.decide(who, *a, port);
-            if d.granted() && d.file != FileName::ByUid {
+            // Reservations are listed below, each once.
+            if d.granted() && d.file != FileName::ByUid && d.reservation.is_none() {
                 let file = PolicyFile::new(d.file, *a, port, 0)
                     .map(|f| f.to_string())
                     .unwrap_or_default();
@@ -99,6 +100,19 @@ pub fn list_for(view: &mut TreeView, inv: &Inventory, db: &UserDb, who: &Who, by
                     except: vec![],
                 });
             }
+        }
+    }
+    for (r, _) in crate::reserve::in_tree(inv) {
+        let file = r.to_string();
+        if view.may_execute(who, &file) {
+            grants.push(Listed {
+                ports: r.port.to_string(),
+                addresses: r.addr.map_or("every address".into(), |a| a.to_string()),
+                how: format!("reserved, {}", how(inv, db, &file, &who.creds)),
+                file,
+                line: None,
+                except: vec![],
+            });
         }
     }
     if byuid {
@@ -144,6 +158,46 @@ pub fn list_for(view: &mut TreeView, inv: &Inventory, db: &UserDb, who: &Who, by
         grants,
         notes,
     }
+}
+
+/// One reservation and whom it is for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ListedReservation {
+    pub file: String,
+    pub port: u16,
+    pub addresses: String,
+    #[serde(rename = "for")]
+    pub holder: String,
+}
+
+/// Every reservation of the tree.
+pub fn reservations(inv: &Inventory, db: &UserDb) -> Vec<ListedReservation> {
+    crate::reserve::in_tree(inv)
+        .into_iter()
+        .map(|(r, e)| ListedReservation {
+            file: r.to_string(),
+            port: r.port,
+            addresses: r.addr.map_or("every address".into(), |a| a.to_string()),
+            holder: crate::reserve::whose(db, e),
+        })
+        .collect()
+}
+
+fn render_reservations(rs: &[ListedReservation]) -> String {
+    let mut s = String::new();
+    if !rs.is_empty() {
+        s += "reservations:\n";
+    }
+    for r in rs {
+        s += &format!(
+            "  port {} on {}: {}, for {}\n",
+            r.port,
+            r.addresses,
+            r.file,
+            printable(&r.holder)
+        );
+    }
+    s
 }
 
 fn render(lists: &[UserList]) -> String {
@@ -205,6 +259,13 @@ pub fn run(confdir: &str, db: &UserDb, user: Option<&str>, as_json: bool, out: &
                 uids.insert(name.uid);
             }
         }
+        // Whoever a reservation is for, in the database or not.
+        uids.extend(
+            crate::reserve::in_tree(&inv)
+                .into_iter()
+                .map(|(_, e)| e.meta.uid)
+                .filter(|&u| u != 0),
+        );
         whos.extend(uids.into_iter().map(|u| (Who::of(db, u), true)));
         whos.push((any_other(), false));
     }
@@ -227,13 +288,15 @@ pub fn run(confdir: &str, db: &UserDb, user: Option<&str>, as_json: bool, out: &
             lists.push(l);
         }
     }
+    let reserved = reservations(&inv, db);
     if as_json {
-        let v = serde_json::json!({ "users": lists, "note": header_note });
+        let v = serde_json::json!({ "reservations": reserved, "users": lists, "note": header_note });
         out.write_all((serde_json::to_string_pretty(&v).unwrap_or_default() + "\n").as_bytes())?;
     } else {
         if let Some(n) = header_note {
             writeln!(out, "({n})")?;
         }
+        out.write_all(render_reservations(&reserved).as_bytes())?;
         out.write_all(render(&lists).as_bytes())?;
     }
     Ok(0)
@@ -275,6 +338,37 @@ mod tests {
         );
         let carol = list_for(&mut view, &inv, &db, &Who::of(&db, 1002), true);
         assert_eq!(carol.grants.len(), 1);
+    }
+
+    /// Reservations are listed with their owners, and for each user the
+    /// ones they may execute; a grant a reservation refuses is not.
+    #[test]
+    fn reservations_are_listed_with_their_owners() {
+        let mut inv = clean();
+        put(&mut inv, "byport/80", file(0, 2000, 0o010));
+        put(&mut inv, "reserve", crate::reserve::folder_meta());
+        put(&mut inv, "reserve/80", file(1002, 0, 0o500));
+        put(&mut inv, "reserve/10.0.0.1,5432", file(0, 2000, 0o010));
+        let db = db();
+        assert_eq!(
+            render_reservations(&reservations(&inv, &db)),
+            "reservations:\n  port 80 on every address: reserve/80, for carol\n  port 5432 on 10.0.0.1: reserve/10.0.0.1,5432, for @www\n"
+        );
+        let mut view = TreeView {
+            root: inv.root.clone(),
+            over: Over::Snapshot(&inv),
+            plan: Plan::default(),
+        };
+        let bob = list_for(&mut view, &inv, &db, &Who::of(&db, 1001), true);
+        assert_eq!(
+            render(&[bob]),
+            "bob (uid 1001):\n  port 5432 on 10.0.0.1: reserve/10.0.0.1,5432 (reserved, group www (2000))\n"
+        );
+        let carol = list_for(&mut view, &inv, &db, &Who::of(&db, 1002), true);
+        assert_eq!(
+            render(&[carol]),
+            "carol (uid 1002):\n  port 80 on every address: reserve/80 (reserved, its owner)\n  port 5432 on 10.0.0.1: reserve/10.0.0.1,5432 (reserved, group www (2000))\n"
+        );
     }
 
     /// byport/81 is a symlink to nothing: `access()` says ENOENT, and

@@ -30,6 +30,13 @@ pub fn run(argv: &[String], out: &mut dyn Write) -> Result<i32> {
             addrs,
             dry_run,
         } => crate::grant_cmd::run(confdir, &UserDb::system(), revoke, &who, &ports, &addrs, dry_run, out),
+        Command::Reserve {
+            release,
+            who,
+            ports,
+            addrs,
+            dry_run,
+        } => crate::reserve_cmd::run(confdir, &UserDb::system(), release, &who, &ports, &addrs, dry_run, out),
         Command::Check { json } => crate::check::run(confdir, &UserDb::system(), json, out),
         Command::List { user, json } => crate::list::run(confdir, &UserDb::system(), user.as_deref(), json, out),
         Command::Export => crate::export::run(confdir, &UserDb::system(), out),

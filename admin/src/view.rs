@@ -48,6 +48,27 @@ impl TreeView<'_> {
         walk(&mut sim, who.creds.uid, addr, port)
     }
 
+    /// May `who` execute `rel`: the check `decide` makes of each
+    /// reservation covering a bind (`PolicyFs::access_x`, the kernel's
+    /// answer for paths the plan does not touch).
+    pub fn may_execute(&mut self, who: &Who, rel: &str) -> bool {
+        use policy::PolicyFs;
+        let base = match &mut self.over {
+            Over::Real { oracle, conf } => Base::Real {
+                oracle: &mut **oracle,
+                conf,
+            },
+            Over::Snapshot(inv) => Base::Snapshot(inv),
+        };
+        let mut sim = Sim {
+            root: self.root.clone(),
+            base,
+            plan: &self.plan,
+            who: who.creds.clone(),
+        };
+        sim.access_x(rel).is_ok()
+    }
+
     pub fn decide(&mut self, who: &Who, addr: Address, port: u16) -> Decision {
         self.walk(who, addr, port).decision
     }
@@ -62,8 +83,9 @@ impl TreeView<'_> {
     }
 }
 
-/// Ports that have a flag file, and for each the addresses with a byaddr
-/// file: where a decision can differ from its neighbours'.
+/// Ports that have a flag file or a reservation, and for each the
+/// addresses with a byaddr file or a reservation of their own: where a
+/// decision can differ from its neighbours'.
 #[derive(Clone, Debug, Default)]
 pub struct Points {
     pub ports: BTreeMap<u16, BTreeSet<Address>>,
@@ -80,6 +102,12 @@ impl Points {
                 }
                 Ok(PolicyName::ByAddr { addr, port, .. }) => {
                     p.ports.entry(port).or_default().insert(addr);
+                }
+                // A reservation decides before any flag file, for its
+                // port (and its address) alone.
+                Ok(PolicyName::Reserve(r)) => {
+                    let addrs = p.ports.entry(r.port).or_default();
+                    addrs.extend(r.addr);
                 }
                 _ => {}
             }
@@ -178,11 +206,9 @@ pub struct DecidedFirst {
 }
 
 impl DecidedFirst {
-    /// The deciding file's path (`byport/80`).
+    /// The deciding file's path (`byport/80`, `reserve/10.0.0.1,80`).
     pub fn file(&self) -> String {
-        PolicyFile::new(self.decision.file, self.addr, self.port, 0)
-            .map(|f| f.to_string())
-            .unwrap_or_default()
+        self.decision.file_for(self.addr, self.port, 0).to_string()
     }
 }
 
@@ -262,8 +288,11 @@ pub fn verify(view: &mut TreeView, grants: &[Grant], db: &UserDb, points: &Point
                     continue;
                 }
                 let target = Target::new(addr, port);
-                let file = PolicyFile::new(d.file, addr, port, who.creds.uid)
-                    .or_else(|| PolicyFile::new(model::FileName::ByUid, addr, port, who.creds.uid));
+                let file = match d.reservation {
+                    Some(_) => Some(d.file_for(addr, port, who.creds.uid)),
+                    None => PolicyFile::new(d.file, addr, port, who.creds.uid)
+                        .or_else(|| PolicyFile::new(model::FileName::ByUid, addr, port, who.creds.uid)),
+                };
                 let (file, why) = match file {
                     Some(f) => (f.to_string(), conclusion(&d, &f, &target, &who)),
                     None => (String::new(), format!("refused: {:?}", d.reason)),

@@ -2,12 +2,17 @@
 //! tree, and what the observer saw (each flag file checked, the byuid
 //! file opened, each line judged).
 
-use model::{Address, Decision, Errno, PolicyFile};
+use model::{Address, Decision, Errno, PolicyFile, Reservation};
 use policy::{decide_observed, LineVerdict, Observer, OpenError, PolicyFs};
 
 /// One thing the helper did on its way to the decision.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
+    /// A reservation covering the bind, checked with `access(X_OK)`.
+    Reservation {
+        reservation: Reservation,
+        result: Result<(), Errno>,
+    },
     Flag {
         file: PolicyFile,
         result: Result<(), Errno>,
@@ -27,6 +32,12 @@ pub enum Step {
 struct Recorder(Vec<Step>);
 
 impl Observer for Recorder {
+    fn reservation(&mut self, reservation: &Reservation, result: Result<(), Errno>) {
+        self.0.push(Step::Reservation {
+            reservation: *reservation,
+            result,
+        });
+    }
     fn flag_file(&mut self, file: &PolicyFile, result: Result<(), Errno>) {
         self.0.push(Step::Flag { file: *file, result });
     }

@@ -17,6 +17,15 @@ pub fn target(req: &Request) -> String {
     }
 }
 
+/// net.ipv4.ip_unprivileged_port_start of this network namespace (the
+/// kernel's default, 1024, when it cannot be read).
+pub fn unprivileged_start() -> u16 {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start")
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(1024)
+}
+
 /// explain's exit status: as root for `--user UID`, or as the user (the
 /// helper's credentials: uid, gid = uid, no supplementary groups).
 pub fn explain(tool: &str, req: &Request, as_user: bool) -> std::io::Result<i32> {

@@ -23,4 +23,4 @@ pub use argv::{format_classic, parse_classic};
 pub use byuid::{for_each_chunk, ReadEnd, CHUNK, MAX_FILE_BYTES};
 pub use decide::{decide, decide_observed, Observer, OpenError, PolicyFs, Unobserved};
 pub use line::{analyze, c_line, line_grants, AddrMatch, LineMeaning, LineRule, LineVerdict, Miss, Void};
-pub use reserved::{list as list_reservations, Unlisted};
+pub use reserved::{list as list_reservations, Unlisted, FIRST_UNPRIVILEGED_PORT};

@@ -11,7 +11,7 @@ use std::ops::ControlFlow;
 
 /// The first port the kernel lets anyone bind (ip_unprivileged_port_start's
 /// default): an owner is granted below it, and left to the kernel above.
-const FIRST_UNPRIVILEGED_PORT: u16 = 1024;
+pub const FIRST_UNPRIVILEGED_PORT: u16 = 1024;
 
 /// Why the reservations cannot be known.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -408,6 +408,8 @@ fn shadows(
         ),
         if files.iter().all(|f| f.starts_with("byport/")) {
             "remove those byport files, or grant the user there"
+        } else if files.iter().all(|f| f.starts_with("reserve/")) {
+            "the port is reserved for someone else: remove the line, or release the reservation"
         } else {
             "remove or change those files, or grant the user there"
         },

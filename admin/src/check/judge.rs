@@ -108,6 +108,19 @@ impl<'a> Judge<'a> {
         d
     }
 
+    /// May `who` execute `rel`: the check `decide` makes of each flag
+    /// file and reservation (`PolicyFs::access_x`) over the snapshot.
+    pub(super) fn may_execute(&self, who: &Who, rel: &str) -> bool {
+        use policy::PolicyFs;
+        let mut sim = Sim {
+            root: self.inv.root.clone(),
+            base: Base::SnapshotIn(&self.real, self.inv),
+            plan: &self.plan,
+            who: who.creds.clone(),
+        };
+        sim.access_x(rel).is_ok()
+    }
+
     /// Does the flag file `name` decide `who`'s bind of `addr`:`port`,
     /// and grant it?
     pub(super) fn granted_by(&mut self, name: FileName, who: &Who, addr: Address, port: u16) -> bool {
@@ -133,6 +146,19 @@ impl<'a> Judge<'a> {
                 out.push(self.users[i].0.clone());
             }
         }
+        out
+    }
+
+    /// Every database user and every owner of a node of the tree (root
+    /// aside), and any other user.
+    pub(super) fn users(&self, db: &UserDb) -> Vec<Who> {
+        let mut out: Vec<Who> = self.users.iter().map(|(w, _)| w.clone()).collect();
+        for &uid in &self.owners {
+            if uid != 0 && !out.iter().any(|w| w.creds.uid == uid) {
+                out.push(Who::of(db, uid));
+            }
+        }
+        out.push(Self::any_other());
         out
     }
 

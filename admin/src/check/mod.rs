@@ -13,10 +13,12 @@ mod flags;
 mod folders;
 mod judge;
 mod links;
+mod reserve;
 mod sensitive;
 
 use crate::inventory::Inventory;
 use crate::printable::printable;
+use crate::system::System;
 use crate::who::UserDb;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -61,13 +63,21 @@ pub(crate) fn finding(level: Level, file: &str, line: Option<u32>, message: Stri
     }
 }
 
+/// [`check_on`] on a system with the kernel's defaults and kernel mode
+/// serving every process.
+#[cfg(test)]
+pub(crate) fn check(inv: &Inventory, db: &UserDb) -> Vec<Finding> {
+    check_on(inv, db, &System::default())
+}
+
 /// Every finding, errors first, then by file and line.
-pub fn check(inv: &Inventory, db: &UserDb) -> Vec<Finding> {
+pub fn check_on(inv: &Inventory, db: &UserDb, system: &System) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut judge = judge::Judge::new(inv, db);
     folders::check(inv, db, &mut out);
     flags::check(inv, db, &mut judge, &mut out);
     byuid::check(inv, db, &mut judge, &mut out);
+    reserve::check(inv, db, &mut judge, system, &mut out);
     links::check(inv, db, &mut out);
     out.sort_by(|a, b| (b.level, &a.file, a.line).cmp(&(a.level, &b.file, b.line)));
     out
@@ -131,7 +141,7 @@ pub fn json(findings: &[Finding]) -> String {
 
 pub fn run(confdir: &str, db: &UserDb, as_json: bool, out: &mut dyn std::io::Write) -> crate::error::Result<i32> {
     let findings = match Inventory::read(std::path::Path::new(confdir)) {
-        Ok(inv) => check(&inv, db),
+        Ok(inv) => check_on(&inv, db, &System::read()),
         Err(e) => vec![finding(
             Level::Error,
             ".",

@@ -28,6 +28,7 @@ mod kernel_mode_servers;
 mod launcher;
 mod policy;
 mod policy_cli;
+mod policy_reserve;
 mod policy_stall;
 mod refusal;
 mod robustness;
