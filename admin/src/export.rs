@@ -138,12 +138,15 @@ fn group_grant(e: &Entry) -> Option<u32> {
 /// Grants (and the files each came from) and mirrored paths.
 struct Draft {
     grants: Vec<(GrantDoc, Vec<String>)>,
-    reservations: Vec<ReserveDoc>,
+    /// With the files each stands for, as grants.
+    reservations: Vec<(ReserveDoc, Vec<String>)>,
     mirrored: BTreeSet<String>,
 }
 
 /// Per uid: the ports of each address specification, and the source files.
 type UserGrants = BTreeMap<u32, (BTreeMap<AddrSpec, Vec<PortRange>>, Vec<String>)>;
+/// Per (holder, one address or every one): the ports, and the source files.
+type Reserved = BTreeMap<(Holder, Option<Address>), (Vec<PortRange>, Vec<String>)>;
 /// Per (gid, one address or every one): the ports, and the source files.
 type GroupGrants = BTreeMap<(u32, Option<Address>), (Vec<PortRange>, Vec<String>)>;
 
@@ -176,8 +179,8 @@ fn draft(inv: &Inventory, db: &UserDb, demoted: &BTreeSet<String>) -> Draft {
         .chain([reserve])
         .filter(|f| root_plain && inv.get(f).is_some_and(plain_folder))
         .collect();
-    // Per (holder, one address or every one): the ports.
-    let mut reserved: BTreeMap<(Holder, Option<Address>), Vec<PortRange>> = BTreeMap::new();
+    // Per (holder, one address or every one): the ports, and the files.
+    let mut reserved = Reserved::new();
     for e in inv.entries.values() {
         if e.rel == MANIFEST {
             continue;
@@ -236,7 +239,9 @@ fn draft(inv: &Inventory, db: &UserDb, demoted: &BTreeSet<String>) -> Draft {
                 // it is written so.
                 Ok(PolicyName::Reserve(r)) => match crate::reserve::holder(e) {
                     Some(h) => {
-                        reserved.entry((h, r.addr)).or_default().push(PortRange::one(r.port));
+                        let entry = reserved.entry((h, r.addr)).or_default();
+                        entry.0.push(PortRange::one(r.port));
+                        entry.1.push(e.rel.clone());
                         true
                     }
                     None => false,
@@ -302,19 +307,20 @@ fn draft(inv: &Inventory, db: &UserDb, demoted: &BTreeSet<String>) -> Draft {
     }
     let reservations = reserved
         .into_iter()
-        .map(|((h, addr), ranges)| {
+        .map(|((h, addr), (ranges, sources))| {
             let ((user, uid), (group, gid)) = match h {
                 Holder::User(u) => (user_key(db, u), (None, None)),
                 Holder::Group(g) => ((None, None), group_key(db, g)),
             };
-            ReserveDoc {
+            let doc = ReserveDoc {
                 user,
                 uid,
                 group,
                 gid,
                 ports: port_items(&Ports::of(ranges)),
                 addresses: addr.map(|a| vec![a.to_string()]).unwrap_or_default(),
-            }
+            };
+            (doc, sources)
         })
         .collect();
     Draft {
@@ -334,7 +340,7 @@ fn document(inv: &Inventory, d: &Draft) -> Result<PolicyDoc> {
     Ok(PolicyDoc {
         version: crate::doc::VERSION,
         grants: d.grants.iter().map(|(g, _)| g.clone()).collect(),
-        reservations: d.reservations.clone(),
+        reservations: d.reservations.iter().map(|(r, _)| r.clone()).collect(),
         files,
     })
 }
@@ -365,7 +371,23 @@ pub fn export(inv: &Inventory, db: &UserDb) -> Result<PolicyDoc> {
                 demoted.extend(sources.iter().cloned());
             }
         }
-        if failures.is_empty() || demoted.len() == before {
+        // A reservation apply would refuse to write as a [[reserve]] (an
+        // owner refused by another's reservation, which check reports) is
+        // mirrored as its files instead: the tree is exported as it is.
+        // Judged file by file: a table's other ports stay a table.
+        let mut refused = 0;
+        for (r, (_, sources)) in declared.reservations.iter().zip(&d.reservations) {
+            for rel in sources {
+                let Ok(PolicyName::Reserve(one)) = PolicyName::parse_path(rel) else {
+                    continue;
+                };
+                if crate::reserve_cmd::refused_owner(&mut view, db, r.holder, &[one]).is_some() {
+                    demoted.insert(rel.clone());
+                    refused += 1;
+                }
+            }
+        }
+        if (failures.is_empty() && refused == 0) || demoted.len() == before {
             return Ok(doc);
         }
     }
@@ -441,5 +463,26 @@ mod tests {
         // alice's line for 600 is in byuid/1000, never read for port 600:
         // dropped. The exported policy reads back as the same document.
         assert_eq!(PolicyDoc::parse(&text).unwrap(), doc);
+    }
+
+    /// Two owners' reservations covering one bind (check's error) refuse
+    /// each other's owner: apply would refuse them as [[reserve]] tables,
+    /// so they are exported as their files, and the tree round-trips.
+    #[test]
+    fn reservations_apply_would_refuse_are_mirrored() {
+        let mut inv = clean();
+        put(&mut inv, "reserve", crate::reserve::folder_meta());
+        bytes(&mut inv, "reserve/512", file(1000, 0, 0o500), "");
+        bytes(&mut inv, "reserve/127.0.0.1,512", file(1500, 0, 0o500), "");
+        bytes(&mut inv, "reserve/5432", file(1000, 0, 0o500), "");
+        let text = export(&inv, &db()).unwrap().to_text();
+        assert!(
+            text.contains("[[reserve]]\nuser = \"alice\"\nports = [5432]\n"),
+            "{text}"
+        );
+        for rel in ["reserve/512", "reserve/127.0.0.1,512"] {
+            assert!(text.contains(&format!("[[file]]\npath = \"{rel}\"\n")), "{rel}: {text}");
+        }
+        assert!(!text.contains("ports = [512]"), "{text}");
     }
 }
