@@ -6,7 +6,7 @@
  *   bindloop probe PORT
  *       one socket+bind+close on 127.0.0.1:PORT; prints "probe errno=E"
  *       (0 when the bind succeeded). Always exits 0.
- *   bindloop run PORT N MAX_MS MEM_MIB WARMUP BLOCKS
+ *   bindloop run PORT N MAX_MS MEM_MIB WARMUP BLOCKS [ERRNO]
  *       touches MEM_MIB MiB of heap (malloc + memset, kept until exit),
  *       does WARMUP unmeasured binds, then BLOCKS measured blocks, each of up
  *       to N iterations of socket(AF_INET, SOCK_STREAM) +
@@ -14,6 +14,10 @@
  *       have elapsed (but after at least 3 iterations). Prints one line
  *       "ok binds=... median_ns=... mean_ns=... min_ns=... max_ns=...
  *       rss_mib=..." per block; "error ..." and exit 1 on the first failure.
+ *       ERRNO (default 0): what every bind must end with; a bind that
+ *       fails with ERRNO is an iteration measured like any other (a
+ *       refused bind's cost), and one that ends otherwise, success
+ *       included, is the failure that stops the loop.
  *       BLOCKS 0: print "ready" after the warm-up, then measure one block
  *       per line read on standard input, until end of file (so a big
  *       process, touched once, can be measured between other runs).
@@ -95,7 +99,7 @@ static long arg(const char *s)
 
 int main(int argc, char **argv)
 {
-	long port, n, max_ms, mem_mib, warmup, blocks, b, i;
+	long port, n, max_ms, mem_mib, warmup, blocks, expect = 0, b, i;
 	long long *t;
 	char *mem = NULL;
 	int e;
@@ -104,9 +108,9 @@ int main(int argc, char **argv)
 		printf("probe errno=%d\n", one_bind((int)arg(argv[2])));
 		return 0;
 	}
-	if (argc != 8 || strcmp(argv[1], "run") != 0) {
+	if ((argc != 8 && argc != 9) || strcmp(argv[1], "run") != 0) {
 		fprintf(stderr, "usage: bindloop probe PORT | "
-				"bindloop run PORT N MAX_MS MEM_MIB WARMUP BLOCKS\n");
+				"bindloop run PORT N MAX_MS MEM_MIB WARMUP BLOCKS [ERRNO]\n");
 		return 2;
 	}
 	port = arg(argv[2]);
@@ -115,6 +119,8 @@ int main(int argc, char **argv)
 	mem_mib = arg(argv[5]);
 	warmup = arg(argv[6]);
 	blocks = arg(argv[7]);
+	if (argc == 9)
+		expect = arg(argv[8]);
 	if (n < 1)
 		n = 1;
 
@@ -134,9 +140,9 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < warmup; i++) {
 		e = one_bind((int)port);
-		if (e) {
-			printf("error warm-up bind of 127.0.0.1:%ld failed: errno=%d (%s)\n",
-			       port, e, strerror(e));
+		if (e != expect) {
+			printf("error warm-up bind of 127.0.0.1:%ld: errno=%d (%s), expected %ld\n",
+			       port, e, strerror(e), expect);
 			return 1;
 		}
 	}
@@ -167,9 +173,9 @@ int main(int argc, char **argv)
 
 			e = one_bind((int)port);
 			t1 = now_ns();
-			if (e) {
-				printf("error bind #%ld of 127.0.0.1:%ld failed: errno=%d (%s)\n",
-				       b * n + i + 1, port, e, strerror(e));
+			if (e != expect) {
+				printf("error bind #%ld of 127.0.0.1:%ld: errno=%d (%s), expected %ld\n",
+				       b * n + i + 1, port, e, strerror(e), expect);
 				return 1;
 			}
 			t[done++] = t1 - t0;

@@ -6,8 +6,11 @@
 //! PID namespaces (a private bpffs), so everything it attached goes with
 //! it when the loop exits. /dev/log is /dev/null in there: the daemon's
 //! audit lines for the thousands of grants never reach the machine's log.
+//! The reservation rows add the bench's reserve folder (reserve.rs) to the
+//! tree before the daemon starts; the daemon serves the run's own network
+//! namespace, so its reservations hold for the loop.
 
-use authbind_testkit::{cc, ScratchCgroup};
+use authbind_testkit::{cc, ScratchCgroup, OTHER};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -15,12 +18,14 @@ use std::process::{Command, Stdio};
 /// (the same sandbox and cgroup, nothing attached: the baseline), $5
 /// cgroup, $6 `keep` (the daemon runs and logs every grant) or `stop`
 /// (SIGTERM once attached: the grants stay, nobody reads the audit
-/// ring), $7 trivial_prog or `none`, $8 what its program returns; the
-/// command follows.
+/// ring), $7 trivial_prog or `none`, $8 what its program returns, $9 a
+/// reserve folder copied into the tree (owners and modes kept) or `none`;
+/// the command follows.
 const KERNEL_SANDBOX_SH: &str = concat!(
     policy_sandbox_sh!(),
-    r#"kd=$4 cg=$5 daemon=$6 trivial=$7 ret=$8
-shift 8
+    r#"kd=$4 cg=$5 daemon=$6 trivial=$7 ret=$8 reserve=$9
+shift 9
+[ "$reserve" = none ] || cp -a "$reserve" "$confdir/reserve"
 mount -t bpf bpf /sys/fs/bpf
 if [ "$kd" != none ]; then
     "$kd" --cgroup "$cg" 2>/dev/null & kdpid=$!
@@ -50,6 +55,32 @@ pub enum Mode {
     /// (trivial_prog.c): the kernel's hook alone (1), or a grant of every
     /// bind without deciding anything (3).
     Trivial(u8),
+    /// authbindd attached and running, the tree's reserve folder holding
+    /// the bench's reservations (reserve.rs, `reserve/80` the sandbox
+    /// user's), the loop run by this user.
+    Reserved(Binder),
+}
+
+/// Who binds under [`Mode::Reserved`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Binder {
+    /// The sandbox's user, the reservations' owner.
+    Owner,
+    /// Another user ([`OTHER`]): refused a reserved port. byport/80
+    /// grants this user port 80 there (the sandbox grants it to whoever
+    /// runs the loop): the reservation, consulted first, refuses it all
+    /// the same.
+    Other,
+}
+
+impl Mode {
+    /// The user the loop runs as.
+    fn uid(self) -> u32 {
+        match self {
+            Mode::Reserved(Binder::Other) => OTHER,
+            _ => crate::SANDBOX_UID,
+        }
+    }
 }
 
 /// authbindd and the scratch cgroup its rows attach to.
@@ -58,6 +89,8 @@ pub struct Place {
     pub cgroup: ScratchCgroup,
     /// trivial_prog.c, built (`build_trivial`).
     pub trivial: Result<PathBuf, String>,
+    /// The reservation rows' reserve folder, made (`reserve::build`).
+    pub reserve: Result<PathBuf, String>,
 }
 
 const TRIVIAL_PROG_C: &str = include_str!("trivial_prog.c");
@@ -69,14 +102,13 @@ pub fn build_trivial(dir: &Path) -> Result<PathBuf, String> {
 }
 
 impl Place {
-    /// The command that runs `bindloop ARGS` as `uid` under kernel mode,
-    /// granting `port`; an error for a `Mode::Trivial` row without its
-    /// program.
+    /// The command that runs `bindloop ARGS` under kernel mode (as the
+    /// mode's user), granting `port`; an error for a `Mode::Trivial` row
+    /// without its program, or a `Mode::Reserved` one without its folder.
     pub fn command(
         &self,
         mode: Mode,
         dirs: &crate::Sandbox,
-        uid: u32,
         port: u16,
         bindloop: &Path,
         args: &[String],
@@ -86,11 +118,11 @@ impl Place {
         cmd.args(["--mount", "--net", "--pid", "--fork", "--kill-child", "--mount-proc"])
             .args(["sh", "-c", &dirs.script(KERNEL_SANDBOX_SH), "sh"])
             .arg(&dirs.confdir)
-            .arg(uid.to_string())
+            .arg(mode.uid().to_string())
             .arg(port.to_string())
             .arg(match mode {
                 Mode::Nothing | Mode::Trivial(_) => "none".into(),
-                Mode::Logging | Mode::Attached => authbindd.as_os_str().to_owned(),
+                Mode::Logging | Mode::Attached | Mode::Reserved(_) => authbindd.as_os_str().to_owned(),
             })
             .arg(cgroup.path())
             .arg(if mode == Mode::Attached { "stop" } else { "keep" });
@@ -98,6 +130,11 @@ impl Place {
             (Mode::Trivial(ret), Ok(trivial)) => cmd.arg(trivial).arg(ret.to_string()),
             (Mode::Trivial(_), Err(e)) => return Err(e.clone()),
             _ => cmd.arg("none").arg("1"),
+        };
+        match (mode, &self.reserve) {
+            (Mode::Reserved(_), Ok(folder)) => cmd.arg(folder),
+            (Mode::Reserved(_), Err(e)) => return Err(e.clone()),
+            _ => cmd.arg("none"),
         };
         cmd.arg(bindloop).args(args).stdin(Stdio::null());
         Ok(cmd)

@@ -9,7 +9,10 @@
 //! does nothing but answer (trivial_prog.c); (s)-(t) are the setuid
 //! helpers alone, ours and Debian's, exec to exit for the same grant
 //! (helperloop.c), with figures noise does not move: each helper's size and
-//! system calls per grant (figures.rs).
+//! system calls per grant (figures.rs); (u)-(w) are kernel mode with 1,000
+//! reservations loaded (reserve.rs): a high port's bind, and reserved port
+//! 80's by its owner (granted) and by another user (refused, each refused
+//! bind a measured iteration), judged against issue 19's goals (goals.rs).
 //!
 //! The measured loop is a small C program (bindloop.c) compiled with gcc at
 //! run time, so the shim is exercised through LD_PRELOAD exactly as in a real
@@ -41,8 +44,8 @@
 //! Here: what can be measured, the header and the sandbox check; the rows
 //! are in row.rs, the sandbox and the measured loop in sandbox.rs, the
 //! measuring in measure.rs (big rows' kept processes: server.rs), kernel
-//! mode's rows in kernel.rs, the report in report.rs, what the machine has
-//! in machine.rs.
+//! mode's rows in kernel.rs (their reservations in reserve.rs), the report
+//! in report.rs (its goals in goals.rs), what the machine has in machine.rs.
 
 use std::env;
 use std::fs;
@@ -54,10 +57,12 @@ use std::time::Instant;
 #[macro_use]
 mod sandbox;
 mod figures;
+mod goals;
 mod kernel;
 mod machine;
 mod measure;
 mod report;
+mod reserve;
 mod row;
 mod server;
 
@@ -129,6 +134,7 @@ fn main() -> ExitCode {
                 authbindd: kd.clone(),
                 cgroup,
                 trivial: Err("trivial_prog not built yet".into()),
+                reserve: Err("the reserve folder not made yet".into()),
             }),
             Err(e) => {
                 kernel_skip = Some(e.to_string());
@@ -189,6 +195,15 @@ fn main() -> ExitCode {
                 r.skip.get_or_insert_with(|| e.clone());
             }
         }
+        place.reserve = reserve::build(tmp.path());
+        if let Err(e) = &place.reserve {
+            for r in rows
+                .iter_mut()
+                .filter(|r| matches!(r.who, Who::Kernel(kernel::Mode::Reserved(_))))
+            {
+                r.skip.get_or_insert_with(|| e.clone());
+            }
+        }
     }
     let helperloop = build_helperloop(tmp.path());
     if let Err(e) = &helperloop {
@@ -229,6 +244,11 @@ fn main() -> ExitCode {
     );
     println!(
         "  rows (q)-(r): instead of authbindd's, a bind4 program that only returns 1 or 3 (trivial_prog.c): the floor"
+    );
+    println!(
+        "  rows (u)-(w): kernel mode, reserve/ holding {} names (reserve/{PRIV_PORT} uid {SANDBOX_UID}'s; (w) binds as uid {})",
+        reserve::COUNT,
+        authbind_testkit::OTHER
     );
     if sandbox {
         println!(

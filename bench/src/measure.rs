@@ -6,7 +6,7 @@ use crate::kernel::Place;
 use crate::row::{failure, Row, Who};
 use crate::sandbox::{command, Sandbox};
 use crate::server::Server;
-use crate::{PRIV_PORT, SANDBOX_UID};
+use crate::PRIV_PORT;
 use std::path::PathBuf;
 
 /// What the rows run, and where.
@@ -69,7 +69,7 @@ impl Runner<'_> {
             _ => bindloop.clone(),
         };
         let args_for = |r: &Row, blocks: usize| {
-            [
+            let mut args = vec![
                 "run".to_string(),
                 r.port.to_string(),
                 r.iterations.to_string(),
@@ -77,7 +77,13 @@ impl Runner<'_> {
                 r.mem_mib.to_string(),
                 r.warmup.to_string(),
                 blocks.to_string(),
-            ]
+            ];
+            // Only a refused row says what its binds fail with: every
+            // other row's command is what it always was.
+            if r.errno != 0 {
+                args.push(r.errno.to_string());
+            }
+            args
         };
         let mut servers: Vec<Option<Server>> = rows.iter().map(|_| None).collect();
         if kept && big_rows > 0 {
@@ -145,14 +151,7 @@ impl Runner<'_> {
                 }
                 let mut cmd = match (r.who, kernel_place) {
                     (Who::Kernel(mode), Some(place)) => {
-                        match place.command(
-                            mode,
-                            dirs,
-                            SANDBOX_UID,
-                            PRIV_PORT,
-                            &program_for(r.who),
-                            &args_for(r, blocks),
-                        ) {
+                        match place.command(mode, dirs, PRIV_PORT, &program_for(r.who), &args_for(r, blocks)) {
                             Ok(cmd) => cmd,
                             Err(e) => {
                                 r.error = Some(e);

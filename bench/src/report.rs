@@ -1,11 +1,8 @@
 //! The report: the table of rows, then ratios and absolute costs.
 
 use crate::figures::Figures;
+use crate::goals;
 use crate::row::Row;
-
-/// Our privileged bind, and our helper alone, against Debian's in the same
-/// run: at most this (issue 18; 0.77x at 26722fe, 1.01x when it regressed).
-const GOAL_VS_DEBIAN: f64 = 0.75;
 
 /// Prints the report of `rows` (measured `reps` times; `kept`: the big
 /// rows' processes were kept side by side; `gib` names their memory).
@@ -81,6 +78,16 @@ pub fn print(rows: &[Row], reps: usize, kept: bool, gib: &str, helpers: &[Figure
         ("  ours / a program that returns 1".to_string(), "n", "q"),
         ("port 80, a program that grants all / native".to_string(), "r", "a"),
         ("  ours (grants logged) / one that grants all".to_string(), "m", "r"),
+        (
+            format!("high port, {} reservations / native", crate::reserve::COUNT),
+            "u",
+            "a",
+        ),
+        ("  the same, in the same sandbox".to_string(), "u", "o"),
+        ("  the same / no reservations".to_string(), "u", "n"),
+        ("reserved port 80: refused / owner's grant".to_string(), "w", "v"),
+        ("  refused / granted by byport/80".to_string(), "w", "m"),
+        ("  owner's grant / granted by byport/80".to_string(), "v", "m"),
     ];
     let best = |tag: &str| rows.iter().find(|r| r.tag == tag).and_then(Row::best_us);
     let lines = lines.map(|(what, num, den)| {
@@ -95,25 +102,7 @@ pub fn print(rows: &[Row], reps: usize, kept: bool, gib: &str, helpers: &[Figure
         println!("  {what:<44} {which}  {value:>8}  {best_value:>8}");
     }
 
-    // The regression check of issue 18: ours against Debian's, same run.
-    println!("ours / Debian's, same run (goal: at most {GOAL_VS_DEBIAN:.2}x; fastest runs decide, noise only slows):");
-    for (what, num, den) in [
-        ("privileged bind, small process", "c", "e"),
-        ("the helper alone, exec to exit", "s", "t"),
-    ] {
-        let (Some(med), Some(fast)) = (
-            m(num).zip(m(den)).map(|(n, d)| n / d),
-            best(num).zip(best(den)).map(|(n, d)| n / d),
-        ) else {
-            continue;
-        };
-        let verdict = if fast <= GOAL_VS_DEBIAN { "ok" } else { "OVER THE GOAL" };
-        println!(
-            "  {what:<44} ({num})/({den})  {:>8}  {:>8}  {verdict}",
-            fmt_ratio(med),
-            fmt_ratio(fast)
-        );
-    }
+    goals::print_vs_debian(&m, &best);
     for h in helpers {
         let size = h.bytes.map_or("?".into(), |b| format!("{b} bytes"));
         let calls = match &h.syscalls {
@@ -132,6 +121,8 @@ pub fn print(rows: &[Row], reps: usize, kept: bool, gib: &str, helpers: &[Figure
         ("kernel mode cost per unprivileged bind", "n", "o"),
         ("  the kernel's hook alone", "q", "o"),
         ("our decision + audit record, port 80", "m", "r"),
+        ("the reservations' cost, high-port bind", "u", "n"),
+        ("a refused reserved bind, over the owner's", "w", "v"),
     ];
     for (what, num, den) in deltas {
         if let (Some(n), Some(d)) = (m(num), m(den)) {
@@ -145,6 +136,7 @@ pub fn print(rows: &[Row], reps: usize, kept: bool, gib: &str, helpers: &[Figure
             );
         }
     }
+    goals::print_reserved(&m, &best);
     failed
 }
 
@@ -158,7 +150,7 @@ fn fmt_us(us: f64) -> String {
     }
 }
 
-fn fmt_ratio(r: f64) -> String {
+pub fn fmt_ratio(r: f64) -> String {
     if r >= 100.0 {
         format!("{r:.0}x")
     } else if r >= 10.0 {

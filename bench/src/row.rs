@@ -30,6 +30,9 @@ pub struct Row {
     pub iterations: u32,
     pub max_ms: u32,
     pub warmup: u32,
+    /// What every bind must fail with (0: succeed): a refused bind is the
+    /// measured iteration (bindloop's ERRNO).
+    pub errno: i32,
     /// Why the row is not measured, if it is not.
     pub skip: Option<String>,
     /// Per-repetition median ns/bind, and the binds each run did.
@@ -103,7 +106,10 @@ pub fn parse_field(line: &str, key: &str) -> Option<i64> {
 /// Every row, in the order they are printed, with no skip reason yet but
 /// (l)'s when socat is missing; `gib` names `big_mib` in the labels.
 pub fn table(big_mib: u64, gib: &str) -> Vec<Row> {
-    use crate::kernel::Mode::{Attached as KBare, Logging as KLog, Nothing as KNone, Trivial as KTrivial};
+    use crate::kernel::Binder::{Other, Owner};
+    use crate::kernel::Mode::{
+        Attached as KBare, Logging as KLog, Nothing as KNone, Reserved as KReserved, Trivial as KTrivial,
+    };
     // tag, who, port, touches the big memory, iterations per run (a run
     // also stops after max_ms), max_ms, unmeasured warm-up binds.
     #[rustfmt::skip]
@@ -133,6 +139,12 @@ pub fn table(big_mib: u64, gib: &str) -> Vec<Row> {
         // The helpers alone, the same grant: exec to exit.
         ("s", Who::OursHelper,   PRIV_PORT, false,  600, 1000, 2),
         ("t", Who::DebianHelper, PRIV_PORT, false,  600, 1000, 2),
+        // Kernel mode with the bench's reservations loaded: a bind of an
+        // unreserved high port (against (a)), and of reserved port 80 by
+        // its owner (granted) and by another user (refused, EACCES).
+        ("u", Who::Kernel(KReserved(Owner)), HIGH_PORT, false, 20000, 1000, 100),
+        ("v", Who::Kernel(KReserved(Owner)), PRIV_PORT, false, 20000, 1000, 100),
+        ("w", Who::Kernel(KReserved(Other)), PRIV_PORT, false, 20000, 1000, 100),
     ];
     let mut rows: Vec<Row> = spec
         .into_iter()
@@ -158,6 +170,11 @@ pub fn table(big_mib: u64, gib: &str) -> Vec<Row> {
                 iterations,
                 max_ms,
                 warmup,
+                errno: if who == Who::Kernel(KReserved(Other)) {
+                    libc::EACCES
+                } else {
+                    0
+                },
                 skip: None,
                 runs: Vec::new(),
                 rss_mib: None,
@@ -179,6 +196,11 @@ pub fn table(big_mib: u64, gib: &str) -> Vec<Row> {
                 (true, _) if who == Who::Kernel(KBare) => " (granted, no daemon)".to_string(),
                 (false, _) if who == Who::Kernel(KTrivial(1)) => " (returns 1)".to_string(),
                 (true, _) if who == Who::Kernel(KTrivial(3)) => " (returns 3, grants)".to_string(),
+                (false, _) if who == Who::Kernel(KReserved(Owner)) => {
+                    format!(" ({} reservations loaded)", crate::reserve::COUNT)
+                }
+                (true, _) if who == Who::Kernel(KReserved(Owner)) => " (reserved: owner, granted)".to_string(),
+                (true, _) if who == Who::Kernel(KReserved(Other)) => " (reserved: other, EACCES)".to_string(),
                 (false, _) => " (shim only)".to_string(),
                 (true, _) if matches!(who, Who::OursHelper | Who::DebianHelper) => " (exec to exit)".to_string(),
                 (true, false) => ", small process".to_string(),
