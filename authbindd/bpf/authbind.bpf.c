@@ -103,6 +103,11 @@ struct {
  * and never sees the helper call on a kernel without it. */
 const volatile __u64 served_netns = 0;
 const volatile __u32 can_set_retval = 0;
+/* Set by the loader: bit P of word P / 64 for each port P with a
+ * reservation. Reading a read-only global is a plain load, where a map
+ * lookup is a call and a hash: a bind of an unreserved port from 1024 on
+ * costs no more than that load. */
+const volatile __u64 reserved_bits[RESERVED_BITS_WORDS] = {};
 
 /* Kept across reloads (pinned): the grants and reservation refusals for
  * the audit log, the refusal counts, the audit records lost to a full
@@ -450,10 +455,11 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 family)
 
 	if (port == 0)
 		return KERNEL_DECIDES;
-	/* The one lookup a bind of an unreserved port from 1024 on costs. */
-	const struct reserve_port *rp = bpf_map_lookup_elem(&reserve_ports, &port);
-	if (!rp && port >= PORT_LIMIT)
+	/* All a bind of an unreserved port from 1024 on costs: one load. */
+	int reserved = (reserved_bits[(port >> 6) & (RESERVED_BITS_WORDS - 1)] >> (port & 63)) & 1;
+	if (!reserved && port >= PORT_LIMIT)
 		return KERNEL_DECIDES;
+	const struct reserve_port *rp = reserved ? bpf_map_lookup_elem(&reserve_ports, &port) : 0;
 
 	__u64 ids = bpf_get_current_uid_gid();
 	/* Root is left to the kernel, and no reservation refuses it. A root

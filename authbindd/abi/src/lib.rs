@@ -23,6 +23,9 @@ constants! {
     /// Ports below this are privileged: the programs decide for 1 to
     /// PORT_LIMIT - 1, and `struct ports` holds one bit per port.
     PORT_LIMIT: u32 = 1024;
+    /// The 64-bit words of `reserved_bits`, one bit for each port 0 to
+    /// 65535.
+    RESERVED_BITS_WORDS: usize = 1024;
     /// The most permission checks one chain holds (a longer one is
     /// compiled as a refusal).
     MAX_CHECKS: usize = 16;

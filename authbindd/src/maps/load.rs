@@ -8,7 +8,7 @@
 use super::layout;
 use crate::compile::Compiled;
 use crate::error::Error;
-use authbind_bpf_abi::{FOLDER_BYADDR, FOLDER_BYPORT};
+use authbind_bpf_abi::{FOLDER_BYADDR, FOLDER_BYPORT, RESERVED_BITS_WORDS};
 use aya::maps::lpm_trie::{Key, LpmTrie};
 use aya::maps::{Array, HashMap, MapData};
 use aya::programs::CgroupSockAddr;
@@ -189,9 +189,14 @@ fn load_object(
         .map_max_entries("reserved", size(compiled.reserved.chains.len()));
     let netns = *enforcing.netns.as_ref().unwrap_or(&0);
     let eacces = u32::from(enforcing.eacces);
+    let mut bits = [0u64; RESERVED_BITS_WORDS];
+    for &port in compiled.reserved.ports.keys() {
+        bits[usize::from(port) / 64] |= 1 << (port % 64);
+    }
     loader
         .override_global("served_netns", &netns, true)
-        .override_global("can_set_retval", &eacces, true);
+        .override_global("can_set_retval", &eacces, true)
+        .override_global("reserved_bits", &bits, true);
     for (map, path) in &kept {
         loader.map_pin_path(map, path.as_path());
     }
