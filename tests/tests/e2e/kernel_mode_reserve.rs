@@ -255,3 +255,58 @@ echo "--- authbindd ---" >&2; cat "$W/check" "$W/kd.err" >&2
         "the grant did not come back once the folder could be read",
     );
 }
+
+/// A real server owns its port through its restarts: python3's
+/// http.server, run by USER on the reserved port 5432 (no other file,
+/// no capability), serves; while it is stopped for a restart, OTHER's
+/// server on the same port (the same program, every address) is refused
+/// with "Permission denied" and never serves; the owner's restarted
+/// server takes the port again and serves. Root's bind while it is down
+/// is not refused (root is never).
+#[test]
+#[ignore = "needs root: make e2e"]
+fn a_server_keeps_its_port_while_it_restarts() {
+    let test = "kernel_reserve_restart";
+    let install = ready(test);
+    let k = Kernel::new(test);
+    let sandbox = k.sandbox(&install, test).users(UserDb::standard());
+    let out = k.run(
+        sandbox,
+        &format!(
+            r#"{RESERVE}
+mkdir "$W/www" && echo "served by the owner" > "$W/www/who.txt" && chmod -R a+rX "$W/www"
+mkdir "$W/evil" && echo "served by someone else" > "$W/evil/who.txt" && chmod -R a+rX "$W/evil"
+kd_start || echo "kd_start=failed"
+serve_as() {{ bg_cg_user "$1" python3 -m http.server 5432 --bind :: --directory "$2" >"$W/$3.out" 2>&1; }}
+serve_as $U "$W/www" first; first=$BGPID
+r first fetch $first http://127.0.0.1:5432/who.txt 150
+# The restart: the owner's server stops; the port is free.
+kill -TERM $first; wait $first
+serve_as $O "$W/evil" thief; thief=$BGPID
+sleep 1
+r thief_serves fetch $thief http://127.0.0.1:5432/who.txt 5
+wait $thief; echo "thief_rc=$?"
+echo "thief_denied=$(grep -ci 'permission denied' "$W/thief.out")"
+# (UDP: the served connections keep TCP port 5432 in TIME_WAIT.)
+r root_binds in_cg $BT 6 :: 5432 udp
+serve_as $U "$W/www" second; second=$BGPID
+r second fetch $second http://[::1]:5432/who.txt 150
+kill -TERM $second; wait $second
+echo "--- servers ---" >&2; cat "$W"/first.out "$W"/thief.out "$W"/second.out >&2
+echo "--- authbindd ---" >&2; cat "$W/kd.err" >&2
+"#
+        ),
+    );
+    out.expect(&[
+        ("first", "served by the owner"),
+        ("thief_denied", "1"),
+        ("root_binds", "ok"),
+        ("second", "served by the owner"),
+    ]);
+    out.ensure(out.value("kd_start").is_none(), "authbindd did not attach");
+    out.ensure(
+        out.get("thief_serves") != "served by someone else",
+        "another user's server took the reserved port",
+    );
+    out.ensure(out.get("thief_rc") != "0", "another user's server did not fail");
+}
