@@ -189,7 +189,12 @@ fn tree(rng: &mut Rng, root: &Path, uid: u32) {
     }
 }
 
+/// As root, as the daemon compiles: a user may search a folder it may not
+/// list (mode 0100), where the compiler, which lists every folder, would
+/// judge what it cannot see as refused for everyone (the safe direction)
+/// and disagree with the helper for no fault of the maps.
 #[test]
+#[ignore = "needs root: the daemon compiles as root (make e2e runs it)"]
 fn compiled_maps_decide_as_the_helper_does_for_this_user() {
     let uid = nix::unistd::getuid().as_raw();
     let gid = nix::unistd::getgid().as_raw();
