@@ -15,6 +15,11 @@ pub struct System {
     pub ephemeral: Option<(u16, u16)>,
     /// The cgroups kernel mode serves (none: it does not run).
     pub kernel_mode: Vec<String>,
+    /// Why this kernel cannot enforce reservations, if it cannot: kernel
+    /// mode enforces them in its own network namespace, which it knows by
+    /// the namespace's cookie (SO_NETNS_COOKIE, Linux 5.14); without it
+    /// the daemon loads its programs with reservations enforced nowhere.
+    pub cannot_enforce: Option<String>,
 }
 
 impl Default for System {
@@ -24,6 +29,7 @@ impl Default for System {
             unprivileged_start: policy::FIRST_UNPRIVILEGED_PORT,
             ephemeral: Some((32768, 60999)),
             kernel_mode: vec!["/".into()],
+            cannot_enforce: None,
         }
     }
 }
@@ -79,6 +85,10 @@ impl System {
             unprivileged_start: unprivileged_start(),
             ephemeral,
             kernel_mode: kernel_mode(),
+            // The very call authbindd makes for the cookie it serves.
+            cannot_enforce: syscalls::sock::netns_cookie()
+                .err()
+                .map(|e| format!("this kernel gives no network namespace cookie (SO_NETNS_COOKIE, Linux 5.14): {e}")),
         }
     }
 

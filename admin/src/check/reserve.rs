@@ -77,7 +77,23 @@ pub(super) fn check(inv: &Inventory, db: &UserDb, judge: &mut Judge, system: &Sy
 /// Kernel mode enforces reservations for every bind; without it only the
 /// helper does, and it is asked only below the first unprivileged port.
 fn enforcement(system: &System, rs: &[(Reservation, &crate::inventory::Entry)], out: &mut Vec<Finding>) {
-    if rs.is_empty() || system.enforced_everywhere() {
+    if rs.is_empty() {
+        return;
+    }
+    if let Some(why) = &system.cannot_enforce {
+        out.push(finding(
+            Level::Error,
+            folder(),
+            None,
+            format!(
+                "kernel mode cannot enforce reservations here ({why}): a bind through authbind's helper honours them below port {}, nothing else does",
+                system.unprivileged_start
+            ),
+            "run kernel mode on Linux 5.14 or later (authbindd(8))",
+        ));
+        return;
+    }
+    if system.enforced_everywhere() {
         return;
     }
     let mut open: Vec<String> = rs
@@ -269,6 +285,15 @@ mod tests {
         assert_eq!(
             lines(&check_on(&inv, &db, &none)),
             ["error reserve: reservations are enforced by kernel mode, and authbindd is not running: a bind through authbind's helper honours them below port 1024, but any program may bind reserve/40000 (ports from 1024 need no privilege)"]
+        );
+        let old_kernel = System {
+            cannot_enforce: Some("ENOPROTOOPT".into()),
+            ephemeral: None,
+            ..System::default()
+        };
+        assert_eq!(
+            lines(&check_on(&inv, &db, &old_kernel)),
+            ["error reserve: kernel mode cannot enforce reservations here (ENOPROTOOPT): a bind through authbind's helper honours them below port 1024, nothing else does"]
         );
         let narrow = System {
             kernel_mode: vec!["/system.slice".into()],
