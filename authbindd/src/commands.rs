@@ -80,8 +80,8 @@ pub fn run(o: &Options) -> Result<ExitCode, Error> {
                 swapped.compiled.byport.len(),
                 swapped.compiled.byaddr.len(),
                 swapped.compiled.byuid4.len() + swapped.compiled.byuid6.len(),
-                match &swapped.compiled.reserved.unknown {
-                    Some(why) => format!("reservations UNKNOWN ({why}): no privileged port granted"),
+                match swapped.compiled.reserved.unknown_words() {
+                    Some(words) => words,
                     None => format!("{} reservations", swapped.compiled.reserved.chains.len()),
                 }
             ));

@@ -26,6 +26,9 @@ const AT_MOST: Duration = Duration::from_millis(300);
 /// The programs never wake the daemon (a wakeup would cost every granted
 /// bind an IPI): it reads the ring this often.
 const READ_EVERY: Duration = Duration::from_millis(100);
+/// How often the sysctl of reserved ports is checked for reserved ports
+/// someone took out (nothing tells the daemon when it is written).
+const RESTORE_EVERY: Duration = Duration::from_secs(1);
 /// Audit lines written per turn of the loop (some 10 ms of work): a flood
 /// of grants delays neither a reload nor a signal.
 const LINES_PER_TURN: usize = 1000;
@@ -43,8 +46,8 @@ fn describe(s: &Swapped) -> String {
         c.byport.len(),
         c.byaddr.len(),
         c.byuid4.len() + c.byuid6.len(),
-        match &c.reserved.unknown {
-            Some(_) => "reservations UNKNOWN (no privileged port granted)".to_string(),
+        match c.reserved.unknown_words() {
+            Some(words) => words,
             None => format!("{} reservations", c.reserved.chains.len()),
         },
         if c.notes.unexpressible.is_empty() {
@@ -196,6 +199,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
         note(&mut pending);
     }
     let mut backlog = false;
+    let mut restored_at = Instant::now();
     loop {
         let wait = match pending {
             _ if backlog => Duration::ZERO,
@@ -272,6 +276,25 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
                 if turn.seen.pins && !links_present(&dir) {
                     say_detached(&say, &cg);
                     return Ok(());
+                }
+            }
+        }
+        if restored_at.elapsed() >= RESTORE_EVERY {
+            restored_at = Instant::now();
+            match crate::reserved_ports::restore() {
+                Ok(Some(put)) => say.warn(&format!(
+                    "{}: reserved ports {} had been taken out; put back",
+                    crate::reserved_ports::SYSCTL,
+                    put.format()
+                )),
+                Ok(None) => {}
+                // Said once per failure, as the reloads' failures are.
+                Err(e) => {
+                    let text = e.to_string();
+                    if reserved_error.as_deref() != Some(text.as_str()) {
+                        say.error(&format!("reserved ports not kept from automatic assignment: {text}"));
+                    }
+                    reserved_error = Some(text);
                 }
             }
         }

@@ -42,11 +42,12 @@ fn chain(c: &Chain) -> String {
 /// The reservations, each with who may bind its port (its chain); what
 /// is compiled in the safe direction is among the notes.
 fn reservations(s: &mut String, c: &Compiled) {
-    if let Some(why) = &c.reserved.unknown {
+    if let Some(words) = c.reserved.unknown_words() {
+        // "reservations: UNKNOWN (…)" first, as scripts look for it.
         let _ = writeln!(
             s,
-            "reservations: UNKNOWN ({why}): every privileged bind of a non-root user is refused, \
-             as the helper refuses it"
+            "{}",
+            words.replacen("reservations UNKNOWN", "reservations: UNKNOWN", 1)
         );
         return;
     }

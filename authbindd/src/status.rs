@@ -106,10 +106,11 @@ fn reservations(dir: &Path) -> String {
     let mut out = String::new();
     let compiled = crate::compile::compile(buildcfg::CONFDIR);
     let counts = kept::reserve_refusals(dir);
-    if let Some(why) = &compiled.reserved.unknown {
+    if let Some(words) = compiled.reserved.unknown_words() {
         let _ = writeln!(
             out,
-            "  reservations: UNKNOWN ({why}): no privileged port is granted to non-root users"
+            "  {}",
+            words.replacen("reservations UNKNOWN", "reservations: UNKNOWN", 1)
         );
     }
     let mut listed: Vec<model::Reservation> = compiled.reserved.chains.iter().map(|(r, _)| *r).collect();

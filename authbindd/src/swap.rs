@@ -27,13 +27,18 @@ pub struct Swapped {
 /// new instance. `Ok(None)`: not switched.
 pub fn swap_if(cg: &Cgroup, dir: &Path, still_current: &mut dyn FnMut() -> bool) -> Result<Option<Swapped>, Error> {
     let _lock = pins::swap_lock()?;
-    let compiled = compile::compile(buildcfg::CONFDIR);
+    let mut compiled = compile::compile(buildcfg::CONFDIR);
+    compiled.reserved.hold(&reserved_ports::held().0);
     let instance = Instance::load(&compiled, Some(dir))?;
     if instance.groups != Groups::Process {
         crate::say::Say::with_syslog().warn(&instance.groups.describe());
     }
-    if !compiled.reserved.chains.is_empty() || compiled.reserved.unknown.is_some() {
-        crate::say::Say::with_syslog().info(&instance.enforcing.describe());
+    match compiled.reserved.unknown_words() {
+        Some(words) => crate::say::Say::with_syslog().warn(&words),
+        None if !compiled.reserved.chains.is_empty() => {
+            crate::say::Say::with_syslog().info(&instance.enforcing.describe())
+        }
+        None => {}
     }
     if !still_current() {
         return Ok(None);

@@ -41,9 +41,53 @@ pub struct Reserved {
     /// Why the folder cannot be known (unreadable, too many names): then
     /// nothing is listed, and the compiler grants nothing at all.
     pub unknown: Option<String>,
+    /// While `unknown`: the ports last reserved, held refused ([`Reserved::hold`]).
+    pub held: usize,
 }
 
 impl Reserved {
+    /// While the folder cannot be listed (`unknown`), the ports it last
+    /// reserved (`ports`, as the daemon wrote them down) stay reserved
+    /// for no one: every bind of them by a user but root is refused, so
+    /// that an unreadable folder never hands a reserved port to anyone
+    /// (the helper refuses every privileged bind meanwhile, and the
+    /// compile grants none). Their owners are refused too until the
+    /// folder can be read again: the safe direction.
+    pub fn hold(&mut self, ports: &std::collections::BTreeSet<u16>) {
+        if self.unknown.is_none() {
+            return;
+        }
+        for &port in ports {
+            let r = Reservation::port(port);
+            if self
+                .ports
+                .insert(
+                    port,
+                    PortReservations {
+                        whole: true,
+                        addrs: Vec::new(),
+                    },
+                )
+                .is_none()
+            {
+                self.chains.push((r, Chain::refuse()));
+                self.held += 1;
+            }
+        }
+        self.chains.sort_by(|(a, _), (b, _)| a.rank(b));
+    }
+
+    /// What an unknown folder means for binds, for the log, `--check`
+    /// and `--status` (`None`: the folder is known).
+    pub fn unknown_words(&self) -> Option<String> {
+        let why = self.unknown.as_ref()?;
+        Some(format!(
+            "reservations UNKNOWN ({why}): no privileged port is granted to non-root users, and the {} port(s) \
+             last reserved are refused to every user but root until the folder can be read",
+            self.held
+        ))
+    }
+
     /// The chain of reservation `r`.
     pub fn chain(&self, r: &Reservation) -> Option<&Chain> {
         self.chains.iter().find(|(x, _)| x == r).map(|(_, c)| c)

@@ -6,7 +6,8 @@
 //! bind(0) and connect() by another user, TCP and UDP, IPv4 and IPv6, pick
 //! only the five ports left; a reservation removed from the tree leaves the
 //! sysctl at the next reload (the administrator's 40003 stays); a daemon
-//! restarted after `kill -9` still knows its own entries; `--detach`
+//! restarted after `kill -9` still knows its own entries; reserved ports
+//! a configuration run takes out of the sysctl are put back; `--detach`
 //! leaves the administrator's alone. A sysctl that cannot be written fails
 //! no grant, and is said.
 
@@ -91,6 +92,11 @@ put "$(cat $S),40006"
 reserve 40002
 kd_start || echo "restart=failed"
 echo "restarted=$(v)"
+# A configuration run (sysctl --system) writes the administrator's list
+# alone: the reserved ports are put back within a few seconds.
+put "$big,40003,40006,40008,50000"
+echo "wiped=$(v)"
+echo "restore_ms=$(LIMIT_MS=5000 flips ADMIN,40001-40003,40005-40006,40008,50000 v)"
 "$KD" --status --cgroup "$CG" > "$W/status"; echo "status_rc=$?"
 cat "$W/status" >&2
 echo "status_ours=$(sed -n 's/^  entries added by authbindd: //p' "$W/status")"
@@ -115,6 +121,10 @@ cat "$W/kd.err" >&2
         out.value("range").is_none() && out.value("admin").is_none(),
         "sysctl setup",
     );
+    out.ensure(
+        out.value("restore_ms").is_some_and(|v| v != "never"),
+        "reserved ports taken out of the sysctl were not put back within 5 s",
+    );
     out.expect(&[
         ("started", "ADMIN,40001,40003-40005,40008,50000"),
         ("granted80", "ok"),
@@ -122,6 +132,7 @@ cat "$W/kd.err" >&2
         ("released", "ADMIN,40001,40003,40005,40008,50000"),
         ("killed", "ADMIN,40001,40003,40005,40008,50000"),
         ("restarted", "ADMIN,40001-40003,40005-40006,40008,50000"),
+        ("wiped", "ADMIN,40003,40006,40008,50000"),
         ("status_ours", "40001-40002,40005"),
         ("status_missing", "0"),
         ("detach_rc", "0"),
