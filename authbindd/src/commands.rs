@@ -28,8 +28,29 @@ fn check() -> Result<(), Error> {
     } else {
         out("programs: not loaded (not root)\n");
     }
+    if !compiled.reserved.chains.is_empty() {
+        out(&format!("{}\n", in_force(&pins::served())));
+    }
     out(&reserved_ports::report(buildcfg::CONFDIR));
     Ok(())
+}
+
+/// Whether the reservations are in force now: only where the programs
+/// are attached (`served`, the cgroups as recorded); elsewhere only
+/// authbind's helper honours them, below the first unprivileged port.
+fn in_force(served: &[String]) -> String {
+    if served.iter().any(|c| c.trim_end_matches('/').is_empty()) {
+        return "reservations in force: kernel mode is attached at the cgroup root (every process)".into();
+    }
+    match served {
+        [] => "reservations NOT in force: kernel mode is attached nowhere (start authbindd); until then only \
+               authbind's helper honours them, below port 1024, and any program may bind a reserved port from 1024"
+            .into(),
+        some => format!(
+            "reservations in force only below cgroup {}: processes elsewhere may bind a reserved port from 1024",
+            some.join(", ")
+        ),
+    }
 }
 
 /// A problem that fails nothing, on stderr.
@@ -109,4 +130,16 @@ pub fn run(o: &Options) -> Result<ExitCode, Error> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_force;
+
+    #[test]
+    fn whether_reservations_are_in_force() {
+        assert!(in_force(&["/".into()]).starts_with("reservations in force: "));
+        assert!(in_force(&[]).starts_with("reservations NOT in force: kernel mode is attached nowhere"));
+        assert!(in_force(&["/web.slice".into()]).contains("only below cgroup /web.slice"));
+    }
 }

@@ -85,12 +85,6 @@ fn say_reserved(say: &Say, s: &Swapped, last_error: &mut Option<String>) {
     }
 }
 
-fn links_present(dir: &Path) -> bool {
-    [buildcfg::PIN_BIND4, buildcfg::PIN_BIND6]
-        .iter()
-        .all(|p| dir.join(p).symlink_metadata().is_ok())
-}
-
 /// Compiles read while the tree changed, not swapped in, in a row: the
 /// next one is swapped in whatever happens (a tree that never stops
 /// changing must not keep an old policy in force for ever).
@@ -244,7 +238,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
         if mounts_ready {
             change.policy |= watch.read_mounts().policy;
         }
-        if change.pins && !links_present(&dir) {
+        if change.pins && !pins::links_present(&dir) {
             say_detached(&say, &cg);
             return Ok(());
         }
@@ -255,7 +249,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
             let now = Instant::now();
             if now >= last + QUIET || now >= first + AT_MOST {
                 pending = None;
-                if !links_present(&dir) {
+                if !pins::links_present(&dir) {
                     say_detached(&say, &cg);
                     return Ok(());
                 }
@@ -273,7 +267,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
                 if turn.again {
                     note(&mut pending);
                 }
-                if turn.seen.pins && !links_present(&dir) {
+                if turn.seen.pins && !pins::links_present(&dir) {
                     say_detached(&say, &cg);
                     return Ok(());
                 }

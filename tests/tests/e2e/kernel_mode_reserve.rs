@@ -40,6 +40,7 @@ fn a_reserved_port_is_its_owners_alone() {
         &format!(
             r#"{RESERVE}
 private_dev_log "$W/log" || echo "devlog=failed"
+echo "c_before=$("$KD" --check 2>&1 | grep -c '^reservations NOT in force: kernel mode is attached nowhere')"
 kd_start || echo "kd_start=failed"
 # Another user: refused, whatever the socket and the address.
 r o_tcp4 cg_user $O $BT 4 127.0.0.1 5432 tcp
@@ -95,6 +96,7 @@ echo "s_5432=$(grep -c "^    reserve/5432: {other}($O) 5\$" "$W/status")"
 echo "s_6000=$(grep -c "^    reserve/127.0.0.1,6000: {other}($O) 5\$" "$W/status")"
 echo "s_7000=$(grep -c "^    reserve/7000: {user}($U) 1, {other}($O) 1\$" "$W/status")"
 echo "c_list=$(grep -c '^reservations: 4 ' "$W/check")"
+echo "c_in_force=$(grep -c '^reservations in force only below cgroup /' "$W/check")"
 echo "c_5432=$(grep -c '^  reserve/5432: whoever passes' "$W/check")"
 echo "c_enforced=$(grep -c '^reservations: enforced in this network namespace' "$W/check")"
 "#,
@@ -143,6 +145,8 @@ echo "c_enforced=$(grep -c '^reservations: enforced in this network namespace' "
         ("s_6000", "1"),
         ("s_7000", "1"),
         ("c_list", "1"),
+        ("c_before", "1"),
+        ("c_in_force", "1"),
         ("c_5432", "1"),
         ("c_enforced", "1"),
     ]);
