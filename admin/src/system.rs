@@ -48,33 +48,6 @@ pub fn unprivileged_start() -> u16 {
         .unwrap_or(policy::FIRST_UNPRIVILEGED_PORT)
 }
 
-/// The cgroups kernel mode serves: from its public marks, else its pins.
-pub fn kernel_mode() -> Vec<String> {
-    let marked: Vec<String> = std::fs::read_dir(buildcfg::KERNEL_RUN_DIR)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| std::fs::read_link(e.path()).ok())
-        .filter_map(|t| t.to_str().map(str::to_string))
-        .collect();
-    if !marked.is_empty() {
-        return marked;
-    }
-    std::fs::read_dir(buildcfg::KERNEL_PIN_DIR)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let dir = e.path();
-            let linked = [buildcfg::PIN_BIND4, buildcfg::PIN_BIND6]
-                .iter()
-                .all(|p| dir.join(p).symlink_metadata().is_ok());
-            let attach = std::fs::read_link(dir.join(buildcfg::PIN_CGROUP)).ok()?;
-            linked.then(|| attach.to_str().map(str::to_string)).flatten()
-        })
-        .collect()
-}
-
 impl System {
     pub fn read() -> System {
         let ephemeral = sysctl("ip_local_port_range").and_then(|v| match v[..] {
@@ -84,7 +57,7 @@ impl System {
         System {
             unprivileged_start: unprivileged_start(),
             ephemeral,
-            kernel_mode: kernel_mode(),
+            kernel_mode: buildcfg::attached::attach_points(),
             // The very call authbindd makes for the cookie it serves.
             cannot_enforce: syscalls::sock::netns_cookie()
                 .err()

@@ -29,7 +29,7 @@ fn check() -> Result<(), Error> {
         out("programs: not loaded (not root)\n");
     }
     if !compiled.reserved.chains.is_empty() {
-        out(&format!("{}\n", in_force(&pins::served())));
+        out(&format!("{}\n", in_force(&buildcfg::attached::attach_points())));
     }
     out(&reserved_ports::report(buildcfg::CONFDIR));
     Ok(())

@@ -238,7 +238,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
         if mounts_ready {
             change.policy |= watch.read_mounts().policy;
         }
-        if change.pins && !pins::links_present(&dir) {
+        if change.pins && !buildcfg::attached::linked(&dir) {
             say_detached(&say, &cg);
             return Ok(());
         }
@@ -249,7 +249,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
             let now = Instant::now();
             if now >= last + QUIET || now >= first + AT_MOST {
                 pending = None;
-                if !pins::links_present(&dir) {
+                if !buildcfg::attached::linked(&dir) {
                     say_detached(&say, &cg);
                     return Ok(());
                 }
@@ -267,7 +267,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
                 if turn.again {
                     note(&mut pending);
                 }
-                if turn.seen.pins && !pins::links_present(&dir) {
+                if turn.seen.pins && !buildcfg::attached::linked(&dir) {
                     say_detached(&say, &cg);
                     return Ok(());
                 }

@@ -223,23 +223,6 @@ pub fn unpublish(dir: &Path) {
     }
 }
 
-/// Whether the pin folder `dir` holds both programs' links (attached).
-pub fn links_present(dir: &Path) -> bool {
-    [buildcfg::PIN_BIND4, buildcfg::PIN_BIND6]
-        .iter()
-        .all(|p| dir.join(p).symlink_metadata().is_ok())
-}
-
-/// The cgroups (as recorded, `/` for the root) where the programs are
-/// attached now.
-pub fn served() -> Vec<String> {
-    all()
-        .into_iter()
-        .filter(|(dir, _)| links_present(dir))
-        .filter_map(|(_, rel)| rel)
-        .collect()
-}
-
 /// Every pin folder: (folder, the cgroup path it records).
 pub fn all() -> Vec<(PathBuf, Option<String>)> {
     let Ok(entries) = std::fs::read_dir(buildcfg::KERNEL_PIN_DIR) else {

@@ -4,6 +4,11 @@
 
 include!(concat!(env!("OUT_DIR"), "/paths.rs"));
 
+#[cfg(feature = "std")]
+extern crate std;
+#[cfg(feature = "std")]
+pub mod attached;
+
 /// Kernel mode: where a bpffs is expected (`authbindd` mounts one there
 /// when nothing is mounted) and the folder below it where `authbindd`
 /// pins its links and maps, one subfolder per cgroup it serves.

@@ -33,31 +33,9 @@ fn own_cgroup() -> Option<String> {
 /// The attach point (a cgroup path) that covers this process, if any.
 pub fn covering() -> Option<String> {
     let own = own_cgroup()?;
-    marked(&own).or_else(|| pinned(&own))
-}
-
-/// From the daemon's public marks.
-fn marked(own: &str) -> Option<String> {
-    let entries = std::fs::read_dir(buildcfg::KERNEL_RUN_DIR).ok()?;
-    entries.flatten().find_map(|e| {
-        let attach = std::fs::read_link(e.path()).ok()?;
-        let attach = attach.to_str()?;
-        covers(attach, own).then(|| attach.to_string())
-    })
-}
-
-/// From the pins themselves.
-fn pinned(own: &str) -> Option<String> {
-    let entries = std::fs::read_dir(buildcfg::KERNEL_PIN_DIR).ok()?;
-    entries.flatten().find_map(|e| {
-        let dir = e.path();
-        let linked = [buildcfg::PIN_BIND4, buildcfg::PIN_BIND6]
-            .iter()
-            .all(|p| dir.join(p).symlink_metadata().is_ok());
-        let attach = std::fs::read_link(dir.join(buildcfg::PIN_CGROUP)).ok()?;
-        let attach = attach.to_str()?;
-        (linked && covers(attach, own)).then(|| attach.to_string())
-    })
+    buildcfg::attached::attach_points()
+        .into_iter()
+        .find(|attach| covers(attach, &own))
 }
 
 /// Runs the program as it is when kernel mode covers this process (the
