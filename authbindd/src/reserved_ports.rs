@@ -22,12 +22,11 @@
 
 use crate::error::Error;
 use host::ConfDir;
-use model::{Errno, Reservation, MAX_RESERVATIONS};
-use policy::PolicyFs;
+use model::{Errno, MAX_RESERVATIONS};
+use policy::Unlisted;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::ops::ControlFlow;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -144,8 +143,8 @@ pub fn after_failed_write(current: &Ports, ours: &Ports, reread: &Ports) -> Port
 }
 
 /// The ports the reservations of the tree at `confdir` name, listed as
-/// the helper lists them ([`PolicyFs::reservations`], read back by
-/// [`Reservation::parse`]; names it never consults are no reservation).
+/// the helper lists them (`policy::list_reservations`; names it never
+/// consults are no reservation).
 /// No `reserve` folder: none. A folder that cannot be listed, or has
 /// more than [`MAX_RESERVATIONS`] names (which the helper takes as
 /// unreadable too), is an error: what is reserved is not known.
@@ -153,25 +152,15 @@ pub fn wanted(confdir: &str) -> Result<Ports, Error> {
     let what = format!("listing {confdir}/reserve");
     let mut conf = ConfDir::open_at(confdir).map_err(|e| Error::sys(format!("opening {confdir}"), e))?;
     let mut ports = BTreeSet::new();
-    let mut seen = 0usize;
-    let listed = conf.reservations(&mut |entry| {
-        seen += 1;
-        if seen > MAX_RESERVATIONS {
-            return ControlFlow::Break(());
-        }
-        if let Ok(r) = Reservation::parse(entry) {
-            ports.insert(r.port);
-        }
-        ControlFlow::Continue(())
-    });
-    match listed {
-        Err(Errno::ENOENT | Errno::ENOTDIR) => Ok(Ports::default()),
-        Err(e) => Err(Error::Sys { what, errno: e }),
-        Ok(()) if seen > MAX_RESERVATIONS => Err(Error::Sys {
+    match policy::list_reservations(&mut conf, &mut |r| {
+        ports.insert(r.port);
+    }) {
+        Ok(()) => Ok(Ports(ports)),
+        Err(Unlisted::Unreadable(errno)) => Err(Error::Sys { what, errno }),
+        Err(Unlisted::TooMany) => Err(Error::Sys {
             what: format!("{what}: more than {MAX_RESERVATIONS} names"),
             errno: Errno(libc::E2BIG),
         }),
-        Ok(()) => Ok(Ports(ports)),
     }
 }
 
