@@ -28,7 +28,10 @@ pub struct Swapped {
 pub fn swap_if(cg: &Cgroup, dir: &Path, still_current: &mut dyn FnMut() -> bool) -> Result<Option<Swapped>, Error> {
     let _lock = pins::swap_lock()?;
     let mut compiled = compile::compile(buildcfg::CONFDIR);
-    compiled.reserved.hold(&reserved_ports::held().0);
+    // The state file is read only when the folder could not be.
+    if compiled.reserved.unknown.is_some() {
+        compiled.reserved.hold(&reserved_ports::held().0);
+    }
     let instance = Instance::load(&compiled, Some(dir))?;
     if instance.groups != Groups::Process {
         crate::say::Say::with_syslog().warn(&instance.groups.describe());
