@@ -96,10 +96,7 @@ fn reserved(n: usize, r: &ReserveDoc, db: &UserDb) -> Result<Reserved> {
         AdminError::Usage(m) => AdminError::Usage(m.replacen(&format!("grant {n}"), &at, 1)),
         other => other,
     })?;
-    let holder = match g.grantee {
-        Grantee::User(w) => Holder::User(w.creds.uid),
-        Grantee::Group { gid, .. } => Holder::Group(gid),
-    };
+    let holder = Holder::of(&g.grantee);
     let addrs = r
         .addresses
         .iter()

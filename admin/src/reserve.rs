@@ -18,6 +18,14 @@ pub enum Holder {
 }
 
 impl Holder {
+    /// Whom a reservation for `g` is for.
+    pub fn of(g: &crate::declared::Grantee) -> Holder {
+        match g {
+            crate::declared::Grantee::User(w) => Holder::User(w.creds.uid),
+            crate::declared::Grantee::Group { gid, .. } => Holder::Group(*gid),
+        }
+    }
+
     /// The file a reservation for this holder is.
     pub fn file_meta(self) -> Meta {
         match self {

@@ -84,10 +84,7 @@ pub fn run(
 ) -> Result<i32> {
     let root = Path::new(confdir);
     let g = grantee(db, who)?;
-    let h = match &g {
-        Grantee::User(w) => Holder::User(w.creds.uid),
-        Grantee::Group { gid, .. } => Holder::Group(*gid),
-    };
+    let h = Holder::of(&g);
     let rs = asked(ports, addrs)?;
     // Held from the read to the write, as grant's.
     let _lock = crate::lock::TreeLock::for_tree(root)?;

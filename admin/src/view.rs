@@ -31,7 +31,8 @@ pub struct TreeView<'a> {
 }
 
 impl TreeView<'_> {
-    pub fn walk(&mut self, who: &Who, addr: Address, port: u16) -> Walk {
+    /// The tree as `who` meets it: the base laid under the plan.
+    fn sim(&mut self, who: &Who) -> Sim<'_> {
         let base = match &mut self.over {
             Over::Real { oracle, conf } => Base::Real {
                 oracle: &mut **oracle,
@@ -39,13 +40,16 @@ impl TreeView<'_> {
             },
             Over::Snapshot(inv) => Base::Snapshot(inv),
         };
-        let mut sim = Sim {
+        Sim {
             root: self.root.clone(),
             base,
             plan: &self.plan,
             who: who.creds.clone(),
-        };
-        walk(&mut sim, who.creds.uid, addr, port)
+        }
+    }
+
+    pub fn walk(&mut self, who: &Who, addr: Address, port: u16) -> Walk {
+        walk(&mut self.sim(who), who.creds.uid, addr, port)
     }
 
     /// May `who` execute `rel`: the check `decide` makes of each
@@ -53,20 +57,7 @@ impl TreeView<'_> {
     /// answer for paths the plan does not touch).
     pub fn may_execute(&mut self, who: &Who, rel: &str) -> bool {
         use policy::PolicyFs;
-        let base = match &mut self.over {
-            Over::Real { oracle, conf } => Base::Real {
-                oracle: &mut **oracle,
-                conf,
-            },
-            Over::Snapshot(inv) => Base::Snapshot(inv),
-        };
-        let mut sim = Sim {
-            root: self.root.clone(),
-            base,
-            plan: &self.plan,
-            who: who.creds.clone(),
-        };
-        sim.access_x(rel).is_ok()
+        self.sim(who).access_x(rel).is_ok()
     }
 
     pub fn decide(&mut self, who: &Who, addr: Address, port: u16) -> Decision {
