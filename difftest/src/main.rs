@@ -142,17 +142,7 @@ fn main() {
     let mut tally = tool::Tally::default();
     let mut reserved = ReserveTally::default();
     for case in 0..o.cases {
-        // No draw at all without --reserve: the same cases as before it.
-        let with_reserve = o.reserve > 0 && rng.chance(o.reserve);
-        let req = if with_reserve {
-            reserve_tree::request(&mut rng)
-        } else {
-            request::random(&mut rng)
-        };
-        let mut tree = tree::random(&mut rng, &req, false);
-        if with_reserve {
-            reserve_tree::add(&mut rng, &req, &mut tree, false);
-        }
+        let (with_reserve, req, tree) = reserve_tree::case(&mut rng, o.reserve, false);
         if let Err(e) = tree::write(Path::new(CONFDIR), &tree) {
             eprintln!("authbind-difftest: writing case {case}: {e}");
             exit(2);
@@ -458,16 +448,7 @@ fn kernel_mode(o: &Options, authbindd: &str) -> i32 {
     let mut tree_no = 0u64;
     'trees: while done < o.cases {
         // One tree for both users: a reload costs more than a bind.
-        let with_reserve = o.reserve > 0 && rng.chance(o.reserve);
-        let first = if with_reserve {
-            reserve_tree::request(&mut rng)
-        } else {
-            request::random(&mut rng)
-        };
-        let mut tree = tree::random(&mut rng, &first, true);
-        if with_reserve {
-            reserve_tree::add(&mut rng, &first, &mut tree, true);
-        }
+        let (with_reserve, first, tree) = reserve_tree::case(&mut rng, o.reserve, true);
         if let Err(e) = tree::write(Path::new(CONFDIR), &tree)
             .map_err(|e| format!("writing tree {tree_no}: {e}"))
             .and_then(|()| k.reload())

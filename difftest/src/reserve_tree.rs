@@ -11,6 +11,24 @@ use crate::tree::{self, Node, Tree};
 use authbind_testkit::Rng;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+/// One case: a request and its tree, which for `percent` of the cases
+/// holds a reserve/ folder (with no draw at all for 0, so that the cases
+/// are those of a run before reservations); `outside_links` as
+/// [`tree::random`]'s. Whether the tree has reservations comes first.
+pub fn case(rng: &mut Rng, percent: u64, outside_links: bool) -> (bool, Request, Tree) {
+    let with_reserve = percent > 0 && rng.chance(percent);
+    let req = if with_reserve {
+        request(rng)
+    } else {
+        crate::request::random(rng)
+    };
+    let mut t = tree::random(rng, &req, outside_links);
+    if with_reserve {
+        add(rng, &req, &mut t, outside_links);
+    }
+    (with_reserve, req, t)
+}
+
 /// The requests of trees with reservations: as the others, and sometimes
 /// the IPv4 wildcard written as an IPv4-mapped IPv6 address (an IPv6
 /// socket bound there takes every IPv4 address of the port) or a second
