@@ -111,10 +111,14 @@ const volatile __u64 reserved_bits[RESERVED_BITS_WORDS] = {};
 
 /* Kept across reloads (pinned): the grants and reservation refusals for
  * the audit log, the refusal counts, the audit records lost to a full
- * ring. */
+ * ring. The ring holds about 100,000 records (84 bytes each with their
+ * header): a flood of some 135,000 grants a second outruns the daemon's
+ * reading by about a tenth, and another user's record must still find
+ * room seconds into it (1 MiB held 12,000, too few once the records
+ * grew by the deciding reservation). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1024 * 1024);
+	__uint(max_entries, 8 * 1024 * 1024);
 } events SEC(".maps");
 
 struct {
