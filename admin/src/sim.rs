@@ -17,8 +17,7 @@ use crate::who::Creds;
 use model::{Errno, Rule};
 use policy::{OpenError, PolicyFs};
 use std::collections::BTreeSet;
-use std::fs::File;
-use std::io::{BufRead, BufReader, Cursor, Read};
+use std::io::{BufRead, Cursor, Read};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use tree::{Follow, Kind, Overlay, OverlayNode, Tree};
@@ -42,7 +41,7 @@ pub enum Base<'a> {
 
 /// A byuid file's bytes, however they were reached.
 pub enum Reader {
-    Real(BufReader<File>),
+    Real(grant::ByuidFile),
     Mem(Cursor<Vec<u8>>),
 }
 
@@ -58,13 +57,13 @@ impl Read for Reader {
 impl BufRead for Reader {
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
         match self {
-            Reader::Real(r) => r.fill_buf(),
+            Reader::Real(r) => policy::ByuidRead::fill_buf(r).map_err(|e| std::io::Error::from_raw_os_error(e.0)),
             Reader::Mem(r) => r.fill_buf(),
         }
     }
     fn consume(&mut self, n: usize) {
         match self {
-            Reader::Real(r) => r.consume(n),
+            Reader::Real(r) => policy::ByuidRead::consume(r, n),
             Reader::Mem(r) => r.consume(n),
         }
     }

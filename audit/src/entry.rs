@@ -1,7 +1,8 @@
 //! One decision, as the line the log gets.
 
+use alloc::string::ToString;
+use core::fmt;
 use model::{PolicyFile, Reason, Rule, Target, Verdict};
-use std::fmt;
 
 /// The `RESULT=` of a line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -13,6 +13,11 @@
 //! - [`RateLimit`] keeps a user's refusals from flooding the log (the
 //!   helper's, in files); [`PerUser`] the daemon's lines (in memory).
 #![forbid(unsafe_code)]
+// No std: the setuid helper, which has no C library, writes its lines
+// with it (the system calls are the `syscalls` crate's).
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
 
 mod entry;
 mod ratelimit;

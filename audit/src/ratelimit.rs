@@ -14,12 +14,9 @@
 //! [`GRANTS_PER_WINDOW`] lines per user per [`GRANT_WINDOW_SECONDS`]),
 //! and says what a window left out as soon as the window ends.
 
-use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use syscalls::file;
 
 pub const REFUSALS_PER_WINDOW: u32 = 10;
 pub const WINDOW_SECONDS: u64 = 60;
@@ -64,7 +61,7 @@ impl Window {
         if self.count < per_window {
             self.count += 1;
             Allowance::Write {
-                suppressed: std::mem::take(&mut self.suppressed),
+                suppressed: core::mem::take(&mut self.suppressed),
             }
         } else {
             self.suppressed = self.suppressed.saturating_add(1);
@@ -128,13 +125,13 @@ impl PerUser {
 }
 
 /// The per-uid counts in a folder.
-pub struct RateLimit {
-    dir: PathBuf,
+pub struct RateLimit<'a> {
+    dir: &'a str,
 }
 
-impl RateLimit {
-    pub fn at(dir: &Path) -> RateLimit {
-        RateLimit { dir: dir.to_path_buf() }
+impl RateLimit<'_> {
+    pub fn at(dir: &str) -> RateLimit<'_> {
+        RateLimit { dir }
     }
 
     /// Counts one refusal of `uid` at `now` (seconds since the epoch).
@@ -142,34 +139,30 @@ impl RateLimit {
         self.try_refusal(uid, now).unwrap_or(Allowance::Write { suppressed: 0 })
     }
 
-    /// Counts one refusal now.
     pub fn refusal_now(&self, uid: u32) -> Allowance {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        self.refusal(uid, now)
+        self.refusal(uid, file::epoch_seconds())
     }
 
     fn try_refusal(&self, uid: u32, now: u64) -> Option<Allowance> {
-        std::fs::DirBuilder::new()
-            .mode(0o700)
-            .create(&self.dir)
-            .ok()
-            .or_else(|| {
-                // It exists already (the usual case); anything else: give up.
-                self.dir.is_dir().then_some(())
-            })?;
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .mode(0o600)
-            .custom_flags(O_NOFOLLOW)
-            .open(self.dir.join(uid.to_string()))
-            .ok()?;
-        if !lock_now(&file) {
+        // Made 0700 if missing; an existing one is used as it is (root's
+        // folder, from a baked-in path).
+        match file::mkdir_at(None, self.dir.as_bytes(), 0o700) {
+            Ok(()) => {}
+            Err(e) if e.0 == libc::EEXIST => {}
+            Err(_) => return None,
+        }
+        let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC;
+        let dir = file::open_at(None, self.dir.as_bytes(), flags, 0).ok()?;
+        // Never a link: someone else's file must not be written through it.
+        let flags = libc::O_RDWR | libc::O_CREAT | libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK;
+        let fd = file::open_at(Some(dir.as_fd()), alloc::format!("{uid}").as_bytes(), flags, 0o600).ok()?;
+        if file::stat(fd.as_fd()).ok()?.st_mode & libc::S_IFMT != libc::S_IFREG {
             return None;
         }
-        let mut text = String::new();
-        Read::by_ref(&mut file).take(256).read_to_string(&mut text).ok()?;
+        file::lock_now(fd.as_fd()).ok()?;
+        let mut text = [0u8; 256];
+        let n = file::read(fd.as_fd(), &mut text).ok()?;
+        let text = core::str::from_utf8(&text[..n]).ok()?;
         let mut fields = text.split_whitespace().map(|w| w.parse::<u64>().ok());
         let mut window = match (fields.next(), fields.next(), fields.next()) {
             (Some(Some(start)), Some(Some(count)), Some(Some(suppressed))) => Window {
@@ -188,22 +181,11 @@ impl RateLimit {
             count,
             suppressed,
         } = window;
-        file.seek(SeekFrom::Start(0)).ok()?;
-        file.set_len(0).ok()?;
-        file.write_all(format!("{start} {count} {suppressed}\n").as_bytes())
-            .ok()?;
+        file::truncate(fd.as_fd(), 0).ok()?;
+        let line = alloc::format!("{start} {count} {suppressed}\n");
+        file::write_all_at(fd.as_fd(), line.as_bytes(), 0).ok()?;
         Some(allowance)
     }
-}
-
-/// The count file is never reached through a link. (libc's value: the
-/// number differs between architectures, 0o400000 here being O_LARGEFILE
-/// on arm64.)
-const O_NOFOLLOW: i32 = libc::O_NOFOLLOW;
-
-/// An exclusive lock, only if it can be had at once.
-fn lock_now(file: &File) -> bool {
-    file.try_lock().is_ok()
 }
 
 #[cfg(test)]
@@ -214,7 +196,7 @@ mod tests {
     fn ten_lines_a_minute_then_a_count() {
         let dir = std::env::temp_dir().join(format!("audit-rate-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let r = RateLimit::at(&dir);
+        let r = RateLimit::at(dir.to_str().unwrap());
         for i in 0..REFUSALS_PER_WINDOW {
             assert_eq!(r.refusal(7, 1000 + u64::from(i)), Allowance::Write { suppressed: 0 });
         }

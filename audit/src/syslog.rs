@@ -4,8 +4,9 @@
 //! sender for the helper's audit lines and for the kernel-mode daemon's
 //! lines (its grants, and its own messages).
 
-use std::os::unix::net::UnixDatagram;
-use std::path::{Path, PathBuf};
+use alloc::string::String;
+use alloc::vec::Vec;
+use syscalls::Fd;
 
 /// What became of a datagram.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,22 +45,22 @@ pub enum Severity {
 
 /// A socket kept for many lines (the daemon's), or made for one.
 pub struct Sender {
-    sock: Option<UnixDatagram>,
-    path: PathBuf,
+    sock: Option<Fd>,
+    path: Vec<u8>,
 }
 
 impl Sender {
     /// To [`DEV_LOG`].
     pub fn new() -> Sender {
-        Sender::to(Path::new(DEV_LOG))
+        Sender::to(DEV_LOG)
     }
 
     /// To the syslog socket at `path`.
-    pub fn to(path: &Path) -> Sender {
-        let sock = UnixDatagram::unbound().ok().filter(|s| s.set_nonblocking(true).is_ok());
+    pub fn to(path: &str) -> Sender {
+        let kind = libc::SOCK_DGRAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK;
         Sender {
-            sock,
-            path: path.to_path_buf(),
+            sock: syscalls::sock::socket(libc::AF_UNIX, kind).ok(),
+            path: path.as_bytes().to_vec(),
         }
     }
 
@@ -73,7 +74,7 @@ impl Sender {
         severity: Severity,
         ident: &str,
         pid: u32,
-        message: &dyn std::fmt::Display,
+        message: &dyn core::fmt::Display,
     ) -> bool {
         self.try_send(&format(facility, severity, ident, pid, message)) == Delivery::Taken
     }
@@ -83,9 +84,9 @@ impl Sender {
         let Some(sock) = &self.sock else {
             return Delivery::Failed;
         };
-        match sock.send_to(datagram.as_bytes(), &self.path) {
+        match syscalls::sock::send_to_unix(sock.as_fd(), &self.path, datagram.as_bytes()) {
             Ok(_) => Delivery::Taken,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Delivery::Full,
+            Err(e) if e.0 == libc::EAGAIN => Delivery::Full,
             Err(_) => Delivery::Failed,
         }
     }
@@ -98,9 +99,9 @@ impl Default for Sender {
 }
 
 /// `<PRI>IDENT[PID]: MESSAGE`, cut to one small datagram.
-pub fn format(facility: u8, severity: Severity, ident: &str, pid: u32, message: &dyn std::fmt::Display) -> String {
+pub fn format(facility: u8, severity: Severity, ident: &str, pid: u32, message: &dyn core::fmt::Display) -> String {
     let pri = facility * 8 + severity as u8;
-    let mut datagram = format!("<{pri}>{ident}[{pid}]: {message}");
+    let mut datagram = alloc::format!("<{pri}>{ident}[{pid}]: {message}");
     if datagram.len() > MAX_LINE {
         let mut cut = MAX_LINE;
         while !datagram.is_char_boundary(cut) {
@@ -112,19 +113,20 @@ pub fn format(facility: u8, severity: Severity, ident: &str, pid: u32, message: 
 }
 
 /// Sends an audit line to [`DEV_LOG`] as process `pid`.
-pub fn send(message: &dyn std::fmt::Display, severity: Severity, pid: u32) {
-    send_to(Path::new(DEV_LOG), message, severity, pid);
+pub fn send(message: &dyn core::fmt::Display, severity: Severity, pid: u32) {
+    send_to(DEV_LOG, message, severity, pid);
 }
 
 /// Sends an audit line (authpriv, ident `authbind`) to the syslog socket
 /// at `socket`.
-pub fn send_to(socket: &Path, message: &dyn std::fmt::Display, severity: Severity, pid: u32) {
+pub fn send_to(socket: &str, message: &dyn core::fmt::Display, severity: Severity, pid: u32) {
     Sender::to(socket).send(AUTHPRIV, severity, IDENT, pid, message);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::net::UnixDatagram;
 
     #[test]
     fn a_datagram_in_syslogs_form_and_nothing_when_nobody_listens() {
@@ -133,12 +135,13 @@ mod tests {
         std::fs::create_dir(&dir).unwrap();
         let path = dir.join("log");
         let receiver = UnixDatagram::bind(&path).unwrap();
-        send_to(&path, &"RESULT=granted UID=1 BY=helper", Severity::Info, 42);
+        let path = path.to_str().unwrap();
+        send_to(path, &"RESULT=granted UID=1 BY=helper", Severity::Info, 42);
         let mut buf = [0u8; 4096];
         let n = receiver.recv(&mut buf).unwrap();
         assert_eq!(&buf[..n], b"<86>authbind[42]: RESULT=granted UID=1 BY=helper");
         // A kept sender, another facility and ident.
-        let kept = Sender::to(&path);
+        let kept = Sender::to(path);
         kept.send(DAEMON, Severity::Err, "authbindd", 7, &"reloaded");
         kept.send(DAEMON, Severity::Info, "authbindd", 7, &"again");
         let n = receiver.recv(&mut buf).unwrap();
@@ -146,7 +149,7 @@ mod tests {
         let n = receiver.recv(&mut buf).unwrap();
         assert_eq!(&buf[..n], b"<30>authbindd[7]: again");
         // Long lines are cut to one small datagram.
-        send_to(&path, &"x".repeat(10_000), Severity::Notice, 1);
+        send_to(path, &"x".repeat(10_000), Severity::Notice, 1);
         let n = receiver.recv(&mut buf).unwrap();
         assert_eq!(n, MAX_LINE);
         // A full queue: the sender never blocks, and says what it lost.
@@ -170,11 +173,11 @@ mod tests {
         assert_eq!(kept.try_send(&line), Delivery::Failed);
         assert!(!kept.send(AUTHPRIV, Severity::Notice, IDENT, 1, &"gone"));
         // Nobody there, or a plain file there: silently nothing.
-        send_to(&path, &"gone", Severity::Info, 1);
-        std::fs::remove_file(&path).unwrap();
-        std::fs::write(&path, "").unwrap();
-        send_to(&path, &"file", Severity::Info, 1);
-        send_to(&dir.join("missing"), &"missing", Severity::Info, 1);
+        send_to(path, &"gone", Severity::Info, 1);
+        std::fs::remove_file(path).unwrap();
+        std::fs::write(path, "").unwrap();
+        send_to(path, &"file", Severity::Info, 1);
+        send_to(dir.join("missing").to_str().unwrap(), &"missing", Severity::Info, 1);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -225,7 +225,7 @@ mod tests {
     /// A daemon's audit state sending to `path`.
     fn names_to(path: &Path) -> Names {
         Names {
-            sender: audit::Sender::to(path),
+            sender: audit::Sender::to(path.to_str().unwrap()),
             ..Names::default()
         }
     }

@@ -21,7 +21,7 @@
 //! depend on it; the failure is logged and kept for `--status`/`--check`.
 
 use crate::error::Error;
-use host::ConfDir;
+use grant::ConfDir;
 use model::{Errno, MAX_RESERVATIONS};
 use policy::Unlisted;
 use std::collections::BTreeSet;

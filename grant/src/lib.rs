@@ -6,10 +6,17 @@
 //! decision and the bind); the kernel-mode daemon and the administration tool use the
 //! same policy and model types.
 #![forbid(unsafe_code)]
+// No std and no C library: the setuid helper is built on it (see
+// helper/src/start.rs); its tests have std.
+#![cfg_attr(not(test), no_std)]
 
-/// The safe root open: one definition, the real machine's side's
-/// (`host`), which the helper's library uses as its policy file system.
-pub use host::confdir::ConfDir;
+extern crate alloc;
+
+mod confdir;
+
+/// The safe root open: one definition, the helper's policy file system,
+/// which the administration tool reads the real tree with too.
+pub use confdir::{ByuidFile, ConfDir};
 use model::{Decision, Errno, Outcome, Target, Verdict};
 pub use policy::decide;
 use policy::PolicyFs;

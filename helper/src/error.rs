@@ -2,18 +2,25 @@
 
 use model::Errno;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum HelperError {
-    #[error("bad usage (expected ADDR4HEX PORTHEX, or ADDR6HEX PORTHEX 6)")]
     ClassicUsage,
-    #[error("bad usage: --native takes no arguments")]
     NativeUsage,
-    #[error("--native: fd 0 is not a Unix SOCK_SEQPACKET socket: {0}")]
     NotAChannel(Errno),
-    #[error("--native: no request: {0}")]
     NoRequest(Errno),
-    #[error("--native: cannot send the reply: {0}")]
     Reply(Errno),
+}
+
+impl core::fmt::Display for HelperError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            HelperError::ClassicUsage => f.write_str("bad usage (expected ADDR4HEX PORTHEX, or ADDR6HEX PORTHEX 6)"),
+            HelperError::NativeUsage => f.write_str("bad usage: --native takes no arguments"),
+            HelperError::NotAChannel(e) => write!(f, "--native: fd 0 is not a Unix SOCK_SEQPACKET socket: {e}"),
+            HelperError::NoRequest(e) => write!(f, "--native: no request: {e}"),
+            HelperError::Reply(e) => write!(f, "--native: cannot send the reply: {e}"),
+        }
+    }
 }
 
 impl HelperError {

@@ -4,13 +4,12 @@
 
 use crate::Settled;
 use audit::{Allowance, Entry, Outcome, Proto, RateLimit, Severity};
-use std::os::unix::ffi::OsStrExt;
 
 /// Writes the line for `s`, decided for real user `uid`.
 pub fn decision(s: &Settled, uid: u32) {
     let mut entry = Entry::of_verdict(&s.verdict, uid, s.target.as_ref());
     if entry.result == Outcome::Refused {
-        match RateLimit::at(std::path::Path::new(buildcfg::RUNDIR)).refusal_now(uid) {
+        match RateLimit::at(buildcfg::RUNDIR).refusal_now(uid) {
             Allowance::Suppress => return,
             Allowance::Write { suppressed } => entry.suppressed = Some(suppressed),
         }
@@ -21,15 +20,16 @@ pub fn decision(s: &Settled, uid: u32) {
     // As the kernel names it now. PID and EXE describe the asking
     // process; they prove nothing (a caller may arrange for them to name
     // another process of its own). UID is what the decision was for.
-    let exe = s
-        .caller
-        .and_then(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).ok());
-    entry.exe = exe.as_ref().map(|p| p.as_os_str().as_bytes());
+    let mut exe = [0u8; 4096];
+    entry.exe = s.caller.and_then(|pid| {
+        let n = syscalls::file::read_link(alloc::format!("/proc/{pid}/exe").as_bytes(), &mut exe).ok()?;
+        exe.get(..n)
+    });
     entry.proto = s.proto.map(Proto::of);
     let severity = match entry.result {
         Outcome::Granted => Severity::Info,
         Outcome::Refused => Severity::Notice,
         Outcome::Error => Severity::Warning,
     };
-    audit::send(&entry, severity, std::process::id());
+    audit::send(&entry, severity, syscalls::file::pid());
 }

@@ -9,22 +9,26 @@
 //! in at build time. Errors are values, printed in one place ([`say`]); the
 //! process never panics.
 //!
-//! Its own entry point (`no_main`): std's runtime start-up would, on every
-//! privileged bind, read `/proc/self/maps` and set up an alternate signal
-//! stack and handlers for a stack-overflow message (about twenty system
-//! calls in a process that lives well under a millisecond). Of what it
-//! does, the helper keeps the two things that matter ([`main`]).
+//! No std and no C library (see [`start`]): every system call is the
+//! `syscalls` crate's, the memory the [`heap`] arena's. Of what std's
+//! start-up does, the helper keeps the two things that matter ([`run`]).
+#![no_std]
 #![no_main]
+
+extern crate alloc;
+// Linked for its symbols (memcpy and kin), which the compiler calls.
+use helper_nolibc as _;
 
 mod classic;
 mod error;
+mod heap;
 mod log;
 mod native;
 mod say;
+mod start;
 
+use core::sync::atomic::{AtomicBool, Ordering};
 use model::{Outcome, Target, Verdict};
-use std::os::unix::ffi::OsStrExt;
-use std::sync::atomic::{AtomicBool, Ordering};
 use syscalls::BorrowedFd;
 
 /// fd 0: the socket (classic) or the channel (native).
@@ -98,11 +102,10 @@ fn reset_limits() {
     let _ = set_rlimit(libc::RLIMIT_CORE, 0, 0);
 }
 
-/// The C entry point (the arguments are read with std's `args_os`, which
-/// the C library hands std before this runs).
-#[no_mangle]
-pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
-    // What std's start-up did for us: a closed fd 0-2 gets /dev/null (a
+/// The helper's work, once [`start`] has relocated it: `args` is argv
+/// (the program's name first). Returns the exit status.
+pub fn run(args: &[&[u8]]) -> i32 {
+    // What std's start-up would do: a closed fd 0-2 gets /dev/null (a
     // file we open must not become our stderr), and a write to a closed
     // pipe is an EPIPE error, not a SIGPIPE death.
     syscalls::fd::fill_closed_std_fds();
@@ -123,14 +126,13 @@ pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) ->
     syscalls::signals::unblock_all();
     // The user the decision is for, read before our ids are all root.
     let uid = syscalls::sock::real_uid();
-    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+    let args = args.get(1..).unwrap_or_default();
     let ran = if args.first().copied() == Some(wire::NATIVE_ARG.as_bytes()) {
         native::run(&args[1..], uid)
     } else {
-        classic::run(&args, uid)
+        classic::run(args, uid)
     };
-    let code = match ran {
+    match ran {
         Ok(s) => {
             become_root();
             if let Some(target) = &s.target {
@@ -149,6 +151,12 @@ pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) ->
             say::error(&e);
             e.status()
         }
-    };
-    std::process::exit(code);
+    }
+}
+
+/// Never taken (the helper does not panic; release builds abort): if it
+/// were, the process ends at once with a status that grants nothing.
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    syscalls::raw::exit(libc::ENOSYS)
 }

@@ -9,10 +9,10 @@ use model::{Outcome, Reason, Target, Verdict};
 use syscalls::fd::STDERR;
 use syscalls::process::poll;
 
-fn line(message: std::fmt::Arguments) {
+fn line(message: core::fmt::Arguments) {
     let writable = poll([(Some(STDERR), libc::POLLOUT)], 0).is_ok_and(|r| r[0] & libc::POLLOUT != 0);
     if writable {
-        syscalls::sock::write_stderr(format!("authbind helper: {message}\n").as_bytes());
+        syscalls::sock::write_stderr(alloc::format!("authbind helper: {message}\n").as_bytes());
     }
 }
 

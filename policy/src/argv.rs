@@ -5,6 +5,9 @@
 //! (that is what libauthbind passes), so on a little-endian machine port 80
 //! is written `5000`.
 
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use alloc::{format, vec};
 use model::{Address, Target};
 
 /// `strtoul(text, &end, 16)`: white space, a sign, an optional `0x`, hex

@@ -2,9 +2,37 @@
 //! 300-byte buffer, so at most 298 bytes at a time, a longer line being
 //! seen as several lines.
 
+use core::ops::ControlFlow;
 use model::Errno;
-use std::io::{self, BufRead};
-use std::ops::ControlFlow;
+
+/// A byuid file as the procedure reads it: buffered bytes, as std's
+/// `BufRead` (every `BufRead` is one, with std), so that a reader without
+/// std (the setuid helper's) can be one too.
+pub trait ByuidRead {
+    /// The bytes buffered, read more if none are; empty at the end.
+    fn fill_buf(&mut self) -> Result<&[u8], Errno>;
+    /// `n` bytes of the buffer were used.
+    fn consume(&mut self, n: usize);
+}
+
+#[cfg(feature = "std")]
+impl<R: std::io::BufRead> ByuidRead for R {
+    fn fill_buf(&mut self) -> Result<&[u8], Errno> {
+        loop {
+            match std::io::BufRead::fill_buf(self) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                // The borrow checker cannot see that the loop ends here.
+                Err(e) => return Err(Errno(e.raw_os_error().unwrap_or(Errno::EIO.0))),
+                Ok(_) => break,
+            }
+        }
+        std::io::BufRead::fill_buf(self).map_err(|e| Errno(e.raw_os_error().unwrap_or(Errno::EIO.0)))
+    }
+
+    fn consume(&mut self, n: usize) {
+        std::io::BufRead::consume(self, n)
+    }
+}
 
 /// authbind reads with `fgets(buf, 299, f)`: at most 298 bytes at a time.
 pub const CHUNK: usize = 298;
@@ -26,7 +54,7 @@ pub enum ReadEnd {
 /// read fails or the size cap is passed. A chunk is visited before the
 /// cap is checked, exactly as the helper judges a line before it counts
 /// it: so every reader of byuid files sees the same lines.
-pub fn for_each_chunk<R: BufRead>(
+pub fn for_each_chunk<R: ByuidRead>(
     mut file: R,
     mut visit: impl FnMut(u32, &[u8]) -> ControlFlow<()>,
 ) -> Result<ControlFlow<()>, ReadEnd> {
@@ -37,11 +65,7 @@ pub fn for_each_chunk<R: BufRead>(
         let mut len = 0;
         // One fgets: up to CHUNK bytes, ending after a newline.
         while len < CHUNK {
-            let buf = match file.fill_buf() {
-                Ok(b) => b,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(ReadEnd::Failed(Errno(e.raw_os_error().unwrap_or(Errno::EIO.0)))),
-            };
+            let buf = file.fill_buf().map_err(ReadEnd::Failed)?;
             if buf.is_empty() {
                 break;
             }

@@ -2,11 +2,12 @@
 //! byport, then byaddr (every name form), then byuid; after the
 //! reservations, which authbind 2.1 does not have (see reserved.rs).
 
+use crate::byuid::ByuidRead;
 use crate::byuid::{for_each_chunk, ReadEnd};
 use crate::line::{LineMeaning, LineVerdict};
+use alloc::string::ToString;
+use core::ops::ControlFlow;
 use model::{flag_files, Address, Decision, Errno, FileName, IgnoredLine, PolicyFile, Reason, Reservation};
-use std::io::BufRead;
-use std::ops::ControlFlow;
 
 /// Why a byuid file could not be read as one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,7 +24,7 @@ pub enum OpenError {
 /// How the procedure sees the configuration folder. Paths are relative to
 /// it (`byport/80`).
 pub trait PolicyFs {
-    type File: BufRead;
+    type File: ByuidRead;
     /// `access(path, X_OK)` as the real user, with the real user's groups.
     fn access_x(&mut self, path: &str) -> Result<(), Errno>;
     /// Opens a byuid file for reading (as root).

@@ -10,17 +10,22 @@
 //! kernel-mode compiler reads lines with [`analyze`] and [`for_each_chunk`],
 //! exactly as [`decide`] does.
 #![forbid(unsafe_code)]
+// No std: the setuid helper, which has no C library, decides with it.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
 
 mod argv;
 mod byuid;
 mod cscan;
 mod decide;
 mod line;
+#[cfg(feature = "std")]
 pub mod memfs;
 mod reserved;
 
 pub use argv::{format_classic, parse_classic};
-pub use byuid::{for_each_chunk, ReadEnd, CHUNK, MAX_FILE_BYTES};
+pub use byuid::{for_each_chunk, ByuidRead, ReadEnd, CHUNK, MAX_FILE_BYTES};
 pub use decide::{decide, decide_observed, Observer, OpenError, PolicyFs, Unobserved};
 pub use line::{analyze, c_line, line_grants, AddrMatch, LineMeaning, LineRule, LineVerdict, Miss, Void};
 pub use reserved::{list as list_reservations, Unlisted, FIRST_UNPRIVILEGED_PORT};

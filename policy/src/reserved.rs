@@ -6,8 +6,10 @@
 //! decide, as if the folder were not there.
 
 use crate::decide::{Observer, PolicyFs};
+use alloc::string::ToString;
+use alloc::vec::Vec;
+use core::ops::ControlFlow;
 use model::{Address, Decision, Errno, FileName, Reason, Reservation, MAX_RESERVATIONS};
-use std::ops::ControlFlow;
 
 /// The first port the kernel lets anyone bind (ip_unprivileged_port_start's
 /// default): an owner is granted below it, and left to the kernel above.

@@ -41,11 +41,10 @@ impl Fd {
 
 impl Drop for Fd {
     fn drop(&mut self) {
-        let saved = crate::errno::get();
         // SAFETY: we own the descriptor and close it once; EINTR still
-        // closes it on Linux. By number: not a cancellation point.
-        unsafe { libc::syscall(libc::SYS_close, self.0) };
-        crate::errno::set(saved);
+        // closes it on Linux. By number: not a cancellation point, and the
+        // caller's errno is left alone.
+        let _ = unsafe { crate::sys!(libc::SYS_close, self.0) };
     }
 }
 
@@ -93,27 +92,38 @@ pub fn fill_closed_std_fds() {
         events: 0,
         revents: 0,
     });
-    // SAFETY: `fds` is a valid array of three pollfd for the call's length.
-    let r = unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) };
-    if r == 0 {
+    let none = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `fds` is a valid array of three pollfd for the call's length,
+    // `none` a valid timeout, no signal mask.
+    let r = unsafe {
+        crate::sys!(
+            libc::SYS_ppoll,
+            fds.as_mut_ptr(),
+            3,
+            &none as *const libc::timespec,
+            0,
+            0
+        )
+    };
+    if r == Ok(0) {
         return;
     }
     for p in fds {
         // poll failing (EINVAL/ENOMEM) says nothing of which fd is closed;
         // then each is asked on its own, as std does.
-        let closed = if r < 0 {
+        let closed = if r.is_err() {
             // SAFETY: F_GETFD only reads the descriptor's flags.
-            let flags = unsafe { libc::fcntl(p.fd, libc::F_GETFD) };
-            flags == -1 && crate::errno::get() == libc::EBADF
+            let flags = unsafe { crate::sys!(libc::SYS_fcntl, p.fd, libc::F_GETFD) };
+            flags == Err(crate::Errno::EBADF)
         } else {
             p.revents & libc::POLLNVAL != 0
         };
         // SAFETY: open of a constant NUL-terminated path; the lowest free
         // number is the closed one (lower ones are open), kept for life.
-        if closed && unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) } == -1 {
+        let opened = || unsafe { crate::sys!(libc::SYS_openat, libc::AT_FDCWD, c"/dev/null".as_ptr(), libc::O_RDWR) };
+        if closed && opened().is_err() {
             // As std: no /dev/null to put there is a reason to stop.
-            // SAFETY: abort has no preconditions.
-            unsafe { libc::abort() };
+            crate::raw::exit(127);
         }
     }
 }

@@ -1,6 +1,6 @@
 //! One message with at most one file descriptor attached (SCM_RIGHTS).
 
-use crate::errno::{retry, Errno};
+use crate::errno::Errno;
 use crate::fd::{BorrowedFd, Fd};
 use core::mem::{size_of, zeroed};
 
@@ -38,15 +38,15 @@ pub fn send(channel: BorrowedFd, bytes: &[u8], fd: Option<BorrowedFd>, flags: i3
     // By system call number, not libc's sendmsg: that one is a thread
     // cancellation point, and the shim must never be cancelled halfway.
     // SAFETY: msg points at live iovec and control buffers for the call.
-    let sent = retry(|| unsafe {
-        libc::syscall(
+    let sent = unsafe {
+        crate::sys_retry!(
             libc::SYS_sendmsg,
             channel.raw(),
             &msg as *const libc::msghdr,
-            libc::MSG_NOSIGNAL | flags,
-        ) as libc::c_int
-    })?;
-    if sent as usize != bytes.len() {
+            libc::MSG_NOSIGNAL | flags
+        )
+    }?;
+    if sent != bytes.len() {
         return Err(Errno::EMSGSIZE);
     }
     Ok(())
@@ -77,9 +77,7 @@ pub fn recv(channel: BorrowedFd, buf: &mut [u8], flags: i32) -> Result<Received,
     let flags = flags | libc::MSG_CMSG_CLOEXEC;
     // By number: libc's recvmsg is a cancellation point (see `send`).
     // SAFETY: msg points at live, writable buffers of the sizes it states.
-    let len = retry(|| unsafe {
-        libc::syscall(libc::SYS_recvmsg, channel.raw(), &mut msg as *mut libc::msghdr, flags) as libc::c_int
-    })? as usize;
+    let len = unsafe { crate::sys_retry!(libc::SYS_recvmsg, channel.raw(), &mut msg as *mut libc::msghdr, flags) }?;
 
     let mut first: Option<Fd> = None;
     let mut count = 0;

@@ -60,8 +60,19 @@ pub fn poll<const N: usize>(fds: [(Option<BorrowedFd>, i16); N], timeout_ms: i32
         events,
         revents: 0,
     });
-    // SAFETY: pfds is a valid array of N pollfd structures.
-    crate::errno::retry(|| unsafe { libc::poll(pfds.as_mut_ptr(), N as libc::nfds_t, timeout_ms) })?;
+    // ppoll, which every architecture has: the timeout as a timespec.
+    let ts = libc::timespec {
+        tv_sec: (timeout_ms / 1000).into(),
+        tv_nsec: ((timeout_ms % 1000) * 1_000_000).into(),
+    };
+    let ts_ptr = if timeout_ms < 0 {
+        core::ptr::null()
+    } else {
+        &ts as *const libc::timespec
+    };
+    // SAFETY: pfds is a valid array of N pollfd structures, ts_ptr a valid
+    // timespec or null (no timeout), no signal mask.
+    unsafe { crate::sys_retry!(libc::SYS_ppoll, pfds.as_mut_ptr(), N, ts_ptr, 0, 0) }?;
     Ok(pfds.map(|p| p.revents))
 }
 
@@ -93,8 +104,9 @@ pub fn set_rlimit(resource: u32, soft: u64, hard: u64) -> Result<(), Errno> {
         rlim_cur: soft,
         rlim_max: hard,
     };
-    // SAFETY: lim is a valid rlimit; `resource` is checked by the kernel.
-    check(unsafe { libc::setrlimit(resource as _, &lim) })?;
+    // SAFETY: lim is a valid rlimit, read only; no old value is asked for;
+    // `resource` is checked by the kernel.
+    unsafe { crate::sys!(libc::SYS_prlimit64, 0, resource, &lim as *const libc::rlimit, 0) }?;
     Ok(())
 }
 
@@ -166,18 +178,21 @@ pub fn may_bind_privileged() -> bool {
     }; 2];
     // SAFETY: capget with a version-3 header and room for its two data
     // structures.
-    let r = unsafe { libc::syscall(libc::SYS_capget, &mut header as *mut Header, data.as_mut_ptr()) };
-    r == 0 && data[0].effective & (1 << CAP_NET_BIND_SERVICE) != 0
+    let r = unsafe { crate::sys!(libc::SYS_capget, &mut header as *mut Header, data.as_mut_ptr()) };
+    r.is_ok() && data[0].effective & (1 << CAP_NET_BIND_SERVICE) != 0
 }
 
 /// Makes every user and group id of a set-user-ID root process root
 /// (`setresgid(0,0,0)`, `setresuid(0,0,0)`): from then on the user who
 /// started it can no longer signal or stop it, and what it sends carries
 /// root's credentials. Does nothing (and fails quietly) when not root.
+/// For a single-threaded process (the helper): by system call, the ids
+/// change for the calling thread only (the C library would broadcast
+/// the change to every thread).
 pub fn become_root_entirely() {
     // SAFETY: integer arguments only; failure leaves the ids as they were.
     unsafe {
-        libc::setresgid(0, 0, 0);
-        libc::setresuid(0, 0, 0);
+        let _ = crate::sys!(libc::SYS_setresgid, 0, 0, 0);
+        let _ = crate::sys!(libc::SYS_setresuid, 0, 0, 0);
     }
 }

@@ -2,7 +2,7 @@
 //! the child shares our memory until it execs, so no handler of the
 //! program may run in it.
 
-use crate::errno::{check, check_fd, Errno};
+use crate::errno::{check_fd, Errno};
 use crate::fd::{BorrowedFd, Fd};
 
 /// The kernel's signal set: 64 bits on Linux.
@@ -14,16 +14,7 @@ pub(crate) fn rt_sigprocmask(how: libc::c_int, set: Option<&KernelSigset>) -> Re
     // SAFETY: both pointers are valid for 8 bytes (or null for `set`), the
     // size the kernel is told. The raw syscall also blocks the two signals
     // glibc reserves for itself, which pthread_sigmask would leave open.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_rt_sigprocmask,
-            how,
-            set_ptr,
-            &mut old as *mut KernelSigset,
-            8usize,
-        )
-    };
-    check(r as libc::c_int)?;
+    unsafe { crate::sys!(libc::SYS_rt_sigprocmask, how, set_ptr, &mut old as *mut KernelSigset, 8) }?;
     Ok(old)
 }
 
@@ -87,21 +78,59 @@ pub fn die_of(sig: i32) {
     unsafe { libc::raise(sig) };
 }
 
+/// The kernel's `struct sigaction` (x86-64 and aarch64): handler, flags,
+/// restorer, an 8-byte mask. No handler of ours ever runs, so no
+/// restorer is needed.
+#[repr(C)]
+struct KernelSigaction {
+    handler: usize,
+    flags: u64,
+    restorer: usize,
+    mask: KernelSigset,
+}
+
+/// Sets the disposition of `sig` to `handler` (SIG_IGN or SIG_DFL only).
+fn set_disposition(sig: i32, handler: libc::sighandler_t) {
+    let action = KernelSigaction {
+        handler,
+        flags: 0,
+        restorer: 0,
+        mask: 0,
+    };
+    // SAFETY: a valid kernel sigaction of the size told; SIG_IGN and
+    // SIG_DFL run no code of ours; no old action asked for.
+    let _ = unsafe { crate::sys!(libc::SYS_rt_sigaction, sig, &action as *const KernelSigaction, 0, 8) };
+}
+
 /// Sets `sig` to SIG_IGN.
 pub fn ignore(sig: i32) {
-    // SAFETY: installing SIG_IGN has no memory-safety preconditions.
-    unsafe { libc::signal(sig, libc::SIG_IGN) };
+    set_disposition(sig, libc::SIG_IGN);
 }
 
 /// Sets `sig` to its default action (undoing a SIG_IGN inherited across
 /// exec).
 pub fn default_action(sig: i32) {
-    // SAFETY: installing SIG_DFL has no memory-safety preconditions.
-    unsafe { libc::signal(sig, libc::SIG_DFL) };
+    set_disposition(sig, libc::SIG_DFL);
 }
 
-/// `alarm(seconds)`: SIGALRM after that long (replacing any pending alarm).
+/// `alarm(seconds)`: SIGALRM after that long (replacing any pending
+/// alarm), as the C library's alarm does it on every architecture:
+/// setitimer(ITIMER_REAL).
 pub fn alarm(seconds: u32) {
-    // SAFETY: alarm has no memory-safety preconditions.
-    unsafe { libc::alarm(seconds) };
+    let timer = libc::itimerval {
+        it_interval: libc::timeval { tv_sec: 0, tv_usec: 0 },
+        it_value: libc::timeval {
+            tv_sec: seconds.into(),
+            tv_usec: 0,
+        },
+    };
+    // SAFETY: a valid itimerval, read only; no old value asked for.
+    let _ = unsafe {
+        crate::sys!(
+            libc::SYS_setitimer,
+            libc::ITIMER_REAL,
+            &timer as *const libc::itimerval,
+            0
+        )
+    };
 }

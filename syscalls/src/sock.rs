@@ -1,8 +1,9 @@
 //! Socket calls the shim, the supervisor and the helper need, as raw
 //! system calls.
 
-use crate::errno::{check, retry, Errno};
+use crate::errno::Errno;
 use crate::fd::{BorrowedFd, Fd};
+use crate::sys;
 use core::mem::size_of;
 use model::Target;
 
@@ -10,14 +11,15 @@ use model::Target;
 pub fn seqpacket_pair() -> Result<(Fd, Fd), Errno> {
     let mut fds = [-1i32; 2];
     // SAFETY: fds has room for the two descriptors socketpair writes.
-    check(unsafe {
-        libc::socketpair(
+    unsafe {
+        sys!(
+            libc::SYS_socketpair,
             libc::AF_UNIX,
             libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC,
             0,
-            fds.as_mut_ptr(),
+            fds.as_mut_ptr()
         )
-    })?;
+    }?;
     // SAFETY: socketpair just made both descriptors; we own them.
     Ok(unsafe { (Fd::from_raw(fds[0]), Fd::from_raw(fds[1])) })
 }
@@ -27,15 +29,16 @@ fn getsockopt_int(fd: BorrowedFd, option: i32) -> Result<i32, Errno> {
     let mut len = size_of::<i32>() as libc::socklen_t;
     // SAFETY: value and len are valid for writing; the kernel writes at
     // most `len` bytes.
-    check(unsafe {
-        libc::getsockopt(
+    unsafe {
+        sys!(
+            libc::SYS_getsockopt,
             fd.raw(),
             libc::SOL_SOCKET,
             option,
-            (&mut value as *mut i32).cast(),
-            &mut len,
+            &mut value as *mut i32,
+            &mut len as *mut libc::socklen_t
         )
-    })?;
+    }?;
     Ok(value)
 }
 
@@ -58,22 +61,23 @@ pub fn peer_pid(fd: BorrowedFd) -> Result<u32, Errno> {
     let mut len = size_of::<libc::ucred>() as libc::socklen_t;
     // SAFETY: cred and len are valid for writing; the kernel writes at
     // most `len` bytes.
-    check(unsafe {
-        libc::getsockopt(
+    unsafe {
+        sys!(
+            libc::SYS_getsockopt,
             fd.raw(),
             libc::SOL_SOCKET,
             libc::SO_PEERCRED,
-            (&mut cred as *mut libc::ucred).cast(),
-            &mut len,
+            &mut cred as *mut libc::ucred,
+            &mut len as *mut libc::socklen_t
         )
-    })?;
+    }?;
     Ok(cred.pid as u32)
 }
 
 /// The parent's pid (cannot fail).
 pub fn parent_pid() -> u32 {
-    // SAFETY: getppid has no preconditions.
-    unsafe { libc::getppid() as u32 }
+    // SAFETY: getppid has no arguments and cannot fail.
+    unsafe { sys!(libc::SYS_getppid) }.unwrap_or(0) as u32
 }
 
 /// Binds `fd` to the raw sockaddr bytes `addr` (exactly as a program
@@ -82,8 +86,7 @@ pub fn parent_pid() -> u32 {
 pub fn bind_raw(fd: BorrowedFd, addr: &[u8]) -> Result<(), Errno> {
     let len = addr.len() as libc::socklen_t;
     // SAFETY: addr is a valid buffer of its length.
-    let r = unsafe { libc::syscall(libc::SYS_bind, fd.raw(), addr.as_ptr(), len) };
-    check(r as libc::c_int)?;
+    unsafe { sys!(libc::SYS_bind, fd.raw(), addr.as_ptr(), len) }?;
     Ok(())
 }
 
@@ -91,7 +94,7 @@ pub fn bind_raw(fd: BorrowedFd, addr: &[u8]) -> Result<(), Errno> {
 pub fn bind_target(fd: BorrowedFd, target: &Target) -> Result<(), Errno> {
     let (addr, len) = target.to_sockaddr();
     // SAFETY: addr holds a valid sockaddr of `len` bytes.
-    retry(|| unsafe { libc::syscall(libc::SYS_bind, fd.raw(), addr.as_ptr(), len as libc::socklen_t) as libc::c_int })?;
+    unsafe { crate::sys_retry!(libc::SYS_bind, fd.raw(), addr.as_ptr(), len) }?;
     Ok(())
 }
 
@@ -103,15 +106,16 @@ fn set_timeout(fd: BorrowedFd, option: i32, millis: u32) -> Result<(), Errno> {
         tv_usec: ((millis % 1000) * 1000).into(),
     };
     // SAFETY: tv is a valid timeval of the stated size.
-    check(unsafe {
-        libc::setsockopt(
+    unsafe {
+        sys!(
+            libc::SYS_setsockopt,
             fd.raw(),
             libc::SOL_SOCKET,
             option,
-            (&tv as *const libc::timeval).cast(),
-            size_of::<libc::timeval>() as libc::socklen_t,
+            &tv as *const libc::timeval,
+            size_of::<libc::timeval>()
         )
-    })?;
+    }?;
     Ok(())
 }
 
@@ -127,48 +131,46 @@ pub fn set_send_timeout(fd: BorrowedFd, millis: u32) -> Result<(), Errno> {
 
 /// The effective uid (cannot fail).
 pub fn effective_uid() -> u32 {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() }
+    // SAFETY: geteuid has no arguments and cannot fail.
+    unsafe { sys!(libc::SYS_geteuid) }.unwrap_or(0) as u32
 }
 
 /// The real uid (cannot fail).
 pub fn real_uid() -> u32 {
-    // SAFETY: getuid has no preconditions.
-    unsafe { libc::getuid() }
+    // SAFETY: getuid has no arguments and cannot fail.
+    unsafe { sys!(libc::SYS_getuid) }.unwrap_or(0) as u32
 }
 
-/// Writes `bytes` to fd 2 in one call, ignoring failure, keeping errno.
+/// Writes `bytes` to fd 2 in one call, ignoring failure.
 /// A stderr pipe nobody reads must not kill the program with SIGPIPE:
 /// SIGPIPE is blocked for this thread around the write, and the one the
 /// write raised (if it was not pending already) is taken back.
 pub fn write_stderr(bytes: &[u8]) {
     use crate::signals::rt_sigprocmask;
-    let saved = crate::errno::get();
     let pipe_bit: u64 = 1 << (libc::SIGPIPE - 1);
     let mut pending: u64 = 0;
     // SAFETY: rt_sigpending by number into an 8-byte kernel sigset.
-    unsafe { libc::syscall(libc::SYS_rt_sigpending, &mut pending as *mut u64, 8usize) };
+    let _ = unsafe { sys!(libc::SYS_rt_sigpending, &mut pending as *mut u64, 8) };
     let old = rt_sigprocmask(libc::SIG_BLOCK, Some(&pipe_bit));
     // SAFETY: write by number (not a cancellation point), valid buffer.
-    let n = unsafe { libc::syscall(libc::SYS_write, 2, bytes.as_ptr(), bytes.len()) };
-    if n < 0 && crate::errno::get() == libc::EPIPE && pending & pipe_bit == 0 {
+    let n = unsafe { sys!(libc::SYS_write, 2, bytes.as_ptr(), bytes.len()) };
+    if n == Err(Errno(libc::EPIPE)) && pending & pipe_bit == 0 {
         let zero = libc::timespec { tv_sec: 0, tv_nsec: 0 };
         // SAFETY: takes back the SIGPIPE our write raised; 8-byte set, a
         // zero timeout never blocks, siginfo may be null.
-        unsafe {
-            libc::syscall(
+        let _ = unsafe {
+            sys!(
                 libc::SYS_rt_sigtimedwait,
                 &pipe_bit as *const u64,
-                core::ptr::null_mut::<libc::siginfo_t>(),
+                0,
                 &zero as *const libc::timespec,
-                8usize,
+                8
             )
         };
     }
     if let Ok(old) = old {
         let _ = rt_sigprocmask(libc::SIG_SETMASK, Some(&old));
     }
-    crate::errno::set(saved);
 }
 
 /// Closes every descriptor from `first` up (close_range, Linux 5.9+).
@@ -179,7 +181,7 @@ pub fn write_stderr(bytes: &[u8]) {
 /// before any is opened.
 pub unsafe fn close_from(first: u32) {
     // SAFETY: the caller guarantees nothing owns these descriptors.
-    unsafe { libc::syscall(libc::SYS_close_range, first, !0u32, 0u32) };
+    let _ = unsafe { sys!(libc::SYS_close_range, first, !0u32, 0) };
 }
 
 /// `SO_NETNS_COOKIE` (Linux 5.14; not in every libc crate's list).
@@ -190,21 +192,57 @@ const SO_NETNS_COOKIE: i32 = 71;
 /// socket made here (and closed again). ENOPROTOOPT before Linux 5.14.
 pub fn netns_cookie() -> Result<u64, Errno> {
     // SAFETY: plain system call; a descriptor it returns is ours.
-    let raw = check(unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) })?;
-    // SAFETY: socket just made the descriptor; we own it.
-    let sock = unsafe { Fd::from_raw(raw) };
+    let sock = socket(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC)?;
     let mut value: u64 = 0;
     let mut len = size_of::<u64>() as libc::socklen_t;
     // SAFETY: value and len are valid for writing; the kernel writes at
     // most `len` bytes.
-    check(unsafe {
-        libc::getsockopt(
+    unsafe {
+        sys!(
+            libc::SYS_getsockopt,
             sock.as_fd().raw(),
             libc::SOL_SOCKET,
             SO_NETNS_COOKIE,
-            (&mut value as *mut u64).cast(),
-            &mut len,
+            &mut value as *mut u64,
+            &mut len as *mut libc::socklen_t
         )
-    })?;
+    }?;
     Ok(value)
+}
+
+/// A new socket of `domain` and `kind` (with its flags, `SOCK_CLOEXEC`…).
+pub fn socket(domain: i32, kind: i32) -> Result<Fd, Errno> {
+    // SAFETY: integer arguments; the descriptor returned is new and ours.
+    let raw = unsafe { sys!(libc::SYS_socket, domain, kind, 0) }?;
+    // SAFETY: the kernel just made it.
+    Ok(unsafe { Fd::from_raw(raw as i32) })
+}
+
+/// Sends `bytes` as one datagram from the Unix datagram socket `fd` to
+/// the socket file at `path` (at most 107 bytes, else ENAMETOOLONG),
+/// never blocking (EAGAIN when the receiver's queue is full) nor raising
+/// SIGPIPE.
+pub fn send_to_unix(fd: BorrowedFd, path: &[u8], bytes: &[u8]) -> Result<usize, Errno> {
+    // SAFETY: an all-zero sockaddr_un is valid; the path is copied in.
+    let mut addr: libc::sockaddr_un = unsafe { core::mem::zeroed() };
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    if path.len() >= addr.sun_path.len() {
+        return Err(Errno(libc::ENAMETOOLONG));
+    }
+    for (d, &b) in addr.sun_path.iter_mut().zip(path) {
+        *d = b as libc::c_char;
+    }
+    // SAFETY: bytes is readable for its length; addr is a valid
+    // sockaddr_un of the stated size.
+    unsafe {
+        crate::sys_retry!(
+            libc::SYS_sendto,
+            fd.raw(),
+            bytes.as_ptr(),
+            bytes.len(),
+            libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+            &addr as *const libc::sockaddr_un,
+            size_of::<libc::sockaddr_un>()
+        )
+    }
 }
