@@ -10,6 +10,7 @@ mod audit_log;
 mod depth;
 mod diagnostics;
 mod hardening;
+mod helper_image;
 mod helper_reserve;
 mod http_server;
 mod interop;
