@@ -47,8 +47,10 @@ fn find(fd: syscalls::BorrowedFd, buf: &mut [u8], uid: u32) -> Option<String> {
             start += nl + 1;
         }
         if n == 0 {
-            // The last line, without its newline.
-            return (!skipping).then(|| name_on(&buf[start..end], uid)).flatten();
+            // The last line, without its newline; not a line cut by the
+            // size cap (`alice:x:10` of `alice:x:1000:…` is not uid 10's).
+            let whole = !skipping && total < MAX_BYTES;
+            return whole.then(|| name_on(&buf[start..end], uid)).flatten();
         }
         if start == 0 && end == buf.len() {
             skipping = true;

@@ -40,7 +40,8 @@ const STDIN: BorrowedFd<'static> = syscalls::fd::STDIN;
 /// filled beforehand, a stderr pipe nobody reads, a peer that never writes.
 /// (A caller may still stop, with SIGSTOP, its own helper before the
 /// decision; from the decision on every id of the helper is root, and
-/// the caller cannot signal it at all.)
+/// the caller cannot signal it at all. Nor can its timers: the CPU-time
+/// ones, which survive exec, are disarmed first thing.)
 pub const DEADLINE_SECONDS: u32 = 6;
 
 /// How a request ended: what the caller is told, the exit status, and
@@ -111,7 +112,9 @@ pub fn run(args: &[&[u8]]) -> i32 {
     syscalls::fd::fill_closed_std_fds();
     syscalls::signals::ignore(libc::SIGPIPE);
     // First of all: the deadline. SIGALRM may have been ignored by the
-    // caller (that survives exec); it must end us.
+    // caller (that survives exec); it must end us. And no timer of the
+    // caller's may end us instead, at a moment of its choosing.
+    syscalls::signals::disarm_cpu_timers();
     syscalls::signals::default_action(libc::SIGALRM);
     syscalls::signals::alarm(DEADLINE_SECONDS);
     // With RLIMIT_FSIZE small and stderr a file, a message would kill us

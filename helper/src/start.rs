@@ -62,11 +62,18 @@ const R_RELATIVE: u64 = 8;
 const R_RELATIVE: u64 = 1027;
 
 const DT_NULL: usize = 0;
+const DT_PLTRELSZ: usize = 2;
 const DT_RELA: usize = 7;
 const DT_RELASZ: usize = 8;
 const DT_RELAENT: usize = 9;
+const DT_INIT: usize = 12;
 const DT_REL: usize = 17;
+const DT_TEXTREL: usize = 22;
+const DT_INIT_ARRAYSZ: usize = 27;
+const DT_FLAGS: usize = 30;
+const DT_PREINIT_ARRAYSZ: usize = 33;
 const DT_RELR: usize = 36;
+const DF_TEXTREL: usize = 4;
 const PT_GNU_RELRO: u32 = 0x6474_e552;
 const AT_PAGESZ: usize = 6;
 
@@ -83,13 +90,17 @@ unsafe extern "C" fn entry(stack: *const usize, base: usize, dynamic: *const usi
     // SAFETY: the stack is the kernel's initial one, as laid out above.
     let (args, page) = unsafe { arguments(stack) };
     // SAFETY: base is our ELF header, as loaded; page the kernel's page size.
-    unsafe { protect_relro(base, page) };
+    if unsafe { !protect_relro(base, page) } {
+        syscalls::raw::exit(127);
+    }
     syscalls::raw::exit(crate::run(&args))
 }
 
 /// Applies the relocations of the dynamic section at `dynamic` for an
-/// executable loaded at `base`. False for anything but RELATIVE ones
-/// (which a static-pie should not have: better not run at all).
+/// executable loaded at `base`. False when the image asks for more than
+/// RELATIVE relocations in `.rela.dyn` (PLT relocations, REL or RELR
+/// tables, relocations in the text, constructors to run): none of that is
+/// done here, and a helper half set up must not run at all.
 ///
 /// # Safety
 /// `base` and `dynamic` describe this executable as the kernel loaded it,
@@ -106,7 +117,9 @@ unsafe fn relocate(base: usize, dynamic: *const usize) -> bool {
             DT_RELA => rela = value,
             DT_RELASZ => size = value,
             DT_RELAENT => entsize = value,
-            DT_REL | DT_RELR => return false,
+            DT_REL | DT_RELR | DT_INIT | DT_TEXTREL => return false,
+            DT_PLTRELSZ | DT_INIT_ARRAYSZ | DT_PREINIT_ARRAYSZ if value != 0 => return false,
+            DT_FLAGS if value & DF_TEXTREL != 0 => return false,
             _ => {}
         }
         // SAFETY: not past DT_NULL yet.
@@ -153,7 +166,8 @@ unsafe fn arguments(stack: *const usize) -> (Vec<&'static [u8]>, usize) {
         at = at.add(1);
         let mut page = 4096;
         while *at != 0 {
-            if *at == AT_PAGESZ {
+            // A power of two, or the default (a zero would wrap below).
+            if *at == AT_PAGESZ && (*at.add(1)).is_power_of_two() {
                 page = *at.add(1);
             }
             at = at.add(2);
@@ -164,10 +178,11 @@ unsafe fn arguments(stack: *const usize) -> (Vec<&'static [u8]>, usize) {
 
 /// Makes the relocated read-only data (PT_GNU_RELRO) read-only, as the
 /// C library's start-up does: a write into it would crash, not redirect.
+/// False if that failed (the helper then does not run).
 ///
 /// # Safety
-/// `base` is this executable's ELF header, as loaded.
-unsafe fn protect_relro(base: usize, page: usize) {
+/// `base` is this executable's ELF header, as loaded; `page` a power of two.
+unsafe fn protect_relro(base: usize, page: usize) -> bool {
     // SAFETY: e_phoff (offset 32), e_phentsize (54) and e_phnum (56) of
     // our ELF header, then our program headers, all mapped.
     unsafe {
@@ -182,9 +197,10 @@ unsafe fn protect_relro(base: usize, page: usize) {
             let start = base + *((ph + 16) as *const u64) as usize;
             let end = start + *((ph + 40) as *const u64) as usize;
             let (start, end) = (start & !(page - 1), end & !(page - 1));
-            if end > start {
-                let _ = syscalls::sys!(libc::SYS_mprotect, start, end - start, libc::PROT_READ);
+            if end > start && syscalls::sys!(libc::SYS_mprotect, start, end - start, libc::PROT_READ).is_err() {
+                return false;
             }
         }
     }
+    true
 }

@@ -92,7 +92,8 @@ pub fn fill_closed_std_fds() {
         events: 0,
         revents: 0,
     });
-    let none = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // The kernel writes the time left back into it.
+    let mut none = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `fds` is a valid array of three pollfd for the call's length,
     // `none` a valid timeout, no signal mask.
     let r = unsafe {
@@ -100,7 +101,7 @@ pub fn fill_closed_std_fds() {
             libc::SYS_ppoll,
             fds.as_mut_ptr(),
             3,
-            &none as *const libc::timespec,
+            &mut none as *mut libc::timespec,
             0,
             0
         )

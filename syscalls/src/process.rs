@@ -61,14 +61,15 @@ pub fn poll<const N: usize>(fds: [(Option<BorrowedFd>, i16); N], timeout_ms: i32
         revents: 0,
     });
     // ppoll, which every architecture has: the timeout as a timespec.
-    let ts = libc::timespec {
+    // The kernel writes the time left back into it.
+    let mut ts = libc::timespec {
         tv_sec: (timeout_ms / 1000).into(),
         tv_nsec: ((timeout_ms % 1000) * 1_000_000).into(),
     };
     let ts_ptr = if timeout_ms < 0 {
-        core::ptr::null()
+        core::ptr::null_mut()
     } else {
-        &ts as *const libc::timespec
+        &mut ts as *mut libc::timespec
     };
     // SAFETY: pfds is a valid array of N pollfd structures, ts_ptr a valid
     // timespec or null (no timeout), no signal mask.

@@ -113,6 +113,21 @@ pub fn default_action(sig: i32) {
     set_disposition(sig, libc::SIG_DFL);
 }
 
+/// Disarms the CPU-time interval timers (`ITIMER_VIRTUAL`, `ITIMER_PROF`),
+/// which survive exec: a caller could arm one to end a set-user-ID root
+/// process (SIGVTALRM, SIGPROF) at a moment of its choosing, after the
+/// kernel stopped letting it send signals itself.
+pub fn disarm_cpu_timers() {
+    let off = libc::itimerval {
+        it_interval: libc::timeval { tv_sec: 0, tv_usec: 0 },
+        it_value: libc::timeval { tv_sec: 0, tv_usec: 0 },
+    };
+    for which in [libc::ITIMER_VIRTUAL, libc::ITIMER_PROF] {
+        // SAFETY: a valid itimerval, read only; no old value asked for.
+        let _ = unsafe { crate::sys!(libc::SYS_setitimer, which, &off as *const libc::itimerval, 0) };
+    }
+}
+
 /// `alarm(seconds)`: SIGALRM after that long (replacing any pending
 /// alarm), as the C library's alarm does it on every architecture:
 /// setitimer(ITIMER_REAL).
