@@ -49,6 +49,8 @@ pub struct Names {
 const MAX_PENDING: usize = 4096;
 /// The most a turn of the loop waits for syslog to drain its queue.
 const PATIENCE_PER_TURN: Duration = Duration::from_millis(20);
+/// The most the daemon waits for syslog when it stops.
+const PATIENCE_AT_EXIT: Duration = Duration::from_millis(500);
 /// How long to wait before trying a full queue again.
 const RETRY: Duration = Duration::from_micros(200);
 
@@ -111,6 +113,16 @@ impl Names {
             self.write(&summary(outcome, s.key.uid, user.as_deref(), n));
             self.uncounted.suppressed = self.uncounted.suppressed.saturating_add(s.suppressed);
         }
+    }
+
+    /// When the daemon stops: sends what syslog takes within
+    /// [`PATIENCE_AT_EXIT`] (the rest is counted as lost), and adds the
+    /// counts to the tally.
+    pub fn finish(&mut self, pins: &Path) {
+        self.flush(PATIENCE_AT_EXIT);
+        self.uncounted.undelivered += self.pending.len() as u64;
+        self.pending.clear();
+        self.turn(pins);
     }
 
     /// Once per turn of the daemon's loop: sends what syslog will take,

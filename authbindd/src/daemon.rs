@@ -141,15 +141,17 @@ fn say_detached(say: &Say, cg: &Cgroup) {
     ));
 }
 
-/// Says what the users' windows that ended left out (the programs'
-/// counts), and records it as said in the pins. A failure is said once,
-/// not again each second while it lasts (`last_error`).
+/// Says what the users' windows that ended (`all`: every window, ended
+/// or not) left out (the programs' counts), and records it as said in the
+/// pins. A failure is said once, not again each second while it lasts
+/// (`last_error`).
 fn summarise(
     say: &Say,
     budgets: &mut Budgets,
     s: &mut Suppressions,
     names: &mut audit::Names,
     last_error: &mut Option<String>,
+    all: bool,
 ) {
     let read = match budgets.read() {
         Ok(read) => read,
@@ -163,7 +165,11 @@ fn summarise(
         }
     };
     *last_error = None;
-    let due = s.due(&read, syscalls::clock::monotonic_ns());
+    let due = if all {
+        s.all(&read)
+    } else {
+        s.due(&read, syscalls::clock::monotonic_ns())
+    };
     names.say_suppressed(&due);
     for d in &due {
         // Unrecorded, a new daemon would say the count again: better than
@@ -237,7 +243,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
     }
     let mut backlog = false;
     let mut restored_at = Instant::now();
-    loop {
+    'serve: loop {
         let wait = match pending {
             _ if backlog => Duration::ZERO,
             None => READ_EVERY,
@@ -271,7 +277,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
                     }
                     Ok(s) => {
                         say.info(&format!("{s} received: stopping; the grants stay attached"));
-                        return Ok(());
+                        break 'serve;
                     }
                     Err(_) => {}
                 }
@@ -283,7 +289,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
         }
         if change.pins && !buildcfg::attached::linked(&dir) {
             say_detached(&say, &cg);
-            return Ok(());
+            break 'serve;
         }
         if change.policy {
             note(&mut pending);
@@ -294,7 +300,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
                 pending = None;
                 if !buildcfg::attached::linked(&dir) {
                     say_detached(&say, &cg);
-                    return Ok(());
+                    break 'serve;
                 }
                 names.forget();
                 let turn = swap_watched(&cg, &dir, &mut watch, skipped >= SKIPS);
@@ -312,7 +318,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
                 }
                 if turn.seen.pins && !buildcfg::attached::linked(&dir) {
                     say_detached(&say, &cg);
-                    return Ok(());
+                    break 'serve;
                 }
             }
         }
@@ -344,8 +350,28 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
         }
         if summarised_at.elapsed() >= SUMMARISE_EVERY {
             summarised_at = Instant::now();
-            summarise(&say, &mut budgets, &mut suppressions, &mut names, &mut budgets_error);
+            summarise(
+                &say,
+                &mut budgets,
+                &mut suppressions,
+                &mut names,
+                &mut budgets_error,
+                false,
+            );
         }
         names.turn(&dir);
     }
+    // Stopping: what the windows left out so far is said now, before they
+    // end, so that a daemon stopped for good leaves nothing unsaid (a new
+    // one goes on from audit_said).
+    summarise(
+        &say,
+        &mut budgets,
+        &mut suppressions,
+        &mut names,
+        &mut budgets_error,
+        true,
+    );
+    names.finish(&dir);
+    Ok(())
 }

@@ -160,6 +160,13 @@ impl Suppressions {
         self.said.retain(|k, _| present.contains(k));
         out
     }
+
+    /// Every line not yet said, whether its window has ended or not (the
+    /// daemon is stopping): as if it were the end of time, when every
+    /// window has ended.
+    pub fn all(&mut self, budgets: &[(Key, Counted)]) -> Vec<Summary> {
+        self.due(budgets, u64::MAX)
+    }
 }
 
 #[cfg(test)]
@@ -236,6 +243,15 @@ mod tests {
             last: 300,
         };
         assert_eq!(s.due(&[(key(1500), anew)], 301 * W)[0].suppressed, 30);
+        // Stopping: what a window that has not ended left out is said too.
+        let later = Counted {
+            born: 9,
+            suppressed: 45,
+            last: 301,
+        };
+        assert_eq!(s.due(&[(key(1500), later)], 301 * W + 1), []);
+        assert_eq!(s.all(&[(key(1500), later)])[0].suppressed, 15);
+        assert_eq!(s.all(&[(key(1500), later)]), []);
         // A budget gone from the map is forgotten.
         assert_eq!(s.due(&[], 302 * W), []);
         assert!(s.said.is_empty());

@@ -1,7 +1,8 @@
 //! The kernel-mode audit log under a flood of grants: one user binding
 //! in a loop gets at most its window's lines (then one `SUPPRESSED=`
 //! line saying how many were left out), another user's single grant in
-//! that window still gets its line, and `authbindd --status` counts
+//! that window still gets its line (a reload in the middle changes
+//! nothing of this), and `authbindd --status` counts
 //! every grant line the log did not get. Every grant is accounted for:
 //! written, suppressed, or lost in the ring (which `--status` counts);
 //! and since the programs keep each user's limit before the ring, one
@@ -31,7 +32,11 @@ bg_cg_user $U $KL 127.0.0.1 80 82 "$W/stop" > "$W/loop.out"
 LOOP=$BGPID
 sleep 1.5
 r other cg_user $O $BT 4 127.0.0.1 81 tcp
+# A reload in the middle of the flood renews no budget and loses no count
+# (the budgets are kept across reloads, as the ring is).
+kill -HUP $KDPID
 sleep 1.5
+echo "reloads=$(grep -c 'reloaded' "$W/kd.err")"
 touch "$W/stop"; wait $LOOP
 cat "$W/loop.out" >&2
 . <(tr ' ' '\n' < "$W/loop.out" | grep -E '^[ab]_ok=')
@@ -71,6 +76,7 @@ echo "status_undelivered=$(sed -n 's/^  audit lines syslog did not take (lost): 
             .unwrap_or_else(|_| panic!("{key}: not a count: {}", out.get(key)))
     };
     let (grants, lines, suppressed) = (n("flood_grants"), n("flood_lines"), n("suppressed"));
+    out.ensure(n("reloads") >= 1, "the daemon did not reload during the flood");
     // One line per window that left lines out: the flood spans one or two.
     out.ensure(
         (1..=2).contains(&n("summary_lines")),
