@@ -11,7 +11,8 @@
 //! - [`send`] hands a line to `/dev/log` without ever blocking or failing
 //!   the caller: a missing, full or odd `/dev/log` drops it silently.
 //! - [`RateLimit`] keeps a user's refusals from flooding the log (the
-//!   helper's, in files); [`PerUser`] the daemon's lines (in memory).
+//!   helper's, in files); kernel mode's programs keep its limits
+//!   ([`GRANTS_PER_WINDOW`] and the others, defined here once) in a map.
 #![forbid(unsafe_code)]
 // No std: the setuid helper, which has no C library, writes its lines
 // with it (the system calls are the `syscalls` crate's).
@@ -25,7 +26,7 @@ mod syslog;
 
 pub use entry::{reason_word, Entry, Outcome, Proto};
 pub use ratelimit::{
-    Allowance, PerUser, RateLimit, Window, GRANTS_PER_WINDOW, GRANT_WINDOW_SECONDS, REFUSALS_PER_WINDOW, WINDOW_SECONDS,
+    Allowance, RateLimit, Window, GRANTS_PER_WINDOW, GRANT_WINDOW_SECONDS, REFUSALS_PER_WINDOW, WINDOW_SECONDS,
 };
 pub use syslog::{format, send, send_to, Delivery, Sender, Severity, AUTHPRIV, DAEMON, DEV_LOG, IDENT};
 

@@ -9,20 +9,20 @@
 //! locked without waiting; when it cannot be used at once (not root, busy,
 //! unreadable) the line is written: a lost count is better than a lost line.
 //!
-//! The kernel-mode daemon is long-lived and writes a line per grant the
-//! programs report: [`PerUser`] keeps its windows in memory (at most
-//! [`GRANTS_PER_WINDOW`] lines per user per [`GRANT_WINDOW_SECONDS`]),
-//! and says what a window left out as soon as the window ends.
+//! Kernel mode's BPF programs count in the kernel, before their ring
+//! buffer (authbindd's loader gives them these limits, so that there is
+//! one definition): at most [`GRANTS_PER_WINDOW`] grant lines per user
+//! per [`GRANT_WINDOW_SECONDS`], and [`REFUSALS_PER_WINDOW`] refusals by a
+//! reservation per [`WINDOW_SECONDS`], as the helper's; the daemon says
+//! what a window left out as soon as the window ends.
 
-use alloc::collections::BTreeMap;
-use alloc::vec::Vec;
 use syscalls::file;
 
 pub const REFUSALS_PER_WINDOW: u32 = 10;
 pub const WINDOW_SECONDS: u64 = 60;
 
-/// The daemon's grant lines: a server starting binds a few ports, a loop
-/// of binds thousands a second.
+/// Kernel mode's grant lines (counted by its programs, per user): a
+/// server starting binds a few ports, a loop of binds thousands a second.
 pub const GRANTS_PER_WINDOW: u32 = 50;
 pub const GRANT_WINDOW_SECONDS: u64 = 10;
 
@@ -70,60 +70,6 @@ impl Window {
     }
 }
 
-/// Per-user windows in memory, for the daemon: only users with a window
-/// not yet over are kept.
-pub struct PerUser {
-    per_window: u32,
-    seconds: u64,
-    windows: BTreeMap<u32, Window>,
-}
-
-impl PerUser {
-    /// [`GRANTS_PER_WINDOW`] lines per [`GRANT_WINDOW_SECONDS`].
-    pub fn grants() -> PerUser {
-        PerUser {
-            per_window: GRANTS_PER_WINDOW,
-            seconds: GRANT_WINDOW_SECONDS,
-            windows: BTreeMap::new(),
-        }
-    }
-
-    /// [`REFUSALS_PER_WINDOW`] lines per [`WINDOW_SECONDS`], the helper's
-    /// limit on its refusals (for kernel mode's refusals by a reservation).
-    pub fn refusals() -> PerUser {
-        PerUser {
-            per_window: REFUSALS_PER_WINDOW,
-            seconds: WINDOW_SECONDS,
-            windows: BTreeMap::new(),
-        }
-    }
-
-    /// Counts one line of `uid` at `now` (seconds on any clock that does
-    /// not go back).
-    pub fn admit(&mut self, uid: u32, now: u64) -> Allowance {
-        let (per_window, seconds) = (self.per_window, self.seconds);
-        self.windows.entry(uid).or_default().admit(now, per_window, seconds)
-    }
-
-    /// Forgets the windows over at `now`; returns the users whose window
-    /// left lines out, with how many (to be said at once: the user may
-    /// never bind again).
-    pub fn ended(&mut self, now: u64) -> Vec<(u32, u32)> {
-        let mut out = Vec::new();
-        let seconds = self.seconds;
-        self.windows.retain(|&uid, w| {
-            if !w.over(now, seconds) {
-                return true;
-            }
-            if w.suppressed > 0 {
-                out.push((uid, w.suppressed));
-            }
-            false
-        });
-        out
-    }
-}
-
 /// The per-uid counts in a folder.
 pub struct RateLimit<'a> {
     dir: &'a str,
@@ -140,7 +86,7 @@ impl RateLimit<'_> {
     }
 
     pub fn refusal_now(&self, uid: u32) -> Allowance {
-        self.refusal(uid, file::epoch_seconds())
+        self.refusal(uid, syscalls::clock::epoch_seconds())
     }
 
     fn try_refusal(&self, uid: u32, now: u64) -> Option<Allowance> {
@@ -221,36 +167,5 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
         std::fs::remove_file(&victim).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn the_daemons_grant_lines_per_user_in_memory() {
-        let mut p = PerUser::grants();
-        for i in 0..GRANTS_PER_WINDOW {
-            assert_eq!(
-                p.admit(1500, 100 + u64::from(i % 3)),
-                Allowance::Write { suppressed: 0 }
-            );
-        }
-        for _ in 0..1000 {
-            assert_eq!(p.admit(1500, 105), Allowance::Suppress);
-        }
-        // Another user's line is never taken by 1500's flood.
-        assert_eq!(p.admit(1501, 105), Allowance::Write { suppressed: 0 });
-        assert_eq!(p.ended(105), []);
-        // When the window is over the count is said at once, and the
-        // users whose windows are over are forgotten.
-        assert_eq!(p.ended(100 + GRANT_WINDOW_SECONDS), [(1500, 1000)]);
-        assert_eq!(p.windows.keys().collect::<Vec<_>>(), [&1501]);
-        assert_eq!(p.admit(1500, 111), Allowance::Write { suppressed: 0 });
-        // A line in the next window carries the count if nothing said it.
-        for _ in 0..GRANTS_PER_WINDOW + 1 {
-            p.admit(1500, 112);
-        }
-        assert_eq!(
-            p.admit(1500, 111 + GRANT_WINDOW_SECONDS),
-            Allowance::Write { suppressed: 2 }
-        );
-        assert_eq!(p.ended(111 + GRANT_WINDOW_SECONDS), []);
     }
 }

@@ -109,17 +109,48 @@ const volatile __u32 can_set_retval = 0;
  * costs no more than that load. */
 const volatile __u64 reserved_bits[RESERVED_BITS_WORDS] = {};
 
+/* Set by the loader from the audit crate, the helper's limits, indexed
+ * by outcome (EV_*): the audit records a user may put into the ring per
+ * window (audit::GRANTS_PER_WINDOW, REFUSALS_PER_WINDOW) and the windows'
+ * length in ns (GRANT_WINDOW_SECONDS, WINDOW_SECONDS). */
+const volatile __u64 audit_per_window[AUDIT_KINDS] = {};
+const volatile __u64 audit_window_ns[AUDIT_KINDS] = {};
+
 /* Kept across reloads (pinned): the grants and reservation refusals for
  * the audit log, the refusal counts, the audit records lost to a full
- * ring. The ring holds about 100,000 records (84 bytes each with their
- * header): a flood of some 135,000 grants a second outruns the daemon's
- * reading by about a tenth, and another user's record must still find
- * room seconds into it (1 MiB held 12,000, too few once the records
- * grew by the deciding reservation). */
+ * ring, and each user's audit budget. The budget comes before the ring:
+ * a user binding in a loop puts at most audit::GRANTS_PER_WINDOW records
+ * into it per GRANT_WINDOW_SECONDS (50 per 10 s), and the ring holds
+ * about 12,000 (84 bytes each with their header), so no user's flood
+ * fills it, and another user's record always finds room (8 MiB, before
+ * the budget, still lost records of everyone to a long enough flood).
+ * Only some 240 users each spending a whole budget within one 100 ms
+ * read of the daemon's could fill it (it reads up to 1,000 a turn and
+ * reads again at once while records wait); what still is lost is
+ * counted (`lost`). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 * 1024 * 1024);
+	__uint(max_entries, 1024 * 1024);
 } events SEC(".maps");
+
+/* Each user's audit budget, per kind (struct audit_budget). Not per CPU:
+ * one budget, whichever CPU the user binds on. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, AUDIT_USERS);
+	__type(key, struct audit_key);
+	__type(value, struct audit_budget);
+} audit_budget SEC(".maps");
+
+/* Written by the daemon alone (the programs never read it): how much of
+ * each budget's `suppressed` it has said. Here so that it is made and
+ * pinned with the maps it describes, and lives as long as they do. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, AUDIT_USERS);
+	__type(key, struct audit_key);
+	__type(value, struct audit_said);
+} audit_said SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
@@ -276,11 +307,52 @@ struct request {
 	struct addr_key ak;
 };
 
-/* Starts an audit record of the bind `q` by `rule` and `file` (granted,
- * no reservation named); NULL when the ring is full (counted). The
- * caller completes it and submits it with submit(). */
-static __always_inline struct event *record(struct bpf_sock_addr *ctx, const struct request *q, __u32 rule, __u32 file)
+/* Whether the user `uid` may put one more record of kind `outcome` into
+ * the ring: at most audit_per_window[outcome] per window; one left out is
+ * counted in its budget (the daemon says how many when the window ends).
+ * Windows are aligned (index = now / length), so a reset racing with
+ * another CPU's count at a window's start lets a record or two more in,
+ * no fewer, and no count is lost: `suppressed` is only ever added to,
+ * atomically. */
+static __always_inline int within_budget(__u32 uid, __u32 outcome)
 {
+	__u32 kind = outcome & (AUDIT_KINDS - 1);
+	struct audit_key k = { .uid = uid, .outcome = kind };
+	__u64 now = bpf_ktime_get_ns();
+	__u64 window = now / audit_window_ns[kind];
+	struct audit_budget *b = bpf_map_lookup_elem(&audit_budget, &k);
+
+	if (!b) {
+		struct audit_budget fresh = { .born = now, .window = window, .admitted = 1 };
+		if (!bpf_map_update_elem(&audit_budget, &k, &fresh, BPF_NOEXIST))
+			return 1;
+		/* Another CPU made it meanwhile. */
+		b = bpf_map_lookup_elem(&audit_budget, &k);
+		if (!b)
+			return 1;
+	}
+	if (b->window != window) {
+		b->window = window;
+		b->admitted = 0;
+	}
+	if (b->admitted < audit_per_window[kind]) {
+		__sync_fetch_and_add(&b->admitted, 1);
+		return 1;
+	}
+	__sync_fetch_and_add(&b->suppressed, 1);
+	b->last = window;
+	return 0;
+}
+
+/* Starts an audit record of the bind `q` by `rule` and `file` (outcome
+ * `outcome`, no reservation named); NULL when the user's budget is spent
+ * or the ring is full (each counted). The caller completes it and
+ * submits it with submit(). */
+static __always_inline struct event *record(struct bpf_sock_addr *ctx, const struct request *q, __u32 rule, __u32 file,
+					    __u32 outcome)
+{
+	if (!within_budget(q->uid, outcome))
+		return 0;
 	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
 	if (!e) {
@@ -300,7 +372,7 @@ static __always_inline struct event *record(struct bpf_sock_addr *ctx, const str
 	e->type = ctx->type;
 	e->protocol = ctx->protocol;
 	__builtin_memcpy(e->addr, q->ak.addr, sizeof(e->addr));
-	e->outcome = EV_GRANTED;
+	e->outcome = outcome;
 	e->rfamily = 0;
 	__builtin_memset(e->raddr, 0, sizeof(e->raddr));
 	return e;
@@ -308,8 +380,7 @@ static __always_inline struct event *record(struct bpf_sock_addr *ctx, const str
 
 /* Never wakes the daemon: it reads the ring every 100 ms. A wakeup (an
  * IPI and a task wakeup, inside this bind) costs the binding process
- * several times the whole decision. The ring holds 100 ms of about
- * 150,000 grants a second; beyond, records are lost and counted. */
+ * several times the whole decision. */
 static __always_inline void submit(struct event *e)
 {
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
@@ -317,7 +388,7 @@ static __always_inline void submit(struct event *e)
 
 static __always_inline int grant(struct bpf_sock_addr *ctx, const struct request *q, __u32 rule, __u32 file)
 {
-	struct event *e = record(ctx, q, rule, file);
+	struct event *e = record(ctx, q, rule, file, EV_GRANTED);
 
 	if (e)
 		submit(e);
@@ -329,11 +400,10 @@ static __always_inline void by_reservation(struct bpf_sock_addr *ctx, const stru
 					   const struct addr_key *by)
 {
 	__u32 file = by->family == RESERVE_WHOLE_PORT ? FILE_RESERVEPORT : FILE_RESERVEADDR;
-	struct event *e = record(ctx, q, RULE_RESERVE, file);
+	struct event *e = record(ctx, q, RULE_RESERVE, file, outcome);
 
 	if (!e)
 		return;
-	e->outcome = outcome;
 	e->rfamily = by->family;
 	__builtin_memcpy(e->raddr, by->addr, sizeof(e->raddr));
 	submit(e);

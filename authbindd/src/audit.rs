@@ -10,20 +10,20 @@
 //! /proc lookup could name another process.
 //!
 //! A user binding in a loop must neither flood the log nor crowd out
-//! another user's lines: each user gets at most
-//! [`audit::GRANTS_PER_WINDOW`] lines per [`audit::GRANT_WINDOW_SECONDS`]
-//! (counted here, after the programs: the bind itself never waits for
-//! it), and when a window that left lines out ends, one line says how
-//! many (`SUPPRESSED=`). Lines syslog's small queue has no room for wait
-//! in the daemon (a bounded number) and go as it drains. The lines left
-//! out and the lines syslog did not take (no /dev/log, or too many
-//! waiting) are counted in a small file beside
-//! the helper's counts, which `authbindd --status` shows
-//! ([`crate::audit_tally`]).
+//! another user's lines: the programs keep each user's rate limit
+//! themselves, before the ring ([`crate::suppressed`]), so every record
+//! that reaches the daemon gets its line, and the daemon says what a
+//! window left out (`SUPPRESSED=`) from the programs' counts. Lines
+//! syslog's small queue has no room for wait in the daemon (a bounded
+//! number) and go as it drains. The lines left out and the lines syslog
+//! did not take (no /dev/log, or too many waiting) are counted in a
+//! small file beside the helper's counts, which `authbindd --status`
+//! shows ([`crate::audit_tally`]).
 
 use crate::audit_tally::Tally;
 use crate::maps::layout::Event;
-use audit::{Allowance, Delivery, Entry, Outcome, Proto, Severity};
+use crate::suppressed::{Kind, Summary};
+use audit::{Delivery, Entry, Outcome, Proto, Severity};
 use model::{Errno, PolicyFile, Reason, Target};
 use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
@@ -31,15 +31,12 @@ use std::time::{Duration, Instant};
 
 /// What the daemon keeps for its audit lines: user names, cached per uid
 /// until the next reload (a burst of binds must not read /etc/passwd each
-/// time), one syslog socket for all of them, each user's window, and the
-/// counts not yet added to the tally file.
+/// time), one syslog socket for all of them, and the counts not yet
+/// added to the tally file.
+#[derive(Default)]
 pub struct Names {
     cache: BTreeMap<u32, Option<String>>,
     sender: audit::Sender,
-    limits: audit::PerUser,
-    /// Refusals by a reservation, limited as the helper limits its own.
-    refusal_limits: audit::PerUser,
-    started: Instant,
     uncounted: Tally,
     /// Lines syslog's queue had no room for yet, oldest first (a burst
     /// outruns its small queue): sent as it drains.
@@ -47,26 +44,15 @@ pub struct Names {
 }
 
 /// The most lines kept for syslog; past that a line is counted as lost.
-/// (Each user has at most GRANTS_PER_WINDOW lines a window.)
+/// (The programs let each user at most GRANTS_PER_WINDOW records a
+/// window.)
 const MAX_PENDING: usize = 4096;
 /// The most a turn of the loop waits for syslog to drain its queue.
 const PATIENCE_PER_TURN: Duration = Duration::from_millis(20);
+/// The most the daemon waits for syslog when it stops.
+const PATIENCE_AT_EXIT: Duration = Duration::from_millis(500);
 /// How long to wait before trying a full queue again.
 const RETRY: Duration = Duration::from_micros(200);
-
-impl Default for Names {
-    fn default() -> Names {
-        Names {
-            cache: BTreeMap::new(),
-            sender: audit::Sender::default(),
-            limits: audit::PerUser::grants(),
-            refusal_limits: audit::PerUser::refusals(),
-            started: Instant::now(),
-            uncounted: Tally::default(),
-            pending: VecDeque::new(),
-        }
-    }
-}
 
 impl Names {
     fn of(&mut self, uid: u32) -> Option<&str> {
@@ -79,11 +65,6 @@ impl Names {
     /// After a reload (the user database may have changed).
     pub fn forget(&mut self) {
         self.cache.clear();
-    }
-
-    /// Seconds on the daemon's own clock (never goes back).
-    fn now(&self) -> u64 {
-        self.started.elapsed().as_secs()
     }
 
     fn write(&mut self, entry: &Entry<'_>) {
@@ -119,21 +100,35 @@ impl Names {
         }
     }
 
-    /// Once per turn of the daemon's loop: says what the windows that
-    /// ended left out, and adds the counts to the tally of the cgroup
-    /// whose pins are `pins`.
-    pub fn turn(&mut self, pins: &Path) {
-        let now = self.now();
-        let ended = self.limits.ended(now).into_iter().map(|e| (Outcome::Granted, e));
-        let refusals = self
-            .refusal_limits
-            .ended(now)
-            .into_iter()
-            .map(|e| (Outcome::Refused, e));
-        for (outcome, (uid, suppressed)) in ended.chain(refusals).collect::<Vec<_>>() {
-            let user = self.of(uid).map(str::to_string);
-            self.write(&summary(outcome, uid, user.as_deref(), suppressed));
+    /// Says what the programs' windows left out (`due`, from
+    /// [`crate::suppressed::Suppressions::due`]), and counts it.
+    pub fn say_suppressed(&mut self, due: &[Summary]) {
+        for s in due {
+            let outcome = match s.key.kind {
+                Kind::Grants => Outcome::Granted,
+                Kind::Refusals => Outcome::Refused,
+            };
+            let user = self.of(s.key.uid).map(str::to_string);
+            let n = u32::try_from(s.suppressed).unwrap_or(u32::MAX);
+            self.write(&summary(outcome, s.key.uid, user.as_deref(), n));
+            self.uncounted.suppressed = self.uncounted.suppressed.saturating_add(s.suppressed);
         }
+    }
+
+    /// When the daemon stops: sends what syslog takes within
+    /// [`PATIENCE_AT_EXIT`] (the rest is counted as lost), and adds the
+    /// counts to the tally.
+    pub fn finish(&mut self, pins: &Path) {
+        self.flush(PATIENCE_AT_EXIT);
+        self.uncounted.undelivered += self.pending.len() as u64;
+        self.pending.clear();
+        self.turn(pins);
+    }
+
+    /// Once per turn of the daemon's loop: sends what syslog will take,
+    /// and adds the counts to the tally of the cgroup whose pins are
+    /// `pins`.
+    pub fn turn(&mut self, pins: &Path) {
         self.flush(PATIENCE_PER_TURN);
         if self.uncounted != Tally::default() {
             // Kept for the next turn if the file cannot be written.
@@ -194,32 +189,18 @@ pub fn entry<'a>(e: &Event, target: &'a Target, user: Option<&'a str>) -> Entry<
     }
 }
 
-/// The line of one grant (or refusal), unless its user's window is full
-/// (then it is counted).
+/// The line of one grant (or refusal): the programs sent only what its
+/// user's budget let through.
 pub fn send(names: &mut Names, e: &Event) {
-    let now = names.now();
-    let limits = if e.refused {
-        &mut names.refusal_limits
-    } else {
-        &mut names.limits
-    };
-    let suppressed = match limits.admit(e.uid, now) {
-        Allowance::Write { suppressed } => suppressed,
-        Allowance::Suppress => {
-            names.uncounted.suppressed += 1;
-            return;
-        }
-    };
     let target = Target::new(e.addr, e.port);
     let user = names.of(e.uid).map(str::to_string);
-    let mut entry = entry(e, &target, user.as_deref());
-    entry.suppressed = (suppressed > 0).then_some(suppressed);
-    names.write(&entry);
+    names.write(&entry(e, &target, user.as_deref()));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::suppressed::Key;
     use model::{Address, FileName, Rule};
 
     /// A daemon's audit state sending to `path`.
@@ -246,28 +227,21 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_flood_is_limited_per_user_and_no_line_is_lost_to_a_full_queue() {
-        let dir = std::env::temp_dir().join(format!("authbindd-audit-{}", std::process::id()));
+    /// A datagram socket standing in for /dev/log, and the daemon's
+    /// audit state sending to it.
+    fn log(name: &str) -> (std::path::PathBuf, std::os::unix::net::UnixDatagram, Names) {
+        let dir = std::env::temp_dir().join(format!("authbindd-audit-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir(&dir).unwrap();
         let path = dir.join("log");
         let receiver = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
         receiver.set_nonblocking(true).unwrap();
-        let mut names = names_to(&path);
-        // uid 7 floods; 8 binds once in the middle. Nobody reads yet:
-        // syslog's queue fills, the rest wait in the daemon.
-        for _ in 0..10_000 {
-            send(&mut names, &grant(7));
-        }
-        send(&mut names, &grant(8));
-        for _ in 0..10_000 {
-            send(&mut names, &grant(7));
-        }
-        let limit = audit::GRANTS_PER_WINDOW as usize;
-        assert_eq!(names.uncounted.suppressed, 20_000 - limit as u64);
-        assert_eq!(names.uncounted.undelivered, 0);
-        assert!(!names.pending.is_empty());
+        let names = names_to(&path);
+        (dir, receiver, names)
+    }
+
+    /// Reads what `names` sends until nothing waits in it.
+    fn receive(receiver: &std::os::unix::net::UnixDatagram, names: &mut Names) -> Vec<String> {
         let mut lines = Vec::new();
         let mut buf = [0u8; 4096];
         for _ in 0..1000 {
@@ -279,13 +253,81 @@ mod tests {
             }
             names.flush(Duration::ZERO);
         }
-        assert_eq!(lines.len(), limit + 1, "{lines:?}");
-        assert_eq!(lines.iter().filter(|l| l.contains("UID=8 ")).count(), 1);
+        lines
+    }
+
+    #[test]
+    fn a_burst_waits_for_syslog_in_order_and_what_cannot_be_sent_is_counted() {
+        let (dir, receiver, mut names) = log("burst");
+        // More records than syslog's queue holds, nobody reading yet: the
+        // rest wait in the daemon (the programs sent only what the users'
+        // budgets let through: each gets its line).
+        for uid in 0..500 {
+            send(&mut names, &grant(2000 + uid));
+        }
+        assert_eq!(names.uncounted, Tally::default());
+        assert!(!names.pending.is_empty());
+        let lines = receive(&receiver, &mut names);
+        assert_eq!(lines.len(), 500);
+        for (uid, line) in (2000..).zip(&lines) {
+            assert!(line.contains(&format!("UID={uid} ")), "{line}");
+        }
         // Nobody there any more: what cannot be sent is counted.
         drop(receiver);
         send(&mut names, &grant(9));
         assert_eq!(names.uncounted.undelivered, 1);
         assert!(names.pending.is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn what_the_programs_left_out_is_said_per_user_and_kind_and_counted() {
+        // A uid no user has (no USER= field).
+        const NOBODY: u32 = 3_000_000_007;
+        let (dir, receiver, mut names) = log("suppressed");
+        let mut s = crate::suppressed::Suppressions::default();
+        let w = audit::GRANT_WINDOW_SECONDS * 1_000_000_000;
+        let flood = crate::suppressed::Counted {
+            born: 1,
+            suppressed: 20_000,
+            last: 100,
+        };
+        let refusals = crate::suppressed::Counted {
+            born: 2,
+            suppressed: 90,
+            last: 100 * w / (audit::WINDOW_SECONDS * 1_000_000_000),
+        };
+        let read = [
+            (
+                Key {
+                    uid: NOBODY,
+                    kind: Kind::Grants,
+                },
+                flood,
+            ),
+            (
+                Key {
+                    uid: NOBODY,
+                    kind: Kind::Refusals,
+                },
+                refusals,
+            ),
+        ];
+        names.say_suppressed(&s.due(&read, 100 * w));
+        assert_eq!(receive(&receiver, &mut names), Vec::<String>::new());
+        // The windows ended.
+        names.say_suppressed(&s.due(&read, 200 * w));
+        let lines = receive(&receiver, &mut names);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0].ends_with(&format!("RESULT=granted UID={NOBODY} SUPPRESSED=20000 BY=kernel")),
+            "{lines:?}"
+        );
+        assert!(
+            lines[1].ends_with(&format!("RESULT=refused UID={NOBODY} SUPPRESSED=90 BY=kernel")),
+            "{lines:?}"
+        );
+        assert_eq!(names.uncounted.suppressed, 20_090);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -367,37 +409,5 @@ mod tests {
                 && line.ends_with("FILE=reserve/127.0.0.1,80 REASON=owner BY=kernel"),
             "{line}"
         );
-    }
-
-    #[test]
-    fn refusals_are_limited_as_the_helpers_apart_from_grants() {
-        let dir = std::env::temp_dir().join(format!("authbindd-audit-refusals-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir(&dir).unwrap();
-        let path = dir.join("log");
-        let receiver = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
-        let mut names = names_to(&path);
-        let refusal = Event {
-            refused: true,
-            rule: Some(Rule::Reserve),
-            file: Some(FileName::ReservePort),
-            reservation: Some(model::Reservation::port(80)),
-            ..grant(7)
-        };
-        for _ in 0..100 {
-            send(&mut names, &refusal);
-        }
-        send(&mut names, &grant(7));
-        let limit = audit::REFUSALS_PER_WINDOW as usize;
-        assert_eq!(names.uncounted.suppressed, 100 - limit as u64);
-        let mut buf = [0u8; 4096];
-        let mut lines = Vec::new();
-        receiver.set_nonblocking(true).unwrap();
-        while let Ok(n) = receiver.recv(&mut buf) {
-            lines.push(String::from_utf8_lossy(&buf[..n]).into_owned());
-        }
-        assert_eq!(lines.iter().filter(|l| l.contains("RESULT=refused")).count(), limit);
-        assert_eq!(lines.iter().filter(|l| l.contains("RESULT=granted")).count(), 1);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

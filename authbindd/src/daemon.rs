@@ -3,14 +3,16 @@
 //! configuration folder's name resolves to, of the mounts it is read
 //! through, or of the user database (in force within a second: changes
 //! are gathered for 50 ms, at most 300 ms), or on SIGHUP; write one
-//! syslog line per grant; on SIGTERM or SIGINT exit and leave the grants
+//! syslog line per grant the users' audit budgets let through, and say
+//! what they left out; on SIGTERM or SIGINT exit and leave the grants
 //! attached; exit when the links are removed (`--detach`).
 
 use crate::attach::Installed;
 use crate::cgroup::Cgroup;
 use crate::error::Error;
-use crate::maps::kept::Events;
+use crate::maps::kept::{Budgets, Events};
 use crate::say::Say;
+use crate::suppressed::Suppressions;
 use crate::swap::{swap_if, Swapped};
 use crate::watch::{Change, Watch};
 use crate::{audit, pins, preflight};
@@ -32,6 +34,10 @@ const RESTORE_EVERY: Duration = Duration::from_secs(1);
 /// Audit lines written per turn of the loop (some 10 ms of work): a flood
 /// of grants delays neither a reload nor a signal.
 const LINES_PER_TURN: usize = 1000;
+/// How often the users' audit budgets are read for the counts of what
+/// their windows (10 s and more) left out: each is said within a second
+/// of its window's end.
+const SUMMARISE_EVERY: Duration = Duration::from_secs(1);
 
 fn describe(s: &Swapped) -> String {
     let how = |i: Installed| match i {
@@ -135,6 +141,45 @@ fn say_detached(say: &Say, cg: &Cgroup) {
     ));
 }
 
+/// Says what the users' windows that ended (`all`: every window, ended
+/// or not) left out (the programs' counts), and records it as said in the
+/// pins. A failure is said once, not again each second while it lasts
+/// (`last_error`).
+fn summarise(
+    say: &Say,
+    budgets: &mut Budgets,
+    s: &mut Suppressions,
+    names: &mut audit::Names,
+    last_error: &mut Option<String>,
+    all: bool,
+) {
+    let read = match budgets.read() {
+        Ok(read) => read,
+        Err(e) => {
+            let text = format!("audit lines left out: the counts cannot be read: {e}");
+            if last_error.as_deref() != Some(text.as_str()) {
+                say.error(&text);
+            }
+            *last_error = Some(text);
+            return;
+        }
+    };
+    *last_error = None;
+    let due = if all {
+        s.all(&read)
+    } else {
+        s.due(&read, syscalls::clock::monotonic_ns())
+    };
+    names.say_suppressed(&due);
+    for d in &due {
+        // Unrecorded, a new daemon would say the count again: better than
+        // not at all.
+        if let Err(e) = budgets.set_said(d.key, d.said) {
+            say.error(&format!("audit lines left out: {e}"));
+        }
+    }
+}
+
 /// Schedules a reload for a change seen now.
 fn note(pending: &mut Option<(Instant, Instant)>) {
     let now = Instant::now();
@@ -184,6 +229,10 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
     drop(swapped);
     let mut events = Events::open(&dir)?;
     let mut names = audit::Names::default();
+    let mut budgets = Budgets::open(&dir)?;
+    let mut suppressions = Suppressions::new(budgets.said()?);
+    let mut summarised_at = Instant::now();
+    let mut budgets_error = None;
 
     // When a reload is due: (first change seen, last change seen).
     let mut pending: Option<(Instant, Instant)> = None;
@@ -194,7 +243,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
     }
     let mut backlog = false;
     let mut restored_at = Instant::now();
-    loop {
+    'serve: loop {
         let wait = match pending {
             _ if backlog => Duration::ZERO,
             None => READ_EVERY,
@@ -228,7 +277,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
                     }
                     Ok(s) => {
                         say.info(&format!("{s} received: stopping; the grants stay attached"));
-                        return Ok(());
+                        break 'serve;
                     }
                     Err(_) => {}
                 }
@@ -240,7 +289,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
         }
         if change.pins && !buildcfg::attached::linked(&dir) {
             say_detached(&say, &cg);
-            return Ok(());
+            break 'serve;
         }
         if change.policy {
             note(&mut pending);
@@ -251,7 +300,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
                 pending = None;
                 if !buildcfg::attached::linked(&dir) {
                     say_detached(&say, &cg);
-                    return Ok(());
+                    break 'serve;
                 }
                 names.forget();
                 let turn = swap_watched(&cg, &dir, &mut watch, skipped >= SKIPS);
@@ -269,7 +318,7 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
                 }
                 if turn.seen.pins && !buildcfg::attached::linked(&dir) {
                     say_detached(&say, &cg);
-                    return Ok(());
+                    break 'serve;
                 }
             }
         }
@@ -299,6 +348,30 @@ pub fn run(cgroup: Option<&Path>) -> Result<(), Error> {
         for e in lines {
             audit::send(&mut names, &e);
         }
+        if summarised_at.elapsed() >= SUMMARISE_EVERY {
+            summarised_at = Instant::now();
+            summarise(
+                &say,
+                &mut budgets,
+                &mut suppressions,
+                &mut names,
+                &mut budgets_error,
+                false,
+            );
+        }
         names.turn(&dir);
     }
+    // Stopping: what the windows left out so far is said now, before they
+    // end, so that a daemon stopped for good leaves nothing unsaid (a new
+    // one goes on from audit_said).
+    summarise(
+        &say,
+        &mut budgets,
+        &mut suppressions,
+        &mut names,
+        &mut budgets_error,
+        true,
+    );
+    names.finish(&dir);
+    Ok(())
 }

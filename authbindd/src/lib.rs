@@ -25,6 +25,7 @@ pub mod reserved_ports;
 mod resolve;
 mod say;
 pub mod status;
+pub mod suppressed;
 pub mod swap;
 mod watch;
 

@@ -155,22 +155,6 @@ pub fn pid() -> u32 {
     unsafe { sys!(libc::SYS_getpid) }.unwrap_or(0) as u32
 }
 
-/// Seconds since the epoch (0 if the clock cannot be read).
-pub fn epoch_seconds() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: ts is writable.
-    match unsafe {
-        sys!(
-            libc::SYS_clock_gettime,
-            libc::CLOCK_REALTIME,
-            &mut ts as *mut libc::timespec
-        )
-    } {
-        Ok(_) => u64::try_from(ts.tv_sec).unwrap_or(0),
-        Err(_) => 0,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,7 +213,6 @@ mod tests {
             Some(Errno(libc::ENAMETOOLONG))
         );
         assert_eq!(pid(), std::process::id());
-        assert!(epoch_seconds() > 1_700_000_000);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

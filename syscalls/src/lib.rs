@@ -15,6 +15,7 @@
 pub mod asuser;
 pub mod bpf;
 pub mod client;
+pub mod clock;
 pub mod errno;
 pub mod fd;
 pub mod fdpass;

@@ -80,6 +80,12 @@ constants! {
     EV_GRANTED: u32 = 0;
     /// An event's outcome: the bind was refused by a reservation (EACCES).
     EV_REFUSED: u32 = 1;
+    /// The kinds of audit line each user has a rate limit for, indexed by
+    /// outcome (`EV_*`): grants, and refusals by a reservation.
+    AUDIT_KINDS: usize = 2;
+    /// The most (user, kind) pairs whose audit budget the programs keep
+    /// (`audit_budget`, `audit_said`): the least recently used go first.
+    AUDIT_USERS: u32 = 16384;
 }
 
 /// The data of a `byuid4` key (its prefix is counted in bits of it).
@@ -198,6 +204,41 @@ structs! {
         rfamily: u32,
         raddr: [u8; 16],
     }
+
+    /// The key of `audit_budget` and `audit_said`: one user's audit
+    /// lines of one kind.
+    struct audit_key as AuditKey {
+        uid: u32,
+        /// `EV_*`: grants, or refusals by a reservation.
+        outcome: u32,
+    }
+
+    /// The value of `audit_budget`: one user's rate limit of one kind of
+    /// audit line, kept by the programs before the ring (windows aligned
+    /// on CLOCK_MONOTONIC, bpf_ktime_get_ns's clock: index = ns / window).
+    struct audit_budget as AuditBudget {
+        /// When the entry was made (ns): tells the daemon that its count
+        /// started again from 0 (the entry was evicted and made anew).
+        born: u64,
+        /// The window `admitted` counts in.
+        window: u64,
+        /// The records let into the ring in `window`.
+        admitted: u64,
+        /// The records left out since the entry was made (never reset:
+        /// the daemon says the growth).
+        suppressed: u64,
+        /// The window of the last one left out.
+        last: u64,
+    }
+
+    /// The value of `audit_said` (written by the daemon alone): how many
+    /// of `audit_budget`'s `suppressed` it has said (a `SUPPRESSED=`
+    /// line), of the entry made at `born`. Pinned, so that a new daemon
+    /// neither says a count again nor leaves one unsaid.
+    struct audit_said as AuditSaid {
+        born: u64,
+        said: u64,
+    }
 }
 
 #[cfg(test)]
@@ -221,11 +262,14 @@ mod tests {
                 Event::SIZE,
                 ReserveAddr::SIZE,
                 ReservePort::SIZE,
-                ReserveRefusalKey::SIZE
+                ReserveRefusalKey::SIZE,
+                AuditKey::SIZE,
+                AuditBudget::SIZE,
+                AuditSaid::SIZE
             ],
-            [12, 208, 24, 12, 24, 128, 8, 76, 20, 328, 28]
+            [12, 208, 24, 12, 24, 128, 8, 76, 20, 328, 28, 8, 40, 16]
         );
-        assert_eq!(STRUCTS.len(), 11);
+        assert_eq!(STRUCTS.len(), 14);
     }
 
     #[test]

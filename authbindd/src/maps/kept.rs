@@ -1,12 +1,16 @@
 //! The maps kept across reloads, opened from their pins: the grants'
-//! and reservation refusals' ring buffer (the daemon reads it), the
-//! refusal counts and the count of audit records lost to a full ring
-//! (`--status` prints them).
+//! and reservation refusals' ring buffer and each user's audit budget
+//! (the daemon reads them), the refusal counts and the count of audit
+//! records lost to a full ring (`--status` prints them).
 
-use super::layout::{refusal_key, reserve_refusal_key, Event, RefusalKey, ReserveRefusalKey};
-use super::load::{EVENTS, LOST, REFUSALS, RESERVE_REFUSALS};
+use super::layout::{
+    audit_key, audit_key_bytes, budget_count, refusal_key, reserve_refusal_key, said, said_value, AuditBudgetValue,
+    AuditKey, AuditSaidValue, Event, RefusalKey, ReserveRefusalKey,
+};
+use super::load::{AUDIT_BUDGET, AUDIT_SAID, EVENTS, LOST, REFUSALS, RESERVE_REFUSALS};
 use crate::error::Error;
-use aya::maps::{Map, MapData, PerCpuArray, PerCpuHashMap, RingBuf};
+use crate::suppressed::{Counted, Key, Said};
+use aya::maps::{HashMap, Map, MapData, PerCpuArray, PerCpuHashMap, RingBuf};
 use model::Reservation;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -41,6 +45,52 @@ impl Events {
             }
         }
         (out, true)
+    }
+}
+
+/// Each user's audit budget (`audit_budget`, the programs') and what
+/// the daemon said of it (`audit_said`, the daemon's).
+pub struct Budgets {
+    budget: HashMap<MapData, AuditKey, AuditBudgetValue>,
+    said: HashMap<MapData, AuditKey, AuditSaidValue>,
+}
+
+impl Budgets {
+    pub fn open(pins: &Path) -> Result<Budgets, Error> {
+        let budget = HashMap::try_from(open(pins, AUDIT_BUDGET.1)?).map_err(|e| Error::aya("audit_budget", &e))?;
+        let said = HashMap::try_from(open(pins, AUDIT_SAID.1)?).map_err(|e| Error::aya("audit_said", &e))?;
+        Ok(Budgets { budget, said })
+    }
+
+    /// The budgets' counts now (of a kind the daemon knows).
+    pub fn read(&self) -> Result<Vec<(Key, Counted)>, Error> {
+        let mut out = Vec::new();
+        for item in self.budget.iter() {
+            let (key, value) = item.map_err(|e| Error::aya("reading audit_budget", &e))?;
+            if let Some(key) = audit_key(&key) {
+                out.push((key, budget_count(&value)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// What was said of each budget (by this daemon or an earlier one).
+    pub fn said(&self) -> Result<Vec<(Key, Said)>, Error> {
+        let mut out = Vec::new();
+        for item in self.said.iter() {
+            let (key, value) = item.map_err(|e| Error::aya("reading audit_said", &e))?;
+            if let Some(key) = audit_key(&key) {
+                out.push((key, said(&value)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records that `said` of `key`'s budget is said.
+    pub fn set_said(&mut self, key: Key, said: Said) -> Result<(), Error> {
+        self.said
+            .insert(audit_key_bytes(key), said_value(said), 0)
+            .map_err(|e| Error::aya("writing audit_said", &e))
     }
 }
 

@@ -6,6 +6,7 @@
 
 use crate::compile::ports::PortSet;
 use crate::compile::{Chain, End, PortReservations};
+use crate::suppressed::{Counted, Key, Kind, Said};
 use authbind_bpf_abi::{self as abi, Bytes, MAX_CHECKS, MAX_RESERVE_ADDRS};
 use model::{Address, Family, FileName, Reservation, Rule};
 use std::mem::size_of;
@@ -16,6 +17,9 @@ pub type RefusalKey = [u8; abi::RefusalKey::SIZE];
 pub type PortsValue = [u8; abi::Ports::SIZE];
 pub type ReservePortValue = [u8; abi::ReservePort::SIZE];
 pub type ReserveRefusalKey = [u8; abi::ReserveRefusalKey::SIZE];
+pub type AuditKey = [u8; abi::AuditKey::SIZE];
+pub type AuditBudgetValue = [u8; abi::AuditBudget::SIZE];
+pub type AuditSaidValue = [u8; abi::AuditSaid::SIZE];
 pub use abi::{Trie4Data, Trie6Data};
 
 /// `struct chain`. A chain must hold at most MAX_CHECKS checks (the
@@ -109,6 +113,51 @@ pub fn reserve_refusal_key(b: &ReserveRefusalKey) -> Option<(u32, Reservation)> 
     let k = abi::ReserveRefusalKey::get(b);
     let r = k.reservation;
     Some((k.uid, reservation_of(r.family, r.port, &r.addr)?))
+}
+
+/// `struct audit_key`: a user's budget of one kind (`None`: a kind
+/// this daemon does not know).
+pub fn audit_key(b: &AuditKey) -> Option<Key> {
+    let k = abi::AuditKey::get(b);
+    Some(Key {
+        uid: k.uid,
+        kind: Kind::of(k.outcome)?,
+    })
+}
+
+pub fn audit_key_bytes(key: Key) -> AuditKey {
+    abi::AuditKey {
+        uid: key.uid,
+        outcome: key.kind.outcome(),
+    }
+    .to_bytes()
+}
+
+/// What the daemon reads of a `struct audit_budget`.
+pub fn budget_count(b: &AuditBudgetValue) -> Counted {
+    let v = abi::AuditBudget::get(b);
+    Counted {
+        born: v.born,
+        suppressed: v.suppressed,
+        last: v.last,
+    }
+}
+
+/// `struct audit_said`.
+pub fn said(b: &AuditSaidValue) -> Said {
+    let v = abi::AuditSaid::get(b);
+    Said {
+        born: v.born,
+        said: v.said,
+    }
+}
+
+pub fn said_value(s: Said) -> AuditSaidValue {
+    abi::AuditSaid {
+        born: s.born,
+        said: s.said,
+    }
+    .to_bytes()
 }
 
 /// The data of a trie key ([`Trie4Data`], [`Trie6Data`]): uid, then the

@@ -8,7 +8,7 @@
 use super::layout;
 use crate::compile::Compiled;
 use crate::error::Error;
-use authbind_bpf_abi::{FOLDER_BYADDR, FOLDER_BYPORT, RESERVED_BITS_WORDS};
+use authbind_bpf_abi::{AUDIT_KINDS, EV_GRANTED, EV_REFUSED, FOLDER_BYADDR, FOLDER_BYPORT, RESERVED_BITS_WORDS};
 use aya::maps::lpm_trie::{Key, LpmTrie};
 use aya::maps::{Array, HashMap, MapData};
 use aya::programs::CgroupSockAddr;
@@ -63,6 +63,12 @@ pub const EVENTS: (&str, &str) = ("events", "events_v2");
 pub const REFUSALS: (&str, &str) = ("refusals", "refusals_v1");
 pub const RESERVE_REFUSALS: (&str, &str) = ("reserve_refusals", "reserve_refusals_v1");
 pub const LOST: (&str, &str) = ("lost", "lost_v1");
+/// Each user's audit budget and what the daemon said of it: kept, so that
+/// a reload neither renews a flooding user's budget nor loses a count.
+pub const AUDIT_BUDGET: (&str, &str) = ("audit_budget", "audit_budget_v1");
+pub const AUDIT_SAID: (&str, &str) = ("audit_said", "audit_said_v1");
+/// The maps kept across reloads.
+const KEPT: [(&str, &str); 6] = [EVENTS, REFUSALS, RESERVE_REFUSALS, LOST, AUDIT_BUDGET, AUDIT_SAID];
 /// Pins of layouts no longer used (the events before reservations named
 /// theirs): removed once the links run the new programs, which hold
 /// their maps.
@@ -170,10 +176,7 @@ fn load_object(
 ) -> Result<Ebpf, Error> {
     let size = |n: usize| n.clamp(1, u32::MAX as usize) as u32;
     let kept: Vec<(&str, std::path::PathBuf)> = match pins {
-        Some(dir) => [EVENTS, REFUSALS, RESERVE_REFUSALS, LOST]
-            .iter()
-            .map(|(m, f)| (*m, dir.join(f)))
-            .collect(),
+        Some(dir) => KEPT.iter().map(|(m, f)| (*m, dir.join(f))).collect(),
         None => Vec::new(),
     };
     let mut loader = EbpfLoader::new();
@@ -193,10 +196,13 @@ fn load_object(
     for &port in compiled.reserved.ports.keys() {
         bits[usize::from(port) / 64] |= 1 << (port % 64);
     }
+    let (per_window, window_ns) = audit_limits();
     loader
         .override_global("served_netns", &netns, true)
         .override_global("can_set_retval", &eacces, true)
-        .override_global("reserved_bits", &bits, true);
+        .override_global("reserved_bits", &bits, true)
+        .override_global("audit_per_window", &per_window, true)
+        .override_global("audit_window_ns", &window_ns, true);
     for (map, path) in &kept {
         loader.map_pin_path(map, path.as_path());
     }
@@ -211,6 +217,22 @@ fn load_object(
         prog.load().map_err(|e| Error::aya(&format!("verifying {name}"), &e))?;
     }
     Ok(ebpf)
+}
+
+/// The programs' `audit_per_window` and `audit_window_ns`, indexed by
+/// outcome: the audit crate's limits, the one definition the helper's
+/// lines are limited by too.
+fn audit_limits() -> ([u64; AUDIT_KINDS], [u64; AUDIT_KINDS]) {
+    let mut per_window = [0; AUDIT_KINDS];
+    let mut window_ns = [0; AUDIT_KINDS];
+    for (outcome, (n, seconds)) in [
+        (EV_GRANTED, (audit::GRANTS_PER_WINDOW, audit::GRANT_WINDOW_SECONDS)),
+        (EV_REFUSED, (audit::REFUSALS_PER_WINDOW, audit::WINDOW_SECONDS)),
+    ] {
+        per_window[outcome as usize] = u64::from(n);
+        window_ns[outcome as usize] = crate::suppressed::window_ns(seconds);
+    }
+    (per_window, window_ns)
 }
 
 fn map<'a>(ebpf: &'a mut Ebpf, name: &str) -> Result<&'a mut aya::maps::Map, Error> {

@@ -3,19 +3,13 @@
 //! stuck in the kernel, gone). The descriptors are non-blocking, and each
 //! wait is a `poll` for the time left.
 
+use crate::clock::monotonic_ns as now_ns;
 use crate::errno::{check, Errno};
 use crate::fd::BorrowedFd;
 use core::time::Duration;
 
 /// A point on the monotonic clock.
 pub(super) struct Deadline(u64);
-
-fn now_ns() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: ts is writable; CLOCK_MONOTONIC always exists.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    (ts.tv_sec as u64).saturating_mul(1_000_000_000) + ts.tv_nsec as u64
-}
 
 impl Deadline {
     pub(super) fn after(timeout: Duration) -> Deadline {

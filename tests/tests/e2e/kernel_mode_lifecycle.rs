@@ -95,7 +95,7 @@ kd_stop
         ("said", "1"),
         (
             "pins",
-            "bind4 bind6 cgroup events_v2 lost_v1 refusals_v1 reserve_refusals_v1",
+            "audit_budget_v1 audit_said_v1 bind4 bind6 cgroup events_v2 lost_v1 refusals_v1 reserve_refusals_v1",
         ),
         ("bound", "ok"),
     ]);

@@ -90,7 +90,8 @@ echo "--- check ---" >&2; cat "$W/check" "$W/kd.err" >&2
 echo "l_refused=$(grep -c "RESULT=refused UID=$O USER={other} PID=[0-9]* PROTO=tcp ADDR=127.0.0.1 PORT=5432 RULE=reserve FILE=reserve/5432 REASON=reserved ERRNO=EACCES BY=kernel\$" "$W/lines")"
 echo "l_refused_any=$(grep -c "RESULT=refused UID=$O .*PROTO=udp ADDR=0.0.0.0 PORT=6000 RULE=reserve FILE=reserve/127.0.0.1,6000 REASON=reserved ERRNO=EACCES BY=kernel\$" "$W/lines")"
 echo "l_owner=$(grep -c "RESULT=granted UID=$U USER={user} PID=[0-9]* PROTO=tcp ADDR=0.0.0.0 PORT=80 RULE=reserve FILE=reserve/80 REASON=owner BY=kernel\$" "$W/lines")"
-echo "l_refusals=$(grep -c 'RESULT=refused' "$W/lines")"
+echo "l_refusals=$(grep -c 'RESULT=refused .* RULE=reserve ' "$W/lines")"
+echo "l_suppressed=$(grep -c "RESULT=refused UID=$O USER={other} SUPPRESSED=2 BY=kernel\$" "$W/lines")"
 echo "l_root=$(grep -c 'UID=0 ' "$W/lines")"
 echo "s_5432=$(grep -c "^    reserve/5432: {other}($O) 5\$" "$W/status")"
 echo "s_6000=$(grep -c "^    reserve/127.0.0.1,6000: {other}($O) 5\$" "$W/status")"
@@ -137,9 +138,12 @@ echo "c_enforced=$(grep -c '^reservations: enforced in this network namespace' "
         ("l_refused", "1"),
         ("l_refused_any", "1"),
         ("l_owner", "1"),
-        // abother's 11 refusals: the helper's limit (10 lines a window
-        // per user) leaves the last out; abuser's one.
+        // abother's 12 refusals: the helper's limit (10 lines a window
+        // per user) leaves the last two out; abuser's one.
         ("l_refusals", "11"),
+        // The two are said when the daemon stops, before their window
+        // (a minute) ends.
+        ("l_suppressed", "1"),
         ("l_root", "0"),
         ("s_5432", "1"),
         ("s_6000", "1"),
