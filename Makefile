@@ -80,7 +80,9 @@ $(BUILD_STAMP): $(PATHS_STAMP) $(SOURCES) authbindd/bpf/authbind.bpf.c authbindd
 	@# library at all (helper/src/start.rs): no dynamic loader and no C
 	@# start-up on every privileged bind (together about 0.6 ms here), and
 	@# no LD_* or GLIBC_* variable can reach it.
-	$(AS_BUILDER) sh -c 'cd helper && CARGO_TARGET_DIR=$(abspath $(CARGO_TARGET_DIR)) $(CARGO) build --release --locked'
+	@# crt-static on the command line too: a RUSTFLAGS in the environment
+	@# (the packages' path remapping) replaces helper/.cargo/config.toml's.
+	$(AS_BUILDER) sh -c 'cd helper && CARGO_TARGET_DIR=$(abspath $(CARGO_TARGET_DIR)) $(CARGO) rustc --release --locked --bin helper -- -C target-feature=+crt-static'
 	@$(AS_BUILDER) touch $@
 
 install: $(BUILD_STAMP)
@@ -220,7 +222,7 @@ fuzz:
 
 clippy:
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
-	$(IN_HELPER) $(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+	$(IN_HELPER) $(CARGO) clippy --locked --workspace --all-targets -- -D warnings -C target-feature=+crt-static
 
 fmt:
 	$(CARGO) fmt --all
