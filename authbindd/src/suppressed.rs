@@ -10,7 +10,9 @@
 //! The daemon reads the budgets and says each count's growth in one
 //! `SUPPRESSED=` line once a window that left records out has ended
 //! (the windows are the programs': aligned on CLOCK_MONOTONIC, index =
-//! ns / length), and adds it to the tally. What it has said is kept in
+//! ns / length; the programs read its coarse form, a tick behind at most,
+//! so a count said for a window just ended may grow by a record or two,
+//! said in the next line), and adds it to the tally. What it has said is kept in
 //! `audit_said`, pinned beside the budgets, so that neither a reload nor
 //! a new daemon says a count twice or leaves one unsaid.
 

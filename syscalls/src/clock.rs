@@ -1,6 +1,7 @@
-//! The monotonic clock as nanoseconds: bounded waits, and authbindd's
-//! reading of the windows its BPF programs count audit lines in (their
-//! bpf_ktime_get_ns() reads the same clock).
+//! The clocks: the monotonic one as nanoseconds (bounded waits, and
+//! authbindd's reading of the windows its BPF programs count audit lines
+//! in: their bpf_ktime_get_coarse_ns() is the same clock, a tick behind
+//! at most), and the epoch's seconds (the helper's rate-limit files).
 
 /// Seconds since the epoch (0 if the clock cannot be read), by system
 /// call: the setuid helper has no C library (nor its vDSO lookup).

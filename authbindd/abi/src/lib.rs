@@ -215,7 +215,8 @@ structs! {
 
     /// The value of `audit_budget`: one user's rate limit of one kind of
     /// audit line, kept by the programs before the ring (windows aligned
-    /// on CLOCK_MONOTONIC, bpf_ktime_get_ns's clock: index = ns / window).
+    /// on CLOCK_MONOTONIC, read coarse by bpf_ktime_get_coarse_ns: index =
+    /// ns / window).
     struct audit_budget as AuditBudget {
         /// When the entry was made (ns): tells the daemon that its count
         /// started again from 0 (the entry was evicted and made anew).
