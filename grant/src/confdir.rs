@@ -143,33 +143,13 @@ const RESERVE: &str = "reserve";
 /// /proc the name cannot be resolved again safely: refused.
 fn reopen(handle: &Fd, st: &libc::stat) -> Result<Fd, Errno> {
     let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC;
-    let mut link = [0u8; 32];
-    let link = proc_fd_path(&mut link, handle.raw());
-    let fd = file::open_at(None, link, flags, 0)?;
+    let link = alloc::format!("/proc/self/fd/{}", handle.raw());
+    let fd = file::open_at(None, link.as_bytes(), flags, 0)?;
     let again = file::stat(fd.as_fd())?;
     if (again.st_dev, again.st_ino) != (st.st_dev, st.st_ino) {
         return Err(Errno::EIO);
     }
     Ok(fd)
-}
-
-/// `/proc/self/fd/N` written into `buf`.
-fn proc_fd_path(buf: &mut [u8; 32], fd: i32) -> &[u8] {
-    const PREFIX: &[u8] = b"/proc/self/fd/";
-    buf[..PREFIX.len()].copy_from_slice(PREFIX);
-    let mut digits = [0u8; 10];
-    let (mut n, mut i) = (fd.unsigned_abs(), digits.len());
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let end = PREFIX.len() + digits.len() - i;
-    buf[PREFIX.len()..end].copy_from_slice(&digits[i..]);
-    &buf[..end]
 }
 
 #[cfg(test)]
@@ -178,13 +158,6 @@ mod tests {
     use authbind_testkit::Scratch;
     use nix::sys::stat::Mode;
     use std::os::unix::ffi::OsStrExt;
-
-    #[test]
-    fn proc_paths() {
-        let mut buf = [0u8; 32];
-        assert_eq!(proc_fd_path(&mut buf, 0), b"/proc/self/fd/0");
-        assert_eq!(proc_fd_path(&mut buf, 1234567890), b"/proc/self/fd/1234567890");
-    }
 
     fn listed(conf: &mut ConfDir) -> Result<Vec<String>, Errno> {
         let mut names = Vec::new();

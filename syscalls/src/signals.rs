@@ -118,20 +118,19 @@ pub fn default_action(sig: i32) {
 /// process (SIGVTALRM, SIGPROF) at a moment of its choosing, after the
 /// kernel stopped letting it send signals itself.
 pub fn disarm_cpu_timers() {
-    let off = libc::itimerval {
-        it_interval: libc::timeval { tv_sec: 0, tv_usec: 0 },
-        it_value: libc::timeval { tv_sec: 0, tv_usec: 0 },
-    };
-    for which in [libc::ITIMER_VIRTUAL, libc::ITIMER_PROF] {
-        // SAFETY: a valid itimerval, read only; no old value asked for.
-        let _ = unsafe { crate::sys!(libc::SYS_setitimer, which, &off as *const libc::itimerval, 0) };
-    }
+    set_timer(libc::ITIMER_VIRTUAL, 0);
+    set_timer(libc::ITIMER_PROF, 0);
 }
 
 /// `alarm(seconds)`: SIGALRM after that long (replacing any pending
 /// alarm), as the C library's alarm does it on every architecture:
 /// setitimer(ITIMER_REAL).
 pub fn alarm(seconds: u32) {
+    set_timer(libc::ITIMER_REAL, seconds);
+}
+
+/// Arms interval timer `which` to fire once in `seconds` (0: disarms it).
+fn set_timer(which: i32, seconds: u32) {
     let timer = libc::itimerval {
         it_interval: libc::timeval { tv_sec: 0, tv_usec: 0 },
         it_value: libc::timeval {
@@ -140,12 +139,5 @@ pub fn alarm(seconds: u32) {
         },
     };
     // SAFETY: a valid itimerval, read only; no old value asked for.
-    let _ = unsafe {
-        crate::sys!(
-            libc::SYS_setitimer,
-            libc::ITIMER_REAL,
-            &timer as *const libc::itimerval,
-            0
-        )
-    };
+    let _ = unsafe { crate::sys!(libc::SYS_setitimer, which, &timer as *const libc::itimerval, 0) };
 }
